@@ -1,0 +1,357 @@
+"""config.toml: every setting declared once, with its default and help, loaded into frozen
+dataclasses and checked at start-up.
+
+Each field's `metadata["help"]` is its one-line documentation; `tests/test_config.py`
+checks that every key is documented in README.md. Paths are relative to the config file.
+"""
+
+from __future__ import annotations
+
+import string
+import tomllib
+import types
+import typing
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ConfigError
+from pipeline.schema import CONFIG_LISTS, DOCUMENTS, Doc
+
+PLACEHOLDER_MARK = "["  # shipped placeholder values look like "[NAMA CAMAT]"
+
+
+def setting(default: Any = MISSING, help: str = "", factory: Any = MISSING) -> Any:
+    """A config field with its one-line help text."""
+    if factory is not MISSING:
+        return field(default_factory=factory, metadata={"help": help})
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Kantor:
+    """[kantor]: the office identity printed in the letterhead (kop surat)."""
+
+    pemerintah: str = setting("PEMERINTAH KABUPATEN KARANGANYAR", "First letterhead line.")
+    nama: str = setting("KECAMATAN KERJO", "Second letterhead line: the office.")
+    alamat: str = setting("[Alamat kantor]", "Street address in the letterhead.")
+    kode_pos: str = setting("[Kode pos]", "Postal code in the letterhead.")
+    telepon: str = setting("[Telepon kantor]", "Office telephone in the letterhead.")
+    email: str = setting("[E-mail kantor]", "Office e-mail in the letterhead.")
+    tempat: str = setting("Kerjo", "Place written before the date: 'Kerjo, 25 September 2024'.")
+    kode_unit: str = setting("Kec.Krj", "Unit code used in letter numbers ({kode_unit}).")
+
+
+@dataclass(frozen=True)
+class Pejabat:
+    """[pejabat.camat] / [pejabat.kasi]: an official who signs or receives letters."""
+
+    jabatan: str = setting(MISSING, "Position, as printed above the signature.")
+    nama: str = setting(MISSING, "Full name with titles.")
+    pangkat: str = setting("", "Rank and grade (pangkat/golongan).")
+    nip: str = setting("", "18-digit civil-servant number (NIP), as text.")
+
+
+def _camat() -> Pejabat:
+    return Pejabat("Camat Kerjo", "[NAMA CAMAT]", "[Pangkat/golongan]", "[NIP]")
+
+
+def _kasi() -> Pejabat:
+    return Pejabat("Kepala Seksi Ketentraman dan Ketertiban", "[NAMA KASI TRANTIB]",
+                   "[Pangkat/golongan]", "[NIP]")
+
+
+@dataclass(frozen=True)
+class PejabatSet:
+    """[pejabat]: the Camat and the Kasi Trantib."""
+
+    camat: Pejabat = setting(factory=_camat, help="The Camat: signs outgoing letters.")
+    kasi: Pejabat = setting(factory=_kasi, help="The Kasi Trantib: forwards and reports.")
+
+
+DESA_KERJO = ("Botok", "Ganten", "Gempolan", "Karangrejo", "Kuto", "Kwadungan", "Plosorejo",
+              "Sumberejo", "Tamansari", "Tawangsari")
+
+
+@dataclass(frozen=True)
+class Daftar:
+    """[daftar]: the drop-down lists of the intake workbook."""
+
+    desa: tuple[str, ...] = setting(DESA_KERJO, "The villages (desa) of the Kecamatan.")
+    perda: tuple[str, ...] = setting((), "Regional regulations a report may name.")
+    instansi: tuple[str, ...] = setting((), "Related agencies for step-4 coordination letters.")
+    petugas: tuple[str, ...] = setting((), "Staff names (a suggestion list; others accepted).")
+    sudah_dikonfirmasi: bool = setting(False, "Set true once the office has checked the "
+                                       "perda and instansi lists (perda check warns until then).")
+
+
+@dataclass(frozen=True)
+class WaktuBaku:
+    """[waktu_baku]: the SOP's standard minutes per step; a step left out has no standard."""
+
+    langkah_1: int | None = setting(5, "Step 1, receiving the report (SOP: 5 minutes).")
+    langkah_2: int | None = setting(15, "Step 2, forwarding to the Camat (SOP: 15 minutes).")
+    langkah_3: int | None = setting(10, "Step 3, the Camat's disposition (SOP: 10 minutes).")
+    langkah_4: int | None = setting(None, "Step 4, coordination (illegible in the scan).")
+    langkah_5: int | None = setting(None, "Step 5, proof of resolution (illegible in the scan).")
+    langkah_6: int | None = setting(5, "Step 6, reporting the result (SOP: 5 minutes).")
+    langkah_7: int | None = setting(30, "Step 7, informing the reporter (SOP: 30 minutes).")
+    batas_kasus_hari: int = setting(14, "A case open longer than this many days is overdue.")
+
+    def minutes(self, step: int) -> int | None:
+        """The standard minutes of step 1..7, or None where the SOP gives none."""
+        return getattr(self, f"langkah_{step}")
+
+
+def _default_patterns() -> dict[str, str]:
+    return {d.kind.value: "{klasifikasi}/{urut:03d}/{kode_unit}/{tahun}" for d in DOCUMENTS}
+
+
+@dataclass(frozen=True)
+class Penomoran:
+    """[penomoran]: letter numbers. One gapless counter per year over all letters."""
+
+    klasifikasi: str = setting("300.1", "Archive classification code ({klasifikasi}).")
+    pola: dict[str, str] = setting(factory=_default_patterns,
+                                   help="Number pattern per document kind.")
+
+
+@dataclass(frozen=True)
+class Berkas:
+    """[berkas]: where letters are filed under outbox/."""
+
+    pola: str = setting("{tahun}/{nn}-{langkah}/{no_laporan} - {dokumen}.docx",
+                        "Filing pattern under outbox/.")
+    pdf: str = setting("auto", "PDF beside each letter: auto (if LibreOffice), ya, tidak.")
+
+
+@dataclass(frozen=True)
+class Folder:
+    """[folder]: the folders, relative to config.toml."""
+
+    inbox: Path = setting(Path("inbox"), "Where staff save intake workbooks.")
+    outbox: Path = setting(Path("outbox"), "Where letters, registers and reports go.")
+    state: Path = setting(Path("state"), "State database, snapshots, log (outside outbox).")
+    templates: Path = setting(Path("templates"), "The letter templates (.docx).")
+
+
+@dataclass(frozen=True)
+class Pemantau:
+    """[pemantau]: the watcher."""
+
+    polling: bool = setting(False, "Poll instead of native events (network shares).")
+    interval_detik: float = setting(1.0, "Polling interval in seconds.")
+    jeda_stabil_detik: float = setting(2.0, "A file must stay unchanged this long (polling).")
+    pindai_ulang_detik: float = setting(60.0, "Full rescan of inbox/ as a safety net.")
+
+
+@dataclass(frozen=True)
+class Batas:
+    """[batas]: limits that protect the PC from broken or hostile files."""
+
+    ukuran_berkas_mb: int = setting(20, "Largest intake file accepted, in MB.")
+    ukuran_terurai_mb: int = setting(300, "Largest total uncompressed size inside a workbook.")
+    baris_maks: int = setting(250_000, "Most rows read from one workbook.")
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole config.toml, with `base` the folder paths are relative to."""
+
+    kantor: Kantor = setting(factory=Kantor, help="Office identity.")
+    pejabat: PejabatSet = setting(factory=PejabatSet, help="Officials.")
+    daftar: Daftar = setting(factory=Daftar, help="Lists.")
+    waktu_baku: WaktuBaku = setting(factory=WaktuBaku, help="Standard times.")
+    penomoran: Penomoran = setting(factory=Penomoran, help="Letter numbers.")
+    berkas: Berkas = setting(factory=Berkas, help="Filing.")
+    folder: Folder = setting(factory=Folder, help="Folders.")
+    pemantau: Pemantau = setting(factory=Pemantau, help="Watcher.")
+    batas: Batas = setting(factory=Batas, help="Limits.")
+    base: Path = field(default=Path("."), metadata={"help": "internal"})
+
+    def path(self, which: str) -> Path:
+        """An absolute folder path from [folder]."""
+        return (self.base / getattr(self.folder, which)).resolve()
+
+    @property
+    def inbox(self) -> Path:
+        return self.path("inbox")
+
+    @property
+    def outbox(self) -> Path:
+        return self.path("outbox")
+
+    @property
+    def state_dir(self) -> Path:
+        return self.path("state")
+
+    @property
+    def templates(self) -> Path:
+        return self.path("templates")
+
+
+def _type_ok(value: Any, hint: Any) -> bool:
+    """Whether a TOML value fits a field's type hint."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_type_ok(value, h) for h in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is Path:
+        return isinstance(value, str) and value.strip() != ""
+    if origin is tuple:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+    return isinstance(value, hint)
+
+
+def _convert(value: Any, hint: Any) -> Any:
+    if hint is Path:
+        return Path(value)
+    if typing.get_origin(hint) is tuple:
+        return tuple(str(v).strip() for v in value)
+    if hint is float:
+        return float(value)
+    return value
+
+
+def _build(cls: Any, data: dict[str, Any], where: str) -> Any:
+    """Build a section dataclass from a TOML table, refusing unknown keys and wrong types."""
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in fields(cls) if f.name != "base"}
+    for key in data:
+        if key not in known:
+            raise ConfigError(
+                f"config.toml: kunci [{where}] {key} tidak dikenal. Periksa ejaannya; "
+                f"kunci yang dikenal: {', '.join(sorted(known))}.")
+    values: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name not in data:
+            if f.default is MISSING and f.default_factory is MISSING:
+                raise ConfigError(f"config.toml: kunci [{where}] {f.name} wajib diisi "
+                                  f"({f.metadata.get('help', '')}).")
+            continue
+        hint, value = hints[f.name], data[f.name]
+        if is_dataclass(hint):
+            if not isinstance(value, dict):
+                raise ConfigError(f"config.toml: [{where}.{f.name}] harus berupa tabel.")
+            values[f.name] = _build(hint, value, f"{where}.{f.name}".strip("."))
+        elif not _type_ok(value, hint):
+            raise ConfigError(f"config.toml: nilai [{where}] {f.name} = {value!r} salah jenis. "
+                              f"Isinya: {f.metadata.get('help', '')}")
+        else:
+            values[f.name] = _convert(value, hint)
+    return cls(**values)
+
+
+def _check_pattern(pattern: str, allowed: set[str], what: str) -> None:
+    """Refuse a format pattern with an unknown {name} or a broken brace."""
+    try:
+        names = {name.split(".")[0].split("[")[0]
+                 for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
+    except ValueError as exc:
+        raise ConfigError(f"config.toml: pola {what} {pattern!r} rusak ({exc}). "
+                          "Periksa tanda kurung kurawal { }.") from exc
+    unknown = names - allowed
+    if unknown:
+        raise ConfigError(f"config.toml: pola {what} {pattern!r} memakai "
+                          f"{{{', '.join(sorted(unknown))}}} yang tidak dikenal. "
+                          f"Yang boleh dipakai: {', '.join('{' + a + '}' for a in sorted(allowed))}.")
+
+
+NUMBER_FIELDS = {"klasifikasi", "urut", "kode_unit", "tahun", "bulan_romawi", "bulan"}
+FILING_FIELDS = {"tahun", "nn", "langkah", "no_laporan", "dokumen"}
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    return child == parent or parent in child.parents
+
+
+def check_config(cfg: Config) -> Config:
+    """Check the relations between settings; raise ConfigError with the fix."""
+    if not cfg.daftar.desa or not cfg.daftar.perda or not cfg.daftar.instansi:
+        raise ConfigError("config.toml: daftar desa, perda dan instansi di [daftar] "
+                          "tidak boleh kosong.")
+    for name in CONFIG_LISTS:
+        values = getattr(cfg.daftar, name)
+        if len({v.casefold() for v in values}) != len(values):
+            raise ConfigError(f"config.toml: daftar [daftar] {name} berisi nilai ganda.")
+    unknown_docs = set(cfg.penomoran.pola) - {d.value for d in Doc}
+    if unknown_docs:
+        raise ConfigError(f"config.toml: [penomoran.pola] {', '.join(sorted(unknown_docs))} "
+                          f"bukan jenis surat. Yang dikenal: {', '.join(d.value for d in Doc)}.")
+    for doc in Doc:
+        if doc.value not in cfg.penomoran.pola:
+            raise ConfigError(f"config.toml: [penomoran.pola] {doc.value} belum diisi.")
+        _check_pattern(cfg.penomoran.pola[doc.value], NUMBER_FIELDS, f"nomor {doc.value}")
+        if "urut" not in cfg.penomoran.pola[doc.value]:
+            raise ConfigError(f"config.toml: pola nomor {doc.value} harus memuat {{urut}}.")
+    _check_pattern(cfg.berkas.pola, FILING_FIELDS, "berkas")
+    if cfg.berkas.pdf not in ("auto", "ya", "tidak"):
+        raise ConfigError("config.toml: [berkas] pdf harus \"auto\", \"ya\" atau \"tidak\".")
+    for step in range(1, 8):
+        minutes = cfg.waktu_baku.minutes(step)
+        if minutes is not None and minutes <= 0:
+            raise ConfigError(f"config.toml: [waktu_baku] langkah_{step} harus lebih dari 0 "
+                              "menit; hapus barisnya bila tidak ada waktu baku.")
+    inbox, outbox, state = cfg.inbox, cfg.outbox, cfg.state_dir
+    if _inside(outbox, inbox) or _inside(inbox, outbox):
+        raise ConfigError("config.toml: folder inbox dan outbox tidak boleh saling berada di "
+                          "dalam satu sama lain. Pisahkan keduanya di [folder].")
+    if _inside(state, outbox) or _inside(state, inbox):
+        raise ConfigError("config.toml: folder state tidak boleh berada di dalam inbox atau "
+                          "outbox (outbox diarsipkan, inbox milik staf). Pindahkan di [folder].")
+    if not inbox.is_dir():
+        raise ConfigError(f"config.toml: folder inbox {inbox} tidak ada. Buat foldernya atau "
+                          "perbaiki [folder] inbox (bila di jaringan, pastikan sudah tersambung).")
+    if not cfg.templates.is_dir():
+        raise ConfigError(f"config.toml: folder templat {cfg.templates} tidak ada. "
+                          "Perbaiki [folder] templates.")
+    return cfg
+
+
+def load_config(path: Path | str = "config.toml") -> Config:
+    """Read, type-check and check config.toml; raise ConfigError with the fix."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"Berkas pengaturan {path} tidak ditemukan. Jalankan perintah dari "
+                          "folder yang berisi config.toml, atau pakai --config PATH.") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Berkas pengaturan {path} tidak dapat dibaca: {exc}. "
+                          "Perbaiki penulisannya (format TOML).") from exc
+    cfg = _build(Config, data, "")
+    cfg = Config(**{f.name: getattr(cfg, f.name) for f in fields(Config) if f.name != "base"},
+                 base=path.resolve().parent)
+    return check_config(cfg)
+
+
+def placeholders(cfg: Config) -> list[str]:
+    """Settings still holding the shipped '[…]' placeholders (perda check warns)."""
+    found = []
+    for section in ("kantor",):
+        for f in fields(getattr(cfg, section)):
+            if str(getattr(getattr(cfg, section), f.name)).startswith(PLACEHOLDER_MARK):
+                found.append(f"[{section}] {f.name}")
+    for who in ("camat", "kasi"):
+        person = getattr(cfg.pejabat, who)
+        for f in fields(person):
+            if str(getattr(person, f.name)).startswith(PLACEHOLDER_MARK):
+                found.append(f"[pejabat.{who}] {f.name}")
+    if not cfg.daftar.sudah_dikonfirmasi:
+        found.append("[daftar] sudah_dikonfirmasi (daftar perda dan instansi masih contoh)")
+    return found
+
+
+def describe(cfg: Config) -> str:
+    """The effective settings in a few lines, logged once at start-up."""
+    p = cfg.pemantau
+    return (f"inbox={cfg.inbox} outbox={cfg.outbox} state={cfg.state_dir} "
+            f"templates={cfg.templates} polling={p.polling} interval={p.interval_detik}s "
+            f"settle={p.jeda_stabil_detik}s rescan={p.pindai_ulang_detik}s pdf={cfg.berkas.pdf}")

@@ -1,0 +1,373 @@
+"""Watch inbox/ and hand each completely saved workbook to the processing function.
+
+The detection layer only: it decides *when* a file is ready and calls `handle(path)`;
+what processing does is not its business.
+
+Decisions:
+
+- Non-recursive. Staff save into inbox/ itself; a subfolder is theirs to use as a
+  scratch area (drafts, copies, an "arsip" folder) and is never processed. This also
+  keeps a careless "move outbox/ into inbox/" from feeding letters back in.
+- Only workbook-like files are candidates (`CANDIDATE_SUFFIXES`). `.xls`, `.xlsb`,
+  `.ods` and `.csv` are passed on too, so processing can tell staff to save as .xlsx;
+  everything else, and every name in `IGNORE_PATTERNS`, is ignored.
+- Ready means: size and mtime unchanged over the settle window, and for zip-based
+  workbooks the zip central directory reads. With native events, a close-after-write
+  (`FileClosedEvent`, Linux inotify) plus a complete zip is ready at once.
+- The observer thread only records paths; a single worker thread (the one calling
+  `run`) checks them and calls `handle`, so `handle` never runs concurrently.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import os
+import signal
+import stat
+import threading
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from watchdog.events import (
+    FileClosedEvent,
+    FileClosedNoWriteEvent,
+    FileOpenedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
+
+log = logging.getLogger("pipeline.watch")
+
+# Matched case-insensitively against the file name only.
+IGNORE_PATTERNS: list[str] = [
+    "~$*",  # Excel/WPS owner file while a workbook is open ("~$Laporan.xlsx")
+    ".~lock.*#",  # LibreOffice lock file (".~lock.Laporan.xlsx#")
+    "~wrl*.tmp",  # Word/Excel temporary copy during a save ("~WRL0001.tmp")
+    "*.tmp",  # any temporary file (LibreOffice writes "lu12345abc.tmp", then renames)
+    "[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]",  # Excel temp, e.g. "A1B2C3D4"
+    "thumbs.db",  # Windows Explorer thumbnail cache
+    "desktop.ini",  # Windows folder settings
+    ".ds_store",  # macOS Finder metadata
+    ".*",  # hidden files: dot files (WPS ".~Laporan.xlsx", editors' swap files, ...)
+]
+
+CANDIDATE_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv"})
+ZIP_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".ods"})  # complete only with a zip directory
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE container: encrypted .xlsx or .xls inside
+TICK = 0.25  # longest the worker sleeps, so stop.set() is noticed quickly
+
+Signature = tuple[int, int]  # (size, mtime_ns)
+
+
+def is_candidate(path: Path) -> bool:
+    """Whether a file name looks like a workbook staff saved (not a lock/temp file)."""
+    name = path.name.lower()
+    if any(fnmatch.fnmatchcase(name, pattern) for pattern in IGNORE_PATTERNS):
+        return False
+    return path.suffix.lower() in CANDIDATE_SUFFIXES
+
+
+def signature(path: Path) -> Signature | None:
+    """(size, mtime_ns) of a regular file; None when it is gone or not a file."""
+    st = path.stat()  # FileNotFoundError and other OSErrors go to the caller
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+def is_complete(path: Path) -> bool:
+    """Whether a zip-based workbook's central directory reads; other files always are."""
+    if path.suffix.lower() not in ZIP_SUFFIXES:
+        return True
+    try:
+        with path.open("rb") as f:
+            if f.read(len(CFB_MAGIC)) == CFB_MAGIC:
+                return True  # password-protected: not a zip; stability must do
+            f.seek(0)
+            with zipfile.ZipFile(f) as z:
+                return bool(z.infolist())
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile):
+        return False  # half written, or locked by the writer (Windows sharing violation)
+
+
+@dataclass
+class _Entry:
+    """What the worker knows about one pending path."""
+
+    sig: Signature | None = None  # (size, mtime_ns) at the last look
+    since: float = 0.0  # monotonic time sig was first seen
+    due: float = 0.0  # monotonic time of the next look
+    closed: bool = False  # the last native event was close-after-write
+    gen: int = 0  # bumped by every event, to notice events during a look
+
+
+class _Events(FileSystemEventHandler):
+    """Forwards file events from the observer thread to `Watcher.note`."""
+
+    _NOISE = (FileOpenedEvent, FileClosedNoWriteEvent)  # our own reads cause these
+
+    def __init__(self, note: Callable[[Path, bool], None]) -> None:
+        self._note = note
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        """Note the source and (for a move) destination of a file event."""
+        if event.is_directory or isinstance(event, self._NOISE):
+            return
+        closed = isinstance(event, FileClosedEvent)
+        for raw in (event.src_path, event.dest_path):
+            if raw:
+                self._note(Path(os.fsdecode(raw)), closed)
+
+
+class Watcher:
+    """Calls `handle(path)` once per completed save of a workbook in inbox/.
+
+    Edge cases handled:
+
+    - Backlog: every candidate already in inbox/ at start is handled (observer started
+      first, so nothing saved during the initial scan is missed).
+    - Lock and temporary files of Excel, LibreOffice and WPS never reach `handle`.
+    - A save in several writes, or one that pauses: handled once, after it is complete.
+    - One save = many events (temp file, rename, lock file): one `handle` call, because
+      calls are keyed by path and deduplicated on (size, mtime_ns).
+    - A file that keeps changing is looked at again and again, never dropped.
+    - A zip-based file that stays stable but never reads as a zip (damaged, or not a
+      workbook at all) is passed on after `broken_after` seconds so processing can
+      report it; a password-protected one (OLE container) after the settle window.
+    - Deleted before it settles: forgotten quietly. Renamed: handled under the new name.
+    - Edited while being handled: handled again afterwards, since the signature taken
+      before the call no longer matches.
+    - `handle` raising: logged with its traceback, the watcher goes on; the file is not
+      retried until it changes.
+    - Lost native events (network shares, overflow, observer restart): a full rescan
+      every `rescan` seconds; a dead observer is restarted; if native events cannot be
+      started at all, polling is used.
+    - Stop: noticed within `TICK` seconds, or after the current `handle` call returns.
+
+    Not handled: an edit that keeps both size and mtime (coarse mtime on FAT) is missed.
+    """
+
+    def __init__(self, inbox: Path, handle: Callable[[Path], None], *, polling: bool,
+                 interval: float, settle: float, rescan: float,
+                 broken_after: float | None = None) -> None:
+        self._inbox = Path(inbox).absolute()
+        self._handle = handle
+        self._polling = polling
+        self._interval = interval
+        self._settle = settle
+        self._rescan = rescan
+        self._broken_after = broken_after if broken_after is not None else max(30.0, 10 * settle)
+        self._pending: dict[Path, _Entry] = {}
+        self._done: dict[Path, Signature] = {}  # signature at the last handle call
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+
+    # --- called from the observer thread ---------------------------------------------
+
+    def note(self, path: Path, closed: bool = False) -> None:
+        """Record that something happened to `path`; the worker looks at it soon."""
+        if path.parent != self._inbox or not is_candidate(path):
+            return
+        with self._lock:
+            entry = self._pending.setdefault(path, _Entry())
+            entry.closed, entry.due = closed, 0.0
+            entry.gen += 1
+        self._wake.set()
+
+    # --- the worker -------------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        """Handle the backlog, then watch until `stop` is set."""
+        log.info("Memantau folder %s (polling=%s, jeda stabil %.1f detik).",
+                 self._inbox, self._polling, self._settle)
+        observer = self._start_observer(self._polling)
+        try:
+            self.scan()
+            next_rescan = time.monotonic() + self._rescan
+            while not stop.is_set():
+                if time.monotonic() >= next_rescan:
+                    # Safety net: native events are lost on network shares, after an
+                    # event-queue overflow, or while the observer restarts.
+                    observer = self._keep_observer(observer)
+                    self.scan()
+                    next_rescan = time.monotonic() + self._rescan
+                self._wake.clear()
+                self._work(stop)
+                self._wake.wait(self._sleep_time(next_rescan))
+        finally:
+            self._stop_observer(observer)
+            log.info("Pemantauan folder %s dihentikan.", self._inbox)
+
+    def scan(self) -> None:
+        """Look at every candidate in inbox/ that is new or changed since it was handled."""
+        try:
+            names = [entry.name for entry in os.scandir(self._inbox)]
+        except OSError as exc:
+            log.warning("Folder %s tidak dapat dibaca (%s); dicoba lagi nanti.", self._inbox, exc)
+            return
+        present = {self._inbox / name for name in names}
+        for path in present:
+            if is_candidate(path) and path not in self._pending and self._changed(path):
+                self.note(path)
+        for path in list(self._done):
+            if path not in present:
+                del self._done[path]
+
+    def _changed(self, path: Path) -> bool:
+        """Whether `path` differs from what was last handed on (errors count as changed)."""
+        try:
+            return signature(path) != self._done.get(path)
+        except OSError:
+            return True
+
+    def _work(self, stop: threading.Event) -> None:
+        """Look at every pending path that is due, handing on those that are ready."""
+        now = time.monotonic()
+        with self._lock:
+            due = sorted(p for p, e in self._pending.items() if e.due <= now)
+        for path in due:
+            if stop.is_set():
+                return
+            self._look(path)
+
+    def _look(self, path: Path) -> None:
+        """Check one pending path and hand it on when it is ready."""
+        with self._lock:
+            entry = self._pending.get(path)
+            if entry is None:
+                return
+            gen, closed = entry.gen, entry.closed
+        try:
+            sig = signature(path)
+        except FileNotFoundError:
+            sig = None
+        except OSError as exc:  # network hiccup, permission: try again later
+            log.debug("Belum dapat membaca %s: %s", path, exc)
+            self._reschedule(path, gen, time.monotonic() + self._interval)
+            return
+        if sig is None or self._done.get(path) == sig:
+            self._forget(path, gen, gone=sig is None)
+            return
+        ready_at = self._readiness(path, sig, closed)
+        if ready_at is not None:
+            self._reschedule(path, gen, ready_at)
+        elif self._forget(path, gen, gone=False):
+            self._call(path, sig)
+
+    def _readiness(self, path: Path, sig: Signature, closed: bool) -> float | None:
+        """None when `path` is ready now, else the monotonic time to look again."""
+        now = time.monotonic()
+        with self._lock:
+            entry = self._pending[path]
+            if entry.sig != sig:
+                entry.sig, entry.since = sig, now
+            stable_for = now - entry.since
+        if not closed and stable_for < self._settle:
+            return now + max(self._settle - stable_for, 0.01)
+        if is_complete(path) or stable_for >= self._broken_after:
+            return None
+        return now + self._interval
+
+    def _reschedule(self, path: Path, gen: int, due: float) -> None:
+        """Set the next look, unless an event arrived meanwhile (then look at once)."""
+        with self._lock:
+            entry = self._pending.get(path)
+            if entry is not None and entry.gen == gen:
+                entry.due = due
+
+    def _forget(self, path: Path, gen: int, *, gone: bool) -> bool:
+        """Drop a pending path unless an event arrived meanwhile; True if dropped."""
+        with self._lock:
+            entry = self._pending.get(path)
+            if entry is None or entry.gen != gen:
+                return False
+            del self._pending[path]
+        if gone:
+            self._done.pop(path, None)
+            log.debug("%s hilang sebelum diproses; dilewati.", path)
+        return True
+
+    def _call(self, path: Path, sig: Signature) -> None:
+        """Call the handler; the one broad catch, so one bad file never stops the watcher."""
+        self._done[path] = sig  # before the call: a file that crashes is not retried in a loop
+        log.info("Memproses %s", path.name)
+        try:
+            self._handle(path)
+        except Exception:  # noqa: BLE001 - unattended folder: log, keep watching
+            log.exception("Gagal memproses %s; pemantauan tetap berjalan.", path.name)
+
+    def _sleep_time(self, next_rescan: float) -> float:
+        """Seconds until the next due look or rescan, at most `TICK`."""
+        now = time.monotonic()
+        with self._lock:
+            soonest = min((e.due for e in self._pending.values()), default=next_rescan)
+        return min(max(min(soonest, next_rescan) - now, 0.01), TICK)
+
+    # --- the observer -----------------------------------------------------------------
+
+    def _start_observer(self, polling: bool) -> BaseObserver:
+        """Start a native or polling observer on inbox/; fall back to polling if needed."""
+        observer = PollingObserver(timeout=self._interval) if polling else Observer()
+        observer.schedule(_Events(self.note), str(self._inbox), recursive=False)
+        try:
+            observer.start()
+        except OSError as exc:
+            if polling:
+                raise
+            log.warning("Pemantauan langsung tidak tersedia (%s); memakai polling.", exc)
+            return self._start_observer(True)
+        return observer
+
+    def _keep_observer(self, observer: BaseObserver) -> BaseObserver:
+        """Restart the observer if it or its emitter died (e.g. the share went away)."""
+        if observer.is_alive() and all(e.is_alive() for e in observer.emitters):
+            return observer
+        log.warning("Pemantau folder %s berhenti; dimulai ulang.", self._inbox)
+        self._stop_observer(observer)
+        try:
+            return self._start_observer(self._polling)
+        except OSError as exc:
+            log.warning("Folder %s belum dapat dipantau (%s); dicoba lagi nanti.",
+                        self._inbox, exc)
+            return observer
+
+    @staticmethod
+    def _stop_observer(observer: BaseObserver) -> None:
+        """Stop an observer and wait briefly for its threads."""
+        observer.stop()
+        if observer.is_alive():
+            observer.join(timeout=2.0)
+
+
+@dataclass
+class StopSignals:
+    """Which signal asked the watcher to stop (None: none yet), for the exit code."""
+
+    received: int | None = None
+
+
+def install_signal_handlers(stop: threading.Event) -> StopSignals:
+    """Make SIGINT/SIGTERM (and Windows' SIGBREAK) set `stop`; a second one aborts."""
+    state = StopSignals()
+    if threading.current_thread() is not threading.main_thread():
+        return state  # signal handlers can only be set from the main thread
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt  # asked twice: stop now
+        state.received = signum
+        stop.set()
+
+    for name in ("SIGINT", "SIGTERM", "SIGBREAK"):  # SIGBREAK: Ctrl+Break on Windows
+        signum = getattr(signal, name, None)
+        if signum is not None:
+            signal.signal(signum, on_signal)
+    return state

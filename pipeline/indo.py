@@ -1,0 +1,58 @@
+"""Indonesian date and time formatting for letters, without the locale module.
+
+Works the same on every PC: an office Windows machine seldom has an Indonesian locale, and
+`locale.setlocale` would change the whole process anyway.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+         "September", "Oktober", "November", "Desember")
+HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")  # date.weekday() order
+ROMAWI = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+ZONA = "WIB"  # Karanganyar is in Western Indonesian Time (UTC+7)
+
+
+def nama_bulan(month: int) -> str:
+    """The Indonesian month name of month 1..12: 9 → 'September'."""
+    _check_month(month)
+    return BULAN[month - 1]
+
+
+def nama_hari(dt: date) -> str:
+    """The Indonesian weekday: 2024-09-25 → 'Rabu'."""
+    return HARI[dt.weekday()]
+
+
+def tanggal(dt: date) -> str:
+    """The date as written in letters: '25 September 2024' (day without a leading zero)."""
+    return f"{dt.day} {nama_bulan(dt.month)} {dt.year}"
+
+
+def hari_tanggal(dt: date) -> str:
+    """Weekday and date: 'Rabu, 25 September 2024'."""
+    return f"{nama_hari(dt)}, {tanggal(dt)}"
+
+
+def jam(dt: datetime) -> str:
+    """The clock time with a dot and the zone: '08.15 WIB'."""
+    return f"{dt.hour:02d}.{dt.minute:02d} {ZONA}"
+
+
+def waktu(dt: datetime) -> str:
+    """Weekday, date and time: 'Rabu, 25 September 2024 pukul 08.15 WIB'."""
+    return f"{hari_tanggal(dt)} pukul {jam(dt)}"
+
+
+def bulan_romawi(month: int) -> str:
+    """The month in Roman numerals, as used in letter numbers: 9 → 'IX'."""
+    _check_month(month)
+    return ROMAWI[month - 1]
+
+
+def _check_month(month: int) -> None:
+    """Refuse a month outside 1..12 (a programming error, not a user one)."""
+    if not 1 <= month <= 12:
+        raise ValueError(f"month must be 1..12, not {month!r}")

@@ -1,0 +1,372 @@
+"""Letters from Word templates: the template variables, rendering, and template checks.
+
+The only module that imports docxtpl. One Jinja environment renders every letter:
+
+- autoescape on, so `&`, `<`, quotes in typed text cannot break the document's XML;
+- `StrictUndefined`, so a misspelled variable fails loudly instead of printing nothing;
+- sandboxed, so an edited template cannot reach Python internals;
+- a `finalize` hook that every printed value passes through: XML-illegal control characters
+  are dropped, `{` and `}` are written as character references (docxtpl rewrites `{_{` after
+  rendering; typed text must not be touched by that), and newlines are left for docxtpl to
+  turn into Word line breaks (`<w:br/>`, see `DocxTemplate.resolve_listing`).
+
+Typed text is never rendered as a template: `{{ 7*7 }}` in a cell prints as typed.
+
+A document's context holds only the data of its own step and the steps before it, so a
+letter does not change when later steps are filled in. Documents that leave the office
+(`names_reporter == False`, the step-4 coordination letters) get no `pelapor` at all.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import re
+import traceback
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from docx.opc.exceptions import PackageNotFoundError
+from docxtpl import DocxTemplate
+from jinja2.sandbox import SandboxedEnvironment
+from lxml.etree import XMLSyntaxError
+from markupsafe import Markup, escape
+
+from pipeline import indo
+from pipeline.config import Config, Pejabat
+from pipeline.errors import TemplateError
+from pipeline.model import Case
+from pipeline.schema import DOCUMENT_BY_KIND, DOCUMENTS, SIFAT, Doc, Document
+
+KOSONG = "-"  # printed for an optional value left empty (NIK, address, phone)
+TANDA_YA, TANDA_TIDAK = "☑", "☐"  # the disposition form's Sifat boxes
+README_HINT = "Daftar variabel yang boleh dipakai ada di templates/README.md."
+
+# XML 1.0 forbids these; Excel cells can hold them (pasted text, _x0007_ escapes).
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+HAL: dict[Doc, str] = {
+    Doc.tanda_terima: "Tanda Terima Laporan Dugaan Pelanggaran Perda",
+    Doc.nota_dinas: "Penerusan Laporan Dugaan Pelanggaran Perda",
+    Doc.disposisi: "Disposisi Laporan Dugaan Pelanggaran Perda",
+    Doc.koordinasi: "Permohonan Koordinasi Penanganan Dugaan Pelanggaran Perda",
+    Doc.bukti_penyelesaian: "Bukti Penyelesaian Pengaduan",
+    Doc.laporan_hasil: "Laporan Hasil Penyelesaian Pengaduan",
+    Doc.pemberitahuan: "Pemberitahuan Hasil Penyelesaian Laporan",
+}
+
+
+# ---------------------------------------------------------------- text and values
+
+
+def clean_text(text: str) -> str:
+    """Text safe for Word XML: Windows/Mac newlines as '\\n', illegal control chars dropped."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _ILLEGAL_XML.sub("", text)
+
+
+def _finalize(value: Any) -> Any:
+    """Jinja finalize hook: every printed value as escaped XML text, braces neutralised."""
+    if isinstance(value, Markup):  # marked safe by the template author on purpose
+        return value
+    xml = str(escape(clean_text(str(value))))
+    return Markup(xml.replace("{", "&#123;").replace("}", "&#125;"))
+
+
+JINJA_ENV = SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined,
+                                 finalize=_finalize)
+
+
+@dataclass(frozen=True)
+class Waktu:
+    """A step's time in the forms letters use; printed alone it is `lengkap`."""
+
+    tanggal: str  # 25 September 2024
+    hari: str  # Rabu
+    hari_tanggal: str  # Rabu, 25 September 2024
+    jam: str  # 08.15 WIB
+    lengkap: str  # Rabu, 25 September 2024 pukul 08.15 WIB
+
+    @classmethod
+    def of(cls, dt: datetime) -> Waktu:
+        """All the forms of one time."""
+        return cls(indo.tanggal(dt), indo.nama_hari(dt), indo.hari_tanggal(dt), indo.jam(dt),
+                   indo.waktu(dt))
+
+    def __str__(self) -> str:
+        return self.lengkap
+
+
+class Rincian(tuple):
+    """A list of names that prints as Indonesian prose ('A, B, dan C') and can be looped."""
+
+    def __str__(self) -> str:
+        items = list(self)
+        if len(items) <= 2:
+            return " dan ".join(items)
+        return ", ".join(items[:-1]) + ", dan " + items[-1]
+
+
+def _clean(value: Any) -> Any:
+    """Clean every string in a context value (dicts, Rincian, Waktu, str)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, Rincian):
+        return Rincian(clean_text(v) for v in value)
+    if isinstance(value, Waktu):
+        return Waktu(*(clean_text(v) for v in vars(value).values()))
+    return value
+
+
+# ---------------------------------------------------------------- the context
+
+
+def letter_subject(doc: Document) -> str:
+    """The letter's subject (Hal), the same in the letter and in the Buku Agenda."""
+    return HAL[doc.kind]
+
+
+def letter_addressee(case: Case, cfg: Config, doc: Document, instansi: str = "") -> str:
+    """To whom the letter goes (Buku Agenda 'Tujuan'): a name, a position or the agency."""
+    if doc.per_agency:
+        return instansi
+    if doc.kind in (Doc.nota_dinas, Doc.laporan_hasil):
+        return cfg.pejabat.camat.jabatan
+    if doc.kind is Doc.disposisi:
+        return cfg.pejabat.kasi.jabatan
+    return case.nama_pelapor
+
+
+def _pejabat(p: Pejabat) -> dict[str, str]:
+    return {"jabatan": p.jabatan, "nama": p.nama, "pangkat": p.pangkat, "nip": str(p.nip)}
+
+
+def _kantor(cfg: Config) -> dict[str, str]:
+    k = cfg.kantor
+    return {"pemerintah": k.pemerintah, "nama": k.nama, "alamat": k.alamat,
+            "kode_pos": k.kode_pos, "telepon": k.telepon, "email": k.email,
+            "tempat": k.tempat}
+
+
+def _pelapor(case: Case) -> dict[str, str]:
+    return {"nama": case.nama_pelapor, "nik": str(case.nik_pelapor) or KOSONG,
+            "alamat": case.alamat_pelapor or KOSONG,
+            "telepon": str(case.telepon_pelapor) or KOSONG}
+
+
+def _time(case: Case, step: int) -> Waktu:
+    """A done step's time; a step not done here is a caller's bug."""
+    when = case.step_time(step)
+    if when is None:
+        raise ValueError(f"case {case.case_id}: step {step} is not done")
+    return Waktu.of(when)
+
+
+def _step_values(case: Case, step: int) -> dict[str, Any]:
+    """The variables step `step` (2..7) adds to the context."""
+    if step == 2:
+        return {"waktu_diteruskan": _time(case, 2)}
+    if step == 3:
+        sifat = case.sifat or SIFAT[0]
+        boxes = {s.lower().replace(" ", "_"): TANDA_YA if s == sifat else TANDA_TIDAK
+                 for s in SIFAT}
+        return {"waktu_disposisi": _time(case, 3), "sifat": sifat, "tanda_sifat": boxes,
+                "isi_disposisi": case.isi_disposisi}
+    if step == 4:
+        return {"waktu_koordinasi": _time(case, 4), "daftar_instansi": Rincian(case.instansi),
+                "tindakan": case.tindakan}
+    if step == 5:
+        return {"waktu_selesai": _time(case, 5), "status_akhir": case.status_akhir,
+                "hasil": case.hasil}
+    if step == 6:
+        return {"waktu_lapor_camat": _time(case, 6)}
+    return {"waktu_pemberitahuan": _time(case, 7),
+            "cara_pemberitahuan": case.cara_pemberitahuan}
+
+
+def build_context(case: Case, cfg: Config, doc: Document, nomor: str,
+                  instansi: str = "") -> dict[str, Any]:
+    """The variables of one letter (names documented in templates/README.md)."""
+    if doc.per_agency != bool(instansi):
+        raise ValueError(f"{doc.kind}: instansi is required for, and only for, "
+                         f"per-agency documents (got {instansi!r})")
+    if instansi and instansi not in case.instansi:
+        raise ValueError(f"case {case.case_id}: {instansi!r} is not one of its agencies")
+    tanggal = _time(case, doc.step).tanggal
+    ctx: dict[str, Any] = {
+        "kantor": _kantor(cfg), "camat": _pejabat(cfg.pejabat.camat),
+        "kasi": _pejabat(cfg.pejabat.kasi),
+        "judul": doc.title, "hal": letter_subject(doc), "nomor_surat": nomor,
+        "tanggal_surat": tanggal, "tempat_tanggal": f"{cfg.kantor.tempat}, {tanggal}",
+        "no_laporan": case.no_laporan, "waktu_lapor": _time(case, 1),
+        "cara_lapor": case.cara_lapor, "desa": case.desa, "lokasi": case.lokasi,
+        "perda": case.perda, "uraian": case.uraian, "petugas": case.petugas,
+    }
+    if doc.names_reporter:
+        ctx["pelapor"] = _pelapor(case)
+    if doc.per_agency:
+        ctx["instansi"] = instansi
+    for step in range(2, doc.step + 1):
+        ctx.update(_step_values(case, step))
+    return _clean(ctx)
+
+
+def contoh_case() -> Case:
+    """A made-up case with every step done: for template checks and the README examples."""
+    return Case(
+        no_laporan="017/TRANTIB/IX/2024", waktu_lapor=datetime(2024, 9, 25, 8, 15),
+        cara_lapor="Datang Langsung", nama_pelapor="Sri Wahyuni", nik_pelapor="3313015509800002",
+        alamat_pelapor="Dusun Ngasinan RT 02/RW 05, Desa Botok, Kecamatan Kerjo",
+        telepon_pelapor="081234567890", desa="Botok",
+        lokasi="Jalan Raya Kerjo–Ngargoyoso, depan pasar desa",
+        perda="Perda tentang Ketertiban Umum dan Ketenteraman Masyarakat",
+        uraian="Pedagang mendirikan lapak permanen di bahu jalan sehingga mengganggu "
+               "pejalan kaki.", petugas="Agus Prasetyo",
+        waktu_diteruskan=datetime(2024, 9, 25, 8, 30), waktu_disposisi=datetime(2024, 9, 25, 9, 0),
+        sifat="Segera", isi_disposisi="Koordinasikan dengan Satpol PP dan laporkan hasilnya.",
+        waktu_koordinasi=datetime(2024, 9, 26, 10, 0),
+        instansi=("Satuan Polisi Pamong Praja Kabupaten Karanganyar", "Kepolisian Sektor Kerjo"),
+        tindakan="Peninjauan lapangan bersama dan teguran lisan kepada pedagang.",
+        waktu_selesai=datetime(2024, 9, 27, 14, 0), status_akhir="Selesai",
+        hasil="Lapak telah dibongkar sendiri oleh pedagang.",
+        waktu_lapor_camat=datetime(2024, 9, 27, 15, 0),
+        waktu_pemberitahuan=datetime(2024, 9, 28, 9, 0), cara_pemberitahuan="Surat")
+
+
+def contoh_context(doc: Document, cfg: Config | None = None) -> dict[str, Any]:
+    """The context of `doc` for the made-up case (README examples, template checks)."""
+    case = contoh_case()
+    return build_context(case, cfg or Config(), doc, "300.1/017/Kec.Krj/2024",
+                         case.instansi[0] if doc.per_agency else "")
+
+
+def doc_variables(kind: Doc) -> frozenset[str]:
+    """The top-level variable names the context of a document provides."""
+    return frozenset(contoh_context(DOCUMENT_BY_KIND[kind]))
+
+
+DOC_VARIABLES: dict[Doc, frozenset[str]] = {d.kind: doc_variables(d.kind) for d in DOCUMENTS}
+ALL_VARIABLES: frozenset[str] = frozenset().union(*DOC_VARIABLES.values())
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _open_template(path: Path) -> DocxTemplate:
+    """Load a template, or raise TemplateError saying it is missing or damaged."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise TemplateError(f"Templat {path.name} tidak ditemukan di folder {path.parent}. "
+                            "Kembalikan berkasnya (python tools/make_templates.py membuat "
+                            "ulang templat bawaan).") from exc
+    except OSError as exc:
+        raise TemplateError(f"Templat {path.name} tidak dapat dibaca ({exc.strerror}). "
+                            "Tutup berkas itu di Word lalu coba lagi.") from exc
+    tpl = DocxTemplate(io.BytesIO(data))
+    try:
+        tpl.init_docx()
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError,
+            XMLSyntaxError) as exc:
+        raise TemplateError(f"Templat {path.name} rusak atau bukan dokumen Word (.docx). "
+                            "Simpan ulang dari Word sebagai Dokumen Word (.docx).") from exc
+    return tpl
+
+
+def _what_went_wrong(exc: jinja2.TemplateError) -> str:
+    """The Jinja error in plain Indonesian."""
+    msg = exc.message or str(exc)
+    if m := re.fullmatch(r"'(\w+)' is undefined", msg):
+        return f"variabel {{{{ {m[1]} }}}} tidak dikenal"
+    if m := re.fullmatch(r"'.*' has no attribute '(\w+)'", msg):
+        return f"bagian .{m[1]} tidak dikenal pada variabel di sekitarnya"
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return f"penulisan tag {{{{ }}}} atau {{% %}} salah ({msg})"
+    return f"templat tidak dapat diisi ({msg})"
+
+
+def _error_lines(tpl: DocxTemplate, exc: jinja2.TemplateError) -> list[str]:
+    """The text around the failing tag: docxtpl's `docx_context`, or found the same way."""
+    if hasattr(exc, "docx_context"):
+        return list(exc.docx_context)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == "<template>"]
+    part = getattr(tpl, "current_rendering_part", None)
+    if not frames or not frames[-1].lineno or part is None:
+        return []
+    xml = tpl.get_xml() if part is tpl.docx._part else tpl.get_part_xml(part)
+    xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", tpl.patch_xml(xml))
+    start = max(frames[-1].lineno - 4, 0)
+    return [re.sub(r"<[^>]+>", "", line) for line in xml.splitlines()[start:start + 7]]
+
+
+def _describe_error(name: str, tpl: DocxTemplate, exc: jinja2.TemplateError) -> str:
+    """The message for the template author: file, what, where, what to do."""
+    around = " ".join(" ".join(_error_lines(tpl, exc)).split())
+    if len(around) > 240:
+        around = around[:240] + "…"
+    where = f' Teks di sekitarnya: "{around}".' if around else ""
+    return (f"Templat {name}: {_what_went_wrong(exc)}.{where} Perbaiki templatnya di Word; "
+            f"{README_HINT}")
+
+
+def render_letter(template_path: Path | str, context: dict[str, Any]) -> bytes:
+    """Fill a template with a context; the finished .docx as bytes."""
+    path = Path(template_path)
+    tpl = _open_template(path)
+    try:
+        tpl.render(context, jinja_env=JINJA_ENV)
+    except jinja2.TemplateError as exc:
+        raise TemplateError(_describe_error(path.name, tpl, exc)) from exc
+    out = io.BytesIO()
+    tpl.save(out)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _unknown_variable_message(doc: Document, name: str) -> str:
+    """Why a variable is not allowed in this template, and a likely fix."""
+    where = f"Templat {doc.template} ({doc.title}) memakai variabel {{{{ {name} }}}}"
+    if name == "pelapor" and not doc.names_reporter:
+        return (f"{where}, padahal surat ini dikirim ke luar kantor: identitas pelapor "
+                "tidak boleh dimuat. Hapus tag itu dari templat.")
+    if name in ALL_VARIABLES:
+        return (f"{where} yang belum tersedia pada langkah {doc.step}. Hapus tag itu atau "
+                f"pindahkan ke surat langkah yang lebih akhir. {README_HINT}")
+    close = difflib.get_close_matches(name, sorted(DOC_VARIABLES[doc.kind]), n=1)
+    hint = f" Mungkin maksudnya {{{{ {close[0]} }}}}?" if close else ""
+    return f"{where} yang tidak disediakan program.{hint} {README_HINT}"
+
+
+def check_template(path: Path, doc: Document, cfg: Config | None = None) -> list[str]:
+    """Problems of one template: unreadable, unknown variables, or a failing trial render."""
+    try:
+        used = _open_template(path).get_undeclared_template_variables(jinja_env=JINJA_ENV)
+    except TemplateError as exc:
+        return [exc.message]
+    except jinja2.TemplateSyntaxError:  # the trial render below says where
+        used = set()
+    problems = [_unknown_variable_message(doc, name)
+                for name in sorted(used - DOC_VARIABLES[doc.kind])]
+    if not problems:  # catches e.g. {{ kantor.namaa }}, which the name check cannot see
+        try:
+            render_letter(path, contoh_context(doc, cfg))
+        except TemplateError as exc:
+            problems.append(exc.message)
+    return problems
+
+
+def check_templates(cfg: Config) -> list[str]:
+    """Problems of all seven templates in cfg's templates folder, in Indonesian; [] if none."""
+    problems: list[str] = []
+    for doc in DOCUMENTS:
+        problems += check_template(cfg.templates / doc.template, doc, cfg)
+    return problems

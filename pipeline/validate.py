@@ -1,0 +1,249 @@
+"""Raw intake rows → validated cases and every problem found, each naming its cell.
+
+Every problem of a workbook is collected, not just the first. A row whose problem lies in
+a column of step k (k > 1) still goes through with steps 1..k-1, so the letters already
+due are made; a problem in a step-1 column, or a duplicate No. Laporan, holds the whole row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pipeline.config import Config
+from pipeline.intake import Intake, RawRow
+from pipeline.model import Case, Problem
+from pipeline.schema import COLUMN_BY_KEY, COLUMNS, FIXED_LISTS, STEPS, Column, Kind, Need
+from pipeline.values import (
+    number_as_text,
+    parse_choice,
+    parse_choices,
+    parse_datetime,
+    parse_nik,
+    parse_phone,
+)
+
+FUTURE_TOLERANCE = timedelta(minutes=10)  # PC clocks in an office drift a little
+PARSE_CODES = {Kind.datetime: "tanggal-tidak-terbaca", Kind.phone: "telepon-salah",
+               Kind.nik: "nik-salah", Kind.choice: "bukan-pilihan", Kind.choices: "bukan-pilihan",
+               Kind.text: "teks-terlalu-panjang"}
+
+
+@dataclass
+class Validation:
+    """The outcome for one workbook: accepted cases, problems, and row counts."""
+
+    cases: list[Case] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    rows_read: int = 0
+    rows_with_problems: int = 0
+
+    @property
+    def valid(self) -> bool:
+        """True when no problem was found."""
+        return not self.problems
+
+    def flatten(self) -> list[tuple[int | None, str | None, str]]:
+        """Problems as (row, column header, code), for tests and logs."""
+        return [(p.row, p.header, p.code) for p in self.problems]
+
+
+@dataclass
+class _Row:
+    """Work in progress on one row."""
+
+    raw: RawRow
+    parsed: dict[str, Any] = field(default_factory=dict)
+    problems: list[tuple[int, Problem]] = field(default_factory=list)  # (step, problem)
+
+
+def lists_for(cfg: Config) -> dict[str, tuple[str, ...]]:
+    """Every list a choice column may refer to: the fixed ones and config.toml's."""
+    lists = dict(FIXED_LISTS)
+    for name in ("desa", "perda", "instansi", "petugas"):
+        lists[name] = getattr(cfg.daftar, name)
+    return lists
+
+
+def validate(intake: Intake, cfg: Config, now: datetime | None = None) -> Validation:
+    """Check every row of an opened intake; return cases and problems."""
+    now = now or datetime.now()
+    lists = lists_for(cfg)
+    result = Validation()
+    rows: list[_Row] = []
+    for raw in intake.rows:
+        row = _Row(raw)
+        _parse_cells(row, intake, lists)
+        _check_steps(row, intake, now)
+        _check_conditionals(row, intake)
+        rows.append(row)
+    _check_duplicates(rows, intake)
+    for row in rows:
+        result.rows_read += 1
+        result.problems.extend(p for _, p in sorted(row.problems, key=_problem_order))
+        if row.problems:
+            result.rows_with_problems += 1
+        case = _build_case(row, intake.name)
+        if case is not None:
+            result.cases.append(case)
+    return result
+
+
+def _problem_order(item: tuple[int, Problem]) -> tuple[int, str]:
+    return (item[1].row or 0, (item[1].column or "").rjust(3))
+
+
+def _problem(row: _Row, intake: Intake, key: str, code: str, message: str) -> Problem:
+    """A Problem at the cell of `key` in this row (or the row, if the column is absent)."""
+    src = intake.columns.get(key)
+    return Problem(code=code, file=intake.name, message=message, sheet=intake.sheet,
+                   row=row.raw.row, column=src.letter if src else None,
+                   header=src.header if src else COLUMN_BY_KEY[key].header)
+
+
+def _add(row: _Row, intake: Intake, key: str, code: str, message: str,
+         step: int | None = None) -> None:
+    step = step if step is not None else COLUMN_BY_KEY[key].step
+    row.problems.append((step, _problem(row, intake, key, code, message)))
+
+
+def _parse_cells(row: _Row, intake: Intake, lists: dict[str, tuple[str, ...]]) -> None:
+    """Parse every filled cell by its column's kind."""
+    for key, value in row.raw.values.items():
+        if value is None:
+            continue
+        column = COLUMN_BY_KEY[key]
+        try:
+            row.parsed[key] = _parse(column, value, intake, lists)
+        except ValueError as exc:
+            _add(row, intake, key, PARSE_CODES[column.kind], str(exc))
+
+
+def _parse(column: Column, value: Any, intake: Intake,
+           lists: dict[str, tuple[str, ...]]) -> Any:
+    """One cell's typed value, or ValueError with what to type instead."""
+    if column.kind is Kind.datetime:
+        return parse_datetime(value, intake.epoch)
+    if column.kind is Kind.phone:
+        return parse_phone(value)
+    if column.kind is Kind.nik:
+        return parse_nik(value)
+    text = number_as_text(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+    if column.kind is Kind.choices:
+        return parse_choices(text, lists[column.list_name or ""])
+    if column.kind is Kind.choice and column.strict_list:
+        return parse_choice(text, lists[column.list_name or ""])
+    if column.max_len and len(text) > column.max_len:
+        raise ValueError(f"Isinya {len(text)} karakter, paling banyak {column.max_len}. "
+                         "Persingkat isinya.")
+    return text
+
+
+def _fmt(value: datetime) -> str:
+    return value.strftime("%d/%m/%Y %H:%M")
+
+
+def _check_steps(row: _Row, intake: Intake, now: datetime) -> None:
+    """Required cells, steps in order, times not backwards and not in the future."""
+    values = row.raw.values
+    for column in COLUMNS:
+        if column.need is Need.always and values.get(column.key) is None:
+            _add(row, intake, column.key, "wajib-diisi",
+                 f"{column.header} wajib diisi pada setiap laporan. Isi sel ini.")
+    previous: tuple[str, datetime | None] | None = None
+    for step in STEPS:
+        key = step.time_key
+        if values.get(key) is None:
+            _check_later_steps_empty(row, intake, step.number)
+            return
+        if step.number > 1:
+            _check_step_fields(row, intake, step.number)
+        when = row.parsed.get(key)
+        if when is not None and when > now + FUTURE_TOLERANCE:
+            _add(row, intake, key, "waktu-masa-depan",
+                 f"Waktu {_fmt(when)} belum terjadi (lebih dari waktu sekarang). Periksa "
+                 "tanggal, bulan dan tahunnya.")
+        if previous and previous[1] and when and when < previous[1]:
+            _add(row, intake, key, "waktu-mundur",
+                 f"Waktu {_fmt(when)} lebih awal dari {previous[0]} ({_fmt(previous[1])}). "
+                 "Waktu setiap langkah tidak boleh mundur; periksa tanggal dan jamnya.")
+        previous = (COLUMN_BY_KEY[key].header, when)
+
+
+def _check_later_steps_empty(row: _Row, intake: Intake, missing_step: int) -> None:
+    """A later step's time filled while step `missing_step` is empty is a skipped step."""
+    missing_header = COLUMN_BY_KEY[STEPS[missing_step - 1].time_key].header
+    for step in STEPS[missing_step:]:
+        if row.raw.values.get(step.time_key) is not None:
+            _add(row, intake, step.time_key, "langkah-melompat",
+                 f"Waktu langkah {step.number} diisi, padahal langkah {missing_step} "
+                 f"({missing_header}) belum diisi. Isi dulu {missing_header}, atau kosongkan "
+                 "sel ini.", step=missing_step + 1)
+            return
+
+
+def _check_step_fields(row: _Row, intake: Intake, number: int) -> None:
+    """The columns a done step needs are filled."""
+    step = STEPS[number - 1]
+    time_header = COLUMN_BY_KEY[step.time_key].header
+    for column in COLUMNS:
+        if column.step == number and column.need is Need.step \
+                and row.raw.values.get(column.key) is None:
+            _add(row, intake, column.key, "wajib-diisi",
+                 f"{column.header} wajib diisi karena {time_header} (langkah {number}, "
+                 f"{step.name}) sudah diisi. Isi sel ini, atau kosongkan {time_header}.")
+
+
+def _check_conditionals(row: _Row, intake: Intake) -> None:
+    """Address for a notice by letter; phone for SMS/telephone contact."""
+    values, parsed = row.raw.values, row.parsed
+    step7_done = values.get("waktu_pemberitahuan") is not None
+    notice_by = parsed.get("cara_pemberitahuan", "") if step7_done else ""
+    if notice_by == "Surat" and values.get("alamat_pelapor") is None:
+        _add(row, intake, "alamat_pelapor", "wajib-diisi",
+             "Alamat Pelapor wajib diisi karena pemberitahuan dikirim dengan Surat. Isi "
+             "alamat lengkap pelapor.", step=7)
+    if values.get("telepon_pelapor") is not None:
+        return
+    if parsed.get("cara_lapor") in ("SMS", "Telepon"):
+        _add(row, intake, "telepon_pelapor", "wajib-diisi",
+             f"No. Telepon Pelapor wajib diisi karena laporan masuk melalui "
+             f"{parsed['cara_lapor']}. Isi nomor telepon pelapor.", step=1)
+    elif notice_by in ("SMS", "Telepon"):
+        _add(row, intake, "telepon_pelapor", "wajib-diisi",
+             f"No. Telepon Pelapor wajib diisi karena pemberitahuan melalui {notice_by}. "
+             "Isi nomor telepon pelapor.", step=7)
+
+
+def _check_duplicates(rows: list[_Row], intake: Intake) -> None:
+    """No. Laporan must be unique within a year in one workbook; all copies are held."""
+    seen: dict[tuple[str, int], list[_Row]] = {}
+    for row in rows:
+        number, when = row.parsed.get("no_laporan"), row.parsed.get("waktu_lapor")
+        if number and when:
+            seen.setdefault((number.casefold(), when.year), []).append(row)
+    for (_, year), group in seen.items():
+        if len(group) < 2:
+            continue
+        for row in group:
+            others = ", ".join(str(o.raw.row) for o in group if o is not row)
+            _add(row, intake, "no_laporan", "no-laporan-ganda",
+                 f"No. Laporan {row.parsed['no_laporan']} tahun {year} juga dipakai di baris "
+                 f"{others}. Setiap laporan harus punya nomor sendiri; perbaiki salah satunya.",
+                 step=1)
+
+
+def _build_case(row: _Row, source: str) -> Case | None:
+    """The case with the steps before the first problem, or None if step 1 is held."""
+    first_bad = min((step for step, _ in row.problems), default=len(STEPS) + 1)
+    if first_bad <= 1:
+        return None
+    done = 0
+    for step in STEPS:
+        if step.number >= first_bad or row.parsed.get(step.time_key) is None:
+            break
+        done = step.number
+    values = {c.key: row.parsed[c.key] for c in COLUMNS
+              if c.step <= done and c.key in row.parsed}
+    return Case(**values, source_file=source, source_row=row.raw.row)

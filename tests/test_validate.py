@@ -1,0 +1,206 @@
+"""Every validation rule of DESIGN.md, asserted as (row, column, code) and by message."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import Config
+from pipeline.intake import open_intake
+from pipeline.validate import Validation, validate
+from tests.conftest import full_row
+
+NOW = datetime(2024, 10, 1, 12, 0)
+
+
+def check(path: Path, cfg: Config, now: datetime = NOW) -> Validation:
+    """Read and validate a workbook as the pipeline does."""
+    return validate(open_intake(path.name, path.read_bytes(), cfg.batas), cfg, now)
+
+
+def test_complete_row_reads_back_exactly(make_intake, cfg):
+    result = check(make_intake([full_row()]), cfg)
+    assert result.valid
+    (case,) = result.cases
+    assert case.no_laporan == "LP-001"
+    assert case.telepon_pelapor == "081234567890"
+    assert case.instansi == ("Satuan Polisi Pamong Praja Kabupaten Karanganyar",
+                             "Pemerintah Desa setempat")
+    assert case.steps_done == 7
+    assert case.source_row == 3
+
+
+def test_missing_required_cell_names_cell_and_header(make_intake, cfg):
+    result = check(make_intake([full_row(nama_pelapor=None)]), cfg)
+    assert result.flatten() == [(3, "Nama Pelapor", "wajib-diisi")]
+    problem = result.problems[0]
+    assert problem.cell == "Laporan!D3"
+    assert problem.message == "Nama Pelapor wajib diisi pada setiap laporan. Isi sel ini."
+    assert result.cases == []
+
+
+def test_step_field_required_when_step_time_filled(make_intake, cfg):
+    result = check(make_intake([full_row(isi_disposisi=None)]), cfg)
+    assert result.flatten() == [(3, "Isi Disposisi", "wajib-diisi")]
+    assert "Waktu Disposisi (langkah 3, Disposisi Camat) sudah diisi" in result.problems[0].message
+    # Steps 1-2 still go through; the held step and everything after it wait for the fix.
+    assert result.cases[0].steps_done == 2
+
+
+def test_skipped_step_is_reported_on_the_later_time(make_intake, cfg):
+    row = full_row(waktu_diteruskan=None)
+    result = check(make_intake([row]), cfg)
+    assert result.flatten() == [(3, "Waktu Disposisi", "langkah-melompat")]
+    assert result.cases[0].steps_done == 1
+
+
+def test_time_going_backwards(make_intake, cfg):
+    result = check(make_intake([full_row(waktu_disposisi=datetime(2024, 9, 25, 8, 20))]), cfg)
+    assert result.flatten() == [(3, "Waktu Disposisi", "waktu-mundur")]
+    assert "lebih awal dari Waktu Diteruskan (25/09/2024 08:30)" in result.problems[0].message
+
+
+def test_time_in_the_future(make_intake, cfg):
+    result = check(make_intake([full_row(waktu_pemberitahuan=datetime(2024, 12, 1, 9, 0))]), cfg)
+    assert result.flatten() == [(3, "Waktu Pemberitahuan", "waktu-masa-depan")]
+    assert result.cases[0].steps_done == 6
+
+
+@pytest.mark.parametrize("nik", ["12345", "33130165089000AB", "3313 0165 0890 00021"])
+def test_bad_nik(make_intake, cfg, nik):
+    result = check(make_intake([full_row(nik_pelapor=nik)]), cfg)
+    assert result.flatten() == [(3, "NIK Pelapor", "nik-salah")]
+    assert "harus 16 angka" in result.problems[0].message
+
+
+def test_nik_stored_as_number_is_refused(make_intake, cfg):
+    # Excel keeps 15 significant digits: a 16-digit NIK typed as a number loses its last digit.
+    result = check(make_intake([full_row(nik_pelapor=3313016508900002)]), cfg)
+    assert result.flatten() == [(3, "NIK Pelapor", "nik-salah")]
+    assert "Ubah format sel menjadi Teks" in result.problems[0].message
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("0812 3456 7890", "081234567890"), ("+62 812-3456-7890", "081234567890"),
+    ("6281234567890", "081234567890"), (81234567890, "081234567890"),
+    ("(0271) 123456", "0271123456"),
+])
+def test_phone_forms_are_normalised(make_intake, cfg, typed, expected):
+    result = check(make_intake([full_row(telepon_pelapor=typed)]), cfg)
+    assert result.valid
+    assert result.cases[0].telepon_pelapor == expected
+
+
+def test_bad_phone(make_intake, cfg):
+    result = check(make_intake([full_row(telepon_pelapor="12-34")]), cfg)
+    assert result.flatten() == [(3, "No. Telepon Pelapor", "telepon-salah")]
+
+
+def test_phone_required_for_sms_report(make_intake, cfg):
+    result = check(make_intake([full_row(cara_lapor="SMS", telepon_pelapor=None)]), cfg)
+    assert result.flatten() == [(3, "No. Telepon Pelapor", "wajib-diisi")]
+    assert result.cases == []
+
+
+def test_phone_required_for_notice_by_phone(make_intake, cfg):
+    row = full_row(cara_lapor="Datang Langsung", telepon_pelapor=None,
+                   cara_pemberitahuan="Telepon")
+    result = check(make_intake([row]), cfg)
+    assert result.flatten() == [(3, "No. Telepon Pelapor", "wajib-diisi")]
+    assert result.cases[0].steps_done == 6
+
+
+def test_address_required_for_notice_by_letter(make_intake, cfg):
+    result = check(make_intake([full_row(alamat_pelapor=None)]), cfg)
+    assert result.flatten() == [(3, "Alamat Pelapor", "wajib-diisi")]
+    assert result.cases[0].steps_done == 6
+
+
+def test_list_values_match_case_insensitively(make_intake, cfg):
+    row = full_row(desa="  kuto ", cara_lapor="telepon", status_akhir="SELESAI",
+                   instansi="kepolisian sektor kerjo")
+    result = check(make_intake([row]), cfg)
+    assert result.valid
+    case = result.cases[0]
+    assert (case.desa, case.cara_lapor, case.status_akhir) == ("Kuto", "Telepon", "Selesai")
+    assert case.instansi == ("Kepolisian Sektor Kerjo",)
+
+
+def test_value_not_in_list(make_intake, cfg):
+    result = check(make_intake([full_row(desa="Jumapolo")]), cfg)
+    assert result.flatten() == [(3, "Desa", "bukan-pilihan")]
+    assert result.problems[0].message.startswith("\"Jumapolo\" tidak ada dalam daftar.")
+
+
+def test_unknown_agency_in_list_of_agencies(make_intake, cfg):
+    result = check(make_intake([full_row(instansi="Kepolisian Sektor Kerjo; Dinas Antah")]), cfg)
+    assert result.flatten() == [(3, "Instansi Terkait", "bukan-pilihan")]
+    assert result.cases[0].steps_done == 3
+
+
+def test_staff_name_outside_the_suggestion_list_is_accepted(make_intake, cfg):
+    assert check(make_intake([full_row(petugas="Pak Wiryo")]), cfg).valid
+
+
+def test_duplicate_no_laporan_in_one_year_holds_both_rows(make_intake, cfg):
+    rows = [full_row(1), full_row(2), full_row(1, nama_pelapor="Orang Lain")]
+    result = check(make_intake(rows), cfg)
+    assert result.flatten() == [(3, "No. Laporan", "no-laporan-ganda"),
+                                (5, "No. Laporan", "no-laporan-ganda")]
+    assert "juga dipakai di baris 5" in result.problems[0].message
+    assert [c.no_laporan for c in result.cases] == ["LP-002"]
+
+
+def test_same_number_in_another_year_is_another_case(make_intake, cfg):
+    rows = [full_row(1), full_row(1, waktu_lapor=datetime(2023, 9, 25, 8, 15),
+                                  waktu_diteruskan=None, waktu_disposisi=None,
+                                  waktu_koordinasi=None, waktu_selesai=None,
+                                  waktu_lapor_camat=None, waktu_pemberitahuan=None)]
+    result = check(make_intake(rows), cfg)
+    assert result.valid
+    assert sorted(c.case_id for c in result.cases) == ["2023/LP-001", "2024/LP-001"]
+
+
+def test_text_too_long(make_intake, cfg):
+    result = check(make_intake([full_row(no_laporan="X" * 41)]), cfg)
+    assert result.flatten() == [(3, "No. Laporan", "teks-terlalu-panjang")]
+
+
+@pytest.mark.parametrize("typed", ["25/09/2024 08:15", "25-09-2024 08.15", "2024-09-25 08.15",
+                                   "25 September 2024 08.15 WIB", 45560.34375])
+def test_dates_typed_by_hand_and_serial_numbers(make_intake, cfg, typed):
+    result = check(make_intake([full_row(waktu_lapor=typed)]), cfg)
+    assert result.valid
+    assert result.cases[0].waktu_lapor == datetime(2024, 9, 25, 8, 15)
+
+
+def test_date_without_time_reads_as_midnight(make_intake, cfg):
+    row = full_row(waktu_lapor="24-09-2024")
+    assert check(make_intake([row]), cfg).cases[0].waktu_lapor == datetime(2024, 9, 24)
+
+
+@pytest.mark.parametrize("typed", ["kemarin", "31/02/2024", "25/13/2024 08:15", "08:15"])
+def test_unreadable_date(make_intake, cfg, typed):
+    result = check(make_intake([full_row(waktu_lapor=typed)]), cfg)
+    assert result.flatten() == [(3, "Waktu Lapor", "tanggal-tidak-terbaca")]
+    assert "Ketik tanggal dan jam seperti 25/09/2024 08:15" in result.problems[0].message
+
+
+def test_every_problem_is_collected_and_valid_rows_go_through(make_intake, cfg):
+    rows = [full_row(1, desa="X", nik_pelapor="1"), full_row(2), full_row(3, lokasi=None)]
+    result = check(make_intake(rows), cfg)
+    assert result.flatten() == [(3, "NIK Pelapor", "nik-salah"), (3, "Desa", "bukan-pilihan"),
+                                (5, "Lokasi Kejadian", "wajib-diisi")]
+    assert [c.no_laporan for c in result.cases] == ["LP-002"]
+    assert (result.rows_read, result.rows_with_problems) == (3, 2)
+
+
+def test_only_step_one_filled_is_a_valid_new_report(make_intake, cfg):
+    row = {k: v for k, v in full_row().items()
+           if k in ("no_laporan", "waktu_lapor", "cara_lapor", "nama_pelapor", "desa", "lokasi",
+                    "perda", "uraian", "petugas", "telepon_pelapor")}
+    result = check(make_intake([row]), cfg)
+    assert result.valid
+    assert result.cases[0].steps_done == 1

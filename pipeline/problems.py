@@ -1,0 +1,217 @@
+"""The problem report for a rejected intake file, in outbox/_perlu-perbaikan/.
+
+Two files named after the intake file: '<stem> - perlu perbaikan.xlsx', a copy of the
+workbook with each bad cell filled red and commented plus a sheet 'Perbaikan' listing every
+problem, and '<stem> - perlu perbaikan.txt', a short summary for Notepad.
+
+Edge cases handled: the source is only ever read (never saved); a file that cannot be
+opened as a workbook (not a zip, encrypted, .xls, damaged) gets the .txt only; a
+whole-row problem marks the row's No. Laporan cell; several problems on one cell share one
+comment; a staff comment already on the cell is kept below ours; a problem naming a sheet
+or cell the workbook lacks is still listed.
+"""
+
+from __future__ import annotations
+
+import logging
+import zipfile
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.worksheet import Worksheet
+
+from pipeline.model import Problem
+from pipeline.schema import COLUMN_BY_KEY, HEADER_ROW, HEADER_SEARCH_ROWS, fold_header
+from pipeline.workbook import BOX, fill, safe_name, save_workbook_atomic, write_text_atomic
+
+log = logging.getLogger(__name__)
+
+SHEET_PROBLEMS = "Perbaikan"
+REPORT_SUFFIX = " - perlu perbaikan"
+PROBLEM_FILL = "FF9C9C"  # red, light enough to read the value through it
+COMMENT_AUTHOR = "Pemeriksa otomatis"
+PROBLEM_HEADERS = ("Lembar", "Baris", "Kolom", "Judul kolom", "Kode",
+                   "Masalah dan cara memperbaiki")
+PROBLEM_WIDTHS = (14, 8, 8, 26, 26, 90)
+KEY_HEADER = fold_header(COLUMN_BY_KEY["no_laporan"].header)
+UNREADABLE = (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError,
+              TypeError, IndexError, EOFError)  # what openpyxl raises on a damaged file
+
+
+def report_paths(source_name: str, outdir: Path) -> tuple[Path, Path]:
+    """The report's .xlsx and .txt paths for an intake file name."""
+    stem = safe_name(Path(source_name).stem) + REPORT_SUFFIX
+    return outdir / f"{stem}.xlsx", outdir / f"{stem}.txt"
+
+
+def write_problem_report(source: Path, problems: list[Problem], outdir: Path,
+                         rows_ok: int | None = None) -> tuple[Path, Path]:
+    """Write the marked copy (when the file opens) and the summary; return both paths.
+
+    `rows_ok` is how many rows went through; when None it is counted from the workbook.
+    """
+    source = Path(source)
+    xlsx_path, txt_path = report_paths(source.name, outdir)
+    wb = _open_copy(source) if any(p.sheet for p in problems) else None
+    if wb is not None:
+        if rows_ok is None:
+            rows_ok = _count_rows_ok(wb, problems)
+        _mark_cells(wb, problems)
+        _add_problem_sheet(wb, problems)
+        save_workbook_atomic(wb, xlsx_path)
+    else:
+        xlsx_path.unlink(missing_ok=True)  # an old copy would no longer match the summary
+    write_text_atomic(txt_path, summary_text(source.name, problems, rows_ok,
+                                             xlsx_path.name if wb is not None else None))
+    return xlsx_path, txt_path
+
+
+def clear_problem_report(source_name: str, outdir: Path) -> list[Path]:
+    """Remove the report of a file that is now correct; return what was removed."""
+    removed = []
+    for path in report_paths(source_name, outdir):
+        try:
+            path.unlink()
+            removed.append(path)
+        except FileNotFoundError:
+            pass
+        except PermissionError:  # open in Excel on Windows: try again next time
+            log.warning("Laporan perbaikan %s sedang dibuka; belum dapat dihapus.", path.name)
+    return removed
+
+
+def _open_copy(source: Path) -> Workbook | None:
+    """Load the source into memory (never saving it), or None when it is not a workbook."""
+    try:
+        return load_workbook(source, rich_text=True)
+    except UNREADABLE as exc:
+        log.info("%s tidak dapat dibuka sebagai buku kerja: %s", source.name, exc)
+        return None
+
+
+def _key_column(ws: Worksheet) -> tuple[int, str]:
+    """The header row and the No. Laporan column letter of a sheet (default: row 2, A)."""
+    for row in ws.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS):
+        for cell in row:
+            if isinstance(cell.value, str) and fold_header(cell.value) == KEY_HEADER:
+                return cell.row, cell.column_letter
+    return HEADER_ROW, "A"
+
+
+def _target(wb: Workbook, problem: Problem) -> tuple[str, str] | None:
+    """(sheet, cell) a problem points at, or None when it has no cell in this workbook."""
+    if not problem.sheet or not problem.row or problem.sheet not in wb.sheetnames:
+        return None
+    column = problem.column or _key_column(wb[problem.sheet])[1]
+    try:
+        column_index_from_string(column)
+    except ValueError:
+        return None
+    return problem.sheet, f"{column}{problem.row}"
+
+
+def _mark_cells(wb: Workbook, problems: list[Problem]) -> None:
+    """Fill each bad cell red and comment it with all its problems."""
+    by_cell: dict[tuple[str, str], list[Problem]] = defaultdict(list)
+    for problem in problems:
+        target = _target(wb, problem)
+        if target:
+            by_cell[target].append(problem)
+    for (sheet, ref), found in by_cell.items():
+        cell = wb[sheet][ref]
+        cell.fill = fill(PROBLEM_FILL)
+        cell.comment = _comment(found, cell.comment)
+
+
+def _comment(found: list[Problem], old: Comment | None) -> Comment:
+    """One comment holding every problem of a cell, the staff's own note kept below."""
+    lines = ["Perlu diperbaiki:"]
+    lines += [f"- {p.message}" + ("" if p.column else " (berlaku untuk seluruh baris)")
+              for p in found]
+    if old is not None and old.text:
+        lines += ["", f"Catatan sebelumnya: {old.text}"]
+    text = "\n".join(lines)
+    comment = Comment(text, COMMENT_AUTHOR)
+    comment.width = 320
+    comment.height = min(400, 20 + 15 * sum(1 + len(line) // 45 for line in lines))
+    return comment
+
+
+def _add_problem_sheet(wb: Workbook, problems: list[Problem]) -> None:
+    """The 'Perbaikan' sheet: every problem, one per row; shown when the file opens."""
+    if SHEET_PROBLEMS in wb.sheetnames:
+        del wb[SHEET_PROBLEMS]
+    ws = wb.create_sheet(SHEET_PROBLEMS)
+    ws.append(PROBLEM_HEADERS)
+    for problem in problems:
+        ws.append([problem.sheet or "", problem.row, problem.column or "",
+                   problem.header or "", problem.code, problem.message])
+    for index, width in enumerate(PROBLEM_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    for row in ws.iter_rows():
+        for cell in row:
+            cell.border = BOX
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if cell.row == 1:
+                cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    for sheet in wb.worksheets:
+        sheet.sheet_view.tabSelected = False
+    ws.sheet_view.tabSelected = True
+    wb.active = ws
+
+
+def _count_rows_ok(wb: Workbook, problems: list[Problem]) -> int:
+    """Filled data rows of the sheets named by problems, less the rows with problems."""
+    if any(p.row is None for p in problems):
+        return 0  # a whole-file or whole-sheet problem: no row went through
+    ok = 0
+    for sheet in {p.sheet for p in problems if p.sheet in wb.sheetnames}:
+        ws = wb[sheet]
+        header_row = _key_column(ws)[0]
+        bad = {p.row for p in problems if p.sheet == sheet}
+        for row in ws.iter_rows(min_row=header_row + 1, values_only=False):
+            if row and row[0].row not in bad and any(_filled(c.value) for c in row):
+                ok += 1
+    return ok
+
+
+def _filled(value: object) -> bool:
+    return value is not None and str(value).strip() != ""
+
+
+def summary_text(source_name: str, problems: list[Problem], rows_ok: int | None,
+                 copy_name: str | None, now: datetime | None = None) -> str:
+    """The Indonesian summary written to the .txt report."""
+    now = now or datetime.now()
+    bad_rows = {(p.sheet, p.row) for p in problems if p.row}
+    whole_file = any(p.row is None for p in problems)
+    lines = [
+        "LAPORAN PERLU PERBAIKAN",
+        "",
+        f"Berkas              : {source_name}",
+        f"Diperiksa           : {now:%d/%m/%Y %H:%M}",
+        f"Baris tanpa masalah : {'-' if rows_ok is None else rows_ok} (diproses seperti biasa)",
+        f"Baris bermasalah    : {len(bad_rows)} (belum diproses)",
+        f"Jumlah masalah      : {len(problems)}",
+        "",
+    ]
+    if whole_file:
+        lines += ["Berkas ini belum dapat diproses sama sekali. Perbaiki dahulu masalah "
+                  "berkas di bawah ini.", ""]
+    lines.append("Daftar masalah:")
+    lines += [f"{i}. {p.describe()}" for i, p in enumerate(problems, start=1)]
+    lines += ["", "Cara memperbaiki: buka berkas asli di folder inbox, perbaiki isian yang "
+              "disebut di atas, lalu simpan kembali di folder yang sama. Berkas akan "
+              "diperiksa ulang secara otomatis dan laporan ini dihapus bila sudah benar."]
+    if copy_name:
+        lines.append(f"Salinan berkas dengan sel yang salah berwarna merah dan bercatatan: "
+                     f"{copy_name} (lembar \"{SHEET_PROBLEMS}\" memuat daftar lengkapnya). "
+                     "Jangan menyimpan salinan itu ke folder inbox.")
+    return "\n".join(lines) + "\n"

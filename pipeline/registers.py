@@ -1,0 +1,136 @@
+"""The year's registers beside the step folders: the Buku Agenda of numbered letters.
+
+The register never shows a NIK or a phone number: `Letter` carries neither, and any long
+run of digits that slipped into a free-text field (Hal, Tujuan) is masked.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from pipeline.schema import STEPS
+from pipeline.workbook import BOX, fill, save_workbook_atomic
+
+if TYPE_CHECKING:
+    from pipeline.config import Config
+    from pipeline.model import Letter
+
+SHEET_AGENDA = "Buku Agenda"
+AGENDA_HEADER_ROW = 5
+AGENDA_COLUMNS = (  # (header, width)
+    ("No. Urut", 8), ("Nomor Surat", 26), ("Tanggal", 12), ("Hal", 40), ("Tujuan", 34),
+    ("No. Laporan", 14), ("Langkah", 28), ("Berkas", 50), ("Versi", 7),
+)
+DATE_FORMAT = "dd/mm/yyyy"
+HEADER_FILL = "DDEBF7"
+MASKED = "[disamarkan]"
+# A run of digits with spaces, dots or dashes; masked when it holds 10+ digits and is not
+# a date: a NIK (16 digits) or a phone number (10-13 digits).
+_NUMBER_RUN = re.compile(r"\+?\d[\d .\-]{7,}\d")
+_DATE = re.compile(r"\d{1,2}[-./]\d{1,2}[-./]\d{4}")
+
+
+def agenda_name(tahun: int) -> str:
+    """The register's file name: 'Buku Agenda <tahun>.xlsx'."""
+    return f"Buku Agenda {tahun}.xlsx"
+
+
+def mask_personal_numbers(text: str) -> str:
+    """Replace anything that looks like a NIK or a phone number."""
+    return _NUMBER_RUN.sub(_mask_run, text)
+
+
+def _mask_run(match: re.Match[str]) -> str:
+    run = match.group()
+    if sum(ch.isdigit() for ch in run) < 10 or _DATE.search(run):
+        return run
+    return MASKED
+
+
+def write_agenda(path: Path, letters: list[Letter], cfg: Config, tahun: int) -> None:
+    """Write the Buku Agenda: one row per numbered letter (and version), by No. Urut."""
+    path = Path(path)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET_AGENDA
+    _write_title(ws, cfg, tahun)
+    _write_table_header(ws)
+    chosen = sorted((x for x in letters if x.tahun == tahun), key=lambda x: (x.urut, x.version))
+    for row, letter in enumerate(chosen, start=AGENDA_HEADER_ROW + 1):
+        _write_letter(ws, row, letter, _link(cfg.outbox / letter.path, path.parent))
+    _page_setup(ws, len(chosen))
+    wb.properties.title = f"Buku Agenda {tahun}"
+    save_workbook_atomic(wb, path)
+
+
+def _write_title(ws: Worksheet, cfg: Config, tahun: int) -> None:
+    """Rows 1-3: register name, office, year."""
+    last = len(AGENDA_COLUMNS)
+    titles = ("BUKU AGENDA SURAT KELUAR",
+              f"{cfg.kantor.pemerintah} — {cfg.kantor.nama}",
+              f"Seksi Ketentraman dan Ketertiban — Tahun {tahun}")
+    for row, text in enumerate(titles, start=1):
+        cell = ws.cell(row, 1, text)
+        cell.font = Font(bold=True, size=14 if row == 1 else 11)
+        cell.alignment = Alignment(horizontal="center")
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
+
+
+def _write_table_header(ws: Worksheet) -> None:
+    """The header row of the table, bold, filled and boxed."""
+    for index, (header, width) in enumerate(AGENDA_COLUMNS, start=1):
+        cell = ws.cell(AGENDA_HEADER_ROW, index, header)
+        cell.font = Font(bold=True)
+        cell.fill = fill(HEADER_FILL)
+        cell.border = BOX
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(index)].width = width
+
+
+def _write_letter(ws: Worksheet, row: int, letter: Letter, link: str) -> None:
+    """One register row."""
+    step = STEPS[letter.step - 1] if 1 <= letter.step <= len(STEPS) else None
+    values = (letter.urut, letter.nomor, letter.tanggal.date(),
+              mask_personal_numbers(letter.hal), mask_personal_numbers(letter.tujuan),
+              letter.no_laporan, f"{letter.step}. {step.name}" if step else str(letter.step),
+              letter.path, letter.version)
+    for index, value in enumerate(values, start=1):
+        cell = ws.cell(row, index, value)
+        cell.border = BOX
+        cell.alignment = Alignment(vertical="top", wrap_text=index in (2, 4, 5, 7, 8))
+        if index == 2 or index == 6:
+            cell.number_format = "@"
+    ws.cell(row, 3).number_format = DATE_FORMAT
+    ws.cell(row, 8).hyperlink = link
+    ws.cell(row, 8).font = Font(color="0563C1", underline="single")
+
+
+def _link(target: Path, base: Path) -> str:
+    """A relative hyperlink with '/' so it still works after the year folder is moved."""
+    try:
+        return Path(os.path.relpath(target, base)).as_posix()
+    except ValueError:  # another drive on Windows
+        return target.as_uri()
+
+
+def _page_setup(ws: Worksheet, count: int) -> None:
+    """A4 landscape, fit to width, header row repeated, frozen, filterable."""
+    last = get_column_letter(len(AGENDA_COLUMNS))
+    ws.freeze_panes = ws.cell(AGENDA_HEADER_ROW + 1, 1)
+    ws.print_title_rows = f"{AGENDA_HEADER_ROW}:{AGENDA_HEADER_ROW}"
+    ws.auto_filter.ref = f"A{AGENDA_HEADER_ROW}:{last}{AGENDA_HEADER_ROW + max(count, 1)}"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = "Halaman &P dari &N"

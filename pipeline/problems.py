@@ -13,6 +13,7 @@ or cell the workbook lacks is still listed.
 
 from __future__ import annotations
 
+import io
 import logging
 import zipfile
 from collections import defaultdict
@@ -24,6 +25,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.model import Problem
@@ -51,14 +53,17 @@ def report_paths(source_name: str, outdir: Path) -> tuple[Path, Path]:
 
 
 def write_problem_report(source: Path, problems: list[Problem], outdir: Path,
-                         rows_ok: int | None = None) -> tuple[Path, Path]:
+                         rows_ok: int | None = None,
+                         data: bytes | None = None) -> tuple[Path, Path]:
     """Write the marked copy (when the file opens) and the summary; return both paths.
 
-    `rows_ok` is how many rows went through; when None it is counted from the workbook.
+    `rows_ok` is how many rows went through (None: counted from the workbook). `data` is
+    the exact bytes that were validated, so the copy matches them even if staff saved the
+    file again meanwhile; without it the source file is read (never written).
     """
     source = Path(source)
     xlsx_path, txt_path = report_paths(source.name, outdir)
-    wb = _open_copy(source) if any(p.sheet for p in problems) else None
+    wb = _open_copy(source, data) if any(p.sheet for p in problems) else None
     if wb is not None:
         if rows_ok is None:
             rows_ok = _count_rows_ok(wb, problems)
@@ -86,10 +91,10 @@ def clear_problem_report(source_name: str, outdir: Path) -> list[Path]:
     return removed
 
 
-def _open_copy(source: Path) -> Workbook | None:
+def _open_copy(source: Path, data: bytes | None) -> Workbook | None:
     """Load the source into memory (never saving it), or None when it is not a workbook."""
     try:
-        return load_workbook(source, rich_text=True)
+        return load_workbook(io.BytesIO(data) if data is not None else source, rich_text=True)
     except UNREADABLE as exc:
         log.info("%s tidak dapat dibuka sebagai buku kerja: %s", source.name, exc)
         return None
@@ -152,6 +157,10 @@ def _add_problem_sheet(wb: Workbook, problems: list[Problem]) -> None:
     for problem in problems:
         ws.append([problem.sheet or "", problem.row, problem.column or "",
                    problem.header or "", problem.code, problem.message])
+        target = _target(wb, problem)
+        if target:  # Baris links to the bad cell
+            ws.cell(ws.max_row, 2).hyperlink = Hyperlink(
+                ref=f"B{ws.max_row}", location=f"'{target[0]}'!{target[1]}")
     for index, width in enumerate(PROBLEM_WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     for row in ws.iter_rows():
@@ -198,7 +207,7 @@ def summary_text(source_name: str, problems: list[Problem], rows_ok: int | None,
         f"Berkas              : {source_name}",
         f"Diperiksa           : {now:%d/%m/%Y %H:%M}",
         f"Baris tanpa masalah : {'-' if rows_ok is None else rows_ok} (diproses seperti biasa)",
-        f"Baris bermasalah    : {len(bad_rows)} (belum diproses)",
+        f"Baris bermasalah    : {len(bad_rows)} (bagian yang bermasalah belum diproses)",
         f"Jumlah masalah      : {len(problems)}",
         "",
     ]

@@ -330,11 +330,12 @@ def _write_help_sheet(ws: Worksheet, cfg: Config) -> None:
 # --- the other workbooks (problems.py, registers.py) ---------------------------------
 
 def write_problem_report(source: Path, problems: list[Problem], outdir: Path,
-                         rows_ok: int | None = None) -> tuple[Path, Path]:
+                         rows_ok: int | None = None,
+                         data: bytes | None = None) -> tuple[Path, Path]:
     """Write '<stem> - perlu perbaikan.xlsx/.txt' for an intake file (see problems.py)."""
     from pipeline.problems import write_problem_report as write
 
-    return write(source, problems, outdir, rows_ok=rows_ok)
+    return write(source, problems, outdir, rows_ok=rows_ok, data=data)
 
 
 def clear_problem_report(source_name: str, outdir: Path) -> list[Path]:

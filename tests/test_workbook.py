@@ -493,3 +493,45 @@ def test_agenda_is_replaced_atomically(agenda: Path, cfg: Config) -> None:
     write_agenda(agenda, [letter(1)], cfg, 2024)
     assert len(agenda_rows(agenda)) == 1
     assert [p.name for p in agenda.parent.iterdir()] == [agenda.name]
+
+
+def test_report_copies_the_bytes_that_were_validated(intake: Path, tmp_path: Path) -> None:
+    validated = intake.read_bytes()
+    wb = load_workbook(intake)
+    wb[SHEET_DATA]["A3"] = "disimpan ulang"
+    wb.save(intake)  # staff saved again after validation
+    xlsx, _ = write_problem_report(intake, problems_for(intake), tmp_path / "out",
+                                   data=validated)
+    assert load_workbook(xlsx)[SHEET_DATA]["A3"].value == "001"
+
+
+def test_perbaikan_rows_link_to_the_bad_cell(intake: Path, tmp_path: Path) -> None:
+    xlsx, _ = write_problem_report(intake, problems_for(intake), tmp_path / "out")
+    ws = load_workbook(xlsx)[SHEET_PROBLEMS]
+    assert [ws.cell(r, 2).hyperlink.location for r in range(2, 6)] == [
+        f"'{SHEET_DATA}'!B3", f"'{SHEET_DATA}'!D4", f"'{SHEET_DATA}'!D4", f"'{SHEET_DATA}'!A5"]
+
+
+def test_report_marks_what_the_validator_found(blank: Path, cfg: Config) -> None:
+    """Contract with intake.py / validate.py: their problems land on the right cells."""
+    from pipeline.intake import open_intake
+    from pipeline.validate import validate
+
+    wb = load_workbook(blank)
+    ws = wb[SHEET_DATA]
+    good = {"no_laporan": "001", "waktu_lapor": datetime(2024, 9, 25, 8, 15),
+            "cara_lapor": "Datang Langsung", "nama_pelapor": "Sri Rahayu", "desa": "Botok",
+            "lokasi": "Pasar Kerjo", "perda": cfg.daftar.perda[0], "uraian": "Berjualan di trotoar",
+            "petugas": PETUGAS[0]}
+    for key, value in good.items():
+        ws[f"{col_letter(key)}3"] = value
+        ws[f"{col_letter(key)}4"] = value
+    ws["A4"] = "002"
+    ws[f"{col_letter('desa')}4"] = "Desa Lain"
+    wb.save(blank)
+    data = blank.read_bytes()
+    result = validate(open_intake(blank.name, data, cfg.batas), cfg)
+    assert result.problems
+    xlsx, _ = write_problem_report(blank, result.problems, cfg.outbox / "_perlu-perbaikan",
+                                   data=data)
+    assert marked_cells(load_workbook(xlsx)[SHEET_DATA]) == {f"{col_letter('desa')}4"}

@@ -118,7 +118,15 @@ def _target(wb: Workbook, problem: Problem) -> tuple[str, str] | None:
         column_index_from_string(column)
     except ValueError:
         return None
-    return problem.sheet, f"{column}{problem.row}"
+    return problem.sheet, _anchor(wb[problem.sheet], f"{column}{problem.row}")
+
+
+def _anchor(ws: Worksheet, ref: str) -> str:
+    """The cell that holds a merged range's value and comment (its top-left), else `ref`."""
+    for merged in ws.merged_cells.ranges:
+        if ref in merged:
+            return merged.start_cell.coordinate
+    return ref
 
 
 def _mark_cells(wb: Workbook, problems: list[Problem]) -> None:

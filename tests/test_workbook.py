@@ -14,6 +14,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.config import Config, load_config
@@ -61,7 +62,7 @@ def col_letter(key: str) -> str:
     return get_column_letter([c.key for c in COLUMNS].index(key) + 1)
 
 
-def validations(ws: Worksheet) -> dict[str, object]:
+def validations(ws: Worksheet) -> dict[str, DataValidation]:
     """Data validations of a sheet by the first column letter they cover."""
     found = {}
     for dv in ws.data_validations.dataValidation:
@@ -74,6 +75,12 @@ def list_values(wb: Workbook, formula: str) -> list[str]:
     """The values a list validation formula such as 'Daftar!$A$2:$A$4' points at."""
     sheet, ref = formula.lstrip("=").split("!")
     return [row[0].value for row in wb[sheet][ref.replace("$", "")] if row[0].value]
+
+
+def expected_list(cfg: Config, name: str | None) -> list[str]:
+    """A drop-down list's values: fixed in schema or from config.toml."""
+    assert name is not None
+    return list(FIXED_LISTS.get(name) or getattr(cfg.daftar, name))
 
 
 def sha256(path: Path) -> str:
@@ -134,8 +141,7 @@ def test_every_choice_column_has_a_strict_dropdown_from_daftar(blank: Path, cfg:
         assert dv.formula1.startswith(f"{SHEET_LISTS}!$")
         assert not dv.showDropDown  # openpyxl's inverted flag: False shows the arrow
         assert dv.errorStyle == "stop" and dv.showErrorMessage
-        expected = FIXED_LISTS.get(col.list_name) or getattr(cfg.daftar, col.list_name)
-        assert list_values(wb, dv.formula1) == list(expected)
+        assert list_values(wb, dv.formula1) == expected_list(cfg, col.list_name)
         letter = col_letter(col.key)
         assert str(dv.sqref) == f"{letter}{FIRST_DATA_ROW}:{letter}{LAST_VALIDATED_ROW}"
 
@@ -255,8 +261,7 @@ def test_blank_survives_libreoffice(blank: Path, tmp_path: Path, cfg: Config) ->
     for col in (c for c in COLUMNS if c.kind is Kind.choice):
         dv = found[col_letter(col.key)]
         assert dv.type == "list" and not dv.showDropDown
-        expected = FIXED_LISTS.get(col.list_name) or getattr(cfg.daftar, col.list_name)
-        assert list_values(wb, dv.formula1) == list(expected)
+        assert list_values(wb, dv.formula1) == expected_list(cfg, col.list_name)
     assert all(found[col_letter(c.key)].prompt for c in COLUMNS)
     assert "hh:mm" in ws.column_dimensions[col_letter("waktu_lapor")].number_format
     assert ws.column_dimensions[col_letter("nik_pelapor")].number_format == "@"
@@ -535,3 +540,13 @@ def test_report_marks_what_the_validator_found(blank: Path, cfg: Config) -> None
     xlsx, _ = write_problem_report(blank, result.problems, cfg.outbox / "_perlu-perbaikan",
                                    data=data)
     assert marked_cells(load_workbook(xlsx)[SHEET_DATA]) == {f"{col_letter('desa')}4"}
+
+
+def test_problem_inside_merged_cells_marks_the_merged_cell(intake: Path, tmp_path: Path) -> None:
+    wb = load_workbook(intake)
+    wb[SHEET_DATA].merge_cells("I3:K3")  # staff merged Lokasi..Uraian on one row
+    wb.save(intake)
+    problem = Problem("wajib-diisi", intake.name, "Uraian wajib diisi.", SHEET_DATA, 3, "K")
+    xlsx, _ = write_problem_report(intake, [problem], tmp_path / "out")
+    ws = load_workbook(xlsx)[SHEET_DATA]
+    assert marked_cells(ws) == {"I3"} and ws["I3"].comment is not None

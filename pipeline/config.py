@@ -345,7 +345,7 @@ def placeholders(cfg: Config) -> list[str]:
             if str(getattr(person, f.name)).startswith(PLACEHOLDER_MARK):
                 found.append(f"[pejabat.{who}] {f.name}")
     if not cfg.daftar.sudah_dikonfirmasi:
-        found.append("[daftar] sudah_dikonfirmasi (daftar perda dan instansi masih contoh)")
+        found.append("[daftar] perda dan instansi")
     return found
 
 

@@ -128,3 +128,27 @@ class Letter:
     tujuan: str
     path: str
     version: int = 1
+
+
+_CASE_TIMES = {"waktu_lapor", "waktu_diteruskan", "waktu_disposisi", "waktu_koordinasi",
+               "waktu_selesai", "waktu_lapor_camat", "waktu_pemberitahuan"}
+
+
+def case_to_json(case: Case) -> dict[str, object]:
+    """A case as JSON-ready data (times as ISO text), for the state database."""
+    data: dict[str, object] = {}
+    for name in Case.__dataclass_fields__:
+        value = getattr(case, name)
+        data[name] = value.isoformat() if isinstance(value, datetime) else (
+            list(value) if isinstance(value, tuple) else value)
+    return data
+
+
+def case_from_json(data: dict[str, object]) -> Case:
+    """The inverse of case_to_json."""
+    values: dict[str, object] = dict(data)
+    for name in _CASE_TIMES:
+        if values.get(name):
+            values[name] = datetime.fromisoformat(str(values[name]))
+    values["instansi"] = tuple(values.get("instansi") or ())  # type: ignore[arg-type]
+    return Case(**values)  # type: ignore[arg-type]

@@ -320,8 +320,8 @@ class Watcher:
         try:
             observer.start()
         except OSError as exc:
-            if polling:
-                raise
+            if polling or not self._inbox.is_dir():
+                raise  # no inbox/ at all: falling back to polling would not help
             log.warning("Pemantauan langsung tidak tersedia (%s); memakai polling.", exc)
             return self._start_observer(True)
         return observer

@@ -75,7 +75,7 @@ def _temp_beside(path: Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def write_atomic(path: Path, write: Callable[[Path], None], overwrite: bool = True) -> None:
+def write_atomic(path: Path, write: Callable[[Path], object], overwrite: bool = True) -> None:
     """Call `write(tmp)` on a temporary file beside `path`, then move it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with _temp_beside(path) as tmp:
@@ -178,7 +178,8 @@ def _write_banner(ws: Worksheet) -> None:
         first, last = min(cols), max(cols)
         cell = ws.cell(BANNER_ROW, first, f"Langkah {step.number} — {step.name}")
         cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.alignment = Alignment(horizontal="left", vertical="center", wrap_text=True,
+                                   indent=1)  # left: visible without scrolling a wide step
         for col in range(first, last + 1):
             ws.cell(BANNER_ROW, col).fill = fill(STEP_FILLS[step.number - 1][0])
             ws.cell(BANNER_ROW, col).border = BOX
@@ -325,6 +326,10 @@ def _write_help_sheet(ws: Worksheet, cfg: Config) -> None:
         for cell in ws[ws.max_row]:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             cell.border = BOX
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 # --- the other workbooks (problems.py, registers.py) ---------------------------------

@@ -1,0 +1,170 @@
+"""The `perda` command line: a thin layer over the library functions.
+
+Expected failures become one Indonesian line and their exit code (errors.ExitCode);
+anything unexpected is logged with its traceback and exits with `other_error`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.config import Config, describe, load_config, placeholders
+from pipeline.errors import ExitCode, PerdaError, TemplateError
+from pipeline.lock import InstanceLock
+from pipeline.process import Outcome, inbox_files, open_state, recover, safe_process
+from pipeline.render import check_templates
+from pipeline.watch import Watcher, install_signal_handlers
+from pipeline.workbook import write_blank_intake
+
+log = logging.getLogger("pipeline")
+
+
+def setup_logging(state_dir: Path | None, verbose: bool = False) -> None:
+    """Log to the console, and to a rotating file under the state folder."""
+    root = logging.getLogger("pipeline")
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+    root.addHandler(console)
+    if state_dir is not None:
+        (state_dir / "log").mkdir(parents=True, exist_ok=True)
+        file = RotatingFileHandler(state_dir / "log" / "perda.log", maxBytes=2_000_000,
+                                   backupCount=5, encoding="utf-8")
+        file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        root.addHandler(file)
+
+
+def startup(config: str) -> Config:
+    """Load the config, check the templates, log the effective settings."""
+    cfg = load_config(config)
+    setup_logging(cfg.state_dir)
+    problems = check_templates(cfg)
+    if problems:
+        raise TemplateError("Templat surat bermasalah:\n" + "\n".join(f"- {p}" for p in problems))
+    log.info("Pengaturan: %s", describe(cfg))
+    return cfg
+
+
+def exit_code_for(outcomes: list[Outcome]) -> ExitCode:
+    """0 when every file went through cleanly, 1 when some input was rejected."""
+    bad = any(o.status in ("problems", "rejected", "error") for o in outcomes)
+    return ExitCode.input_rejected if bad else ExitCode.ok
+
+
+def cmd_run(args: argparse.Namespace) -> ExitCode:
+    """Process every workbook in inbox/ once and exit."""
+    cfg = startup(args.config)
+    with InstanceLock(cfg.state_dir):
+        state = open_state(cfg)
+        try:
+            recover(cfg, state)
+            outcomes = [safe_process(path, cfg, state) for path in inbox_files(cfg)]
+        finally:
+            state.close()
+    done = [o for o in outcomes if o.status != "unchanged"]
+    letters = sum(len(o.letters) for o in outcomes)
+    print(f"Selesai: {len(outcomes)} berkas diperiksa, {len(done)} diproses, "
+          f"{letters} surat dibuat.")
+    for outcome in outcomes:
+        if outcome.problems:
+            print(f"- {outcome.name}: {len(outcome.problems)} masalah; lihat "
+                  f"outbox/_perlu-perbaikan/.")
+    return exit_code_for(outcomes)
+
+
+def cmd_watch(args: argparse.Namespace) -> ExitCode:
+    """Process the backlog, then watch inbox/ until Ctrl+C or SIGTERM."""
+    cfg = startup(args.config)
+    stop = threading.Event()
+    signals = install_signal_handlers(stop)
+    with InstanceLock(cfg.state_dir):
+        state = open_state(cfg)
+        try:
+            recover(cfg, state)
+            p = cfg.pemantau
+            watcher = Watcher(cfg.inbox, lambda path: safe_process(path, cfg, state),
+                              polling=p.polling, interval=p.interval_detik,
+                              settle=p.jeda_stabil_detik, rescan=p.pindai_ulang_detik)
+            log.info("Memantau %s. Tekan Ctrl+C untuk berhenti.", cfg.inbox)
+            watcher.run(stop)
+        finally:
+            state.close()
+    log.info("Pemantauan dihentikan.")
+    return ExitCode.ctrl_c if signals.received == 2 else ExitCode.ok
+
+
+def cmd_new_intake(args: argparse.Namespace) -> ExitCode:
+    """Write a blank intake workbook."""
+    cfg = load_config(args.config)
+    path = Path(args.path)
+    if path.suffix.lower() != ".xlsx":
+        path = path.with_suffix(".xlsx")
+    try:
+        write_blank_intake(path, cfg)
+    except FileExistsError as exc:
+        raise PerdaError(f"Berkas {path} sudah ada dan tidak ditimpa. Pilih nama lain.") from exc
+    print(f"Buku kerja isian dibuat: {path}")
+    return ExitCode.ok
+
+
+def cmd_check(args: argparse.Namespace) -> ExitCode:
+    """Check config.toml and the templates without processing anything."""
+    cfg = load_config(args.config)
+    problems = check_templates(cfg)
+    for problem in problems:
+        print(f"SALAH: {problem}")
+    for name in placeholders(cfg):
+        print(f"PERINGATAN: {name} masih berisi contoh; ganti dengan data kantor.")
+    if problems:
+        return ExitCode.config_error
+    print("Pengaturan dan templat surat dapat dipakai.")
+    return ExitCode.ok
+
+
+COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], ExitCode], str]] = {
+    "watch": (cmd_watch, "Proses berkas yang menunggu, lalu pantau inbox/ sampai Ctrl+C. "
+                         "Contoh: perda watch"),
+    "run": (cmd_run, "Proses semua berkas di inbox/ sekali lalu selesai (kode keluar 0: "
+                     "semua baik, 1: ada isian yang ditolak, 2: pengaturan/templat salah)."),
+    "new-intake": (cmd_new_intake, "Buat buku kerja isian kosong. "
+                                   "Contoh: perda new-intake inbox/laporan-2024.xlsx"),
+    "check": (cmd_check, "Periksa config.toml dan templat surat tanpa memproses berkas."),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with one sub-command per verb."""
+    parser = argparse.ArgumentParser(
+        prog="perda", description="Surat pengamanan pelaksanaan Perda — Kecamatan Kerjo.")
+    parser.add_argument("--version", action="version", version=f"perda {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="PERINTAH")
+    for name, (func, help_text) in COMMANDS.items():
+        cmd = sub.add_parser(name, help=help_text, description=help_text)
+        cmd.add_argument("--config", default="config.toml",
+                         help="berkas pengaturan (bawaan: ./config.toml)")
+        if name == "new-intake":
+            cmd.add_argument("path", metavar="PATH", help="nama berkas .xlsx yang dibuat")
+        cmd.set_defaults(func=func)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `perda` and `python -m pipeline`."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except PerdaError as exc:
+        print(f"perda: {exc.message}", file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        return int(ExitCode.ctrl_c)

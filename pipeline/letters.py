@@ -1,0 +1,119 @@
+"""Which letters a case is due, and making them exactly once (reserve → write → complete)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from pipeline import render
+from pipeline.config import Config
+from pipeline.filing import letter_path, sha256_bytes, write_atomic
+from pipeline.indo import bulan_romawi
+from pipeline.model import Case, Letter, case_from_json, case_to_json
+from pipeline.schema import COLUMNS, DOCUMENT_BY_KIND, DOCUMENTS, Document
+from pipeline.state import LetterRow, Reservation, State
+
+log = logging.getLogger("pipeline.letters")
+
+
+@dataclass(frozen=True)
+class Due:
+    """One letter a case is due: the document and, for step 4, the agency."""
+
+    doc: Document
+    instansi: str = ""
+
+
+def due_letters(case: Case) -> list[Due]:
+    """Every letter of the steps the case has done; step 4 gives one per agency."""
+    due: list[Due] = []
+    for doc in DOCUMENTS:
+        if doc.step > case.steps_done:
+            break
+        if doc.per_agency:
+            due.extend(Due(doc, name) for name in case.instansi)
+        else:
+            due.append(Due(doc))
+    return due
+
+
+def data_hash(case: Case, due: Due) -> str:
+    """What a letter says, less its number: the case's data up to the document's step."""
+    data = case_to_json(case)
+    payload = {c.key: data[c.key] for c in COLUMNS if c.step <= due.doc.step}
+    payload["_instansi"] = due.instansi
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+                          ).hexdigest()
+
+
+def letter_number(cfg: Config, doc: Document, urut: int, tanggal: datetime) -> str:
+    """The letter number from the document's pattern in config.toml."""
+    return cfg.penomoran.pola[doc.kind.value].format(
+        klasifikasi=cfg.penomoran.klasifikasi, urut=urut, kode_unit=cfg.kantor.kode_unit,
+        tahun=tanggal.year, bulan=tanggal.month, bulan_romawi=bulan_romawi(tanggal.month))
+
+
+def reservation(case: Case, cfg: Config, due: Due) -> Reservation:
+    """The state's request for one due letter."""
+    tanggal = case.step_time(due.doc.step)
+    assert tanggal is not None  # due letters are of done steps
+    return Reservation(
+        case_id=case.case_id, doc=due.doc.kind.value, instansi=due.instansi,
+        data_hash=data_hash(case, due), step=due.doc.step, tanggal=tanggal,
+        hal=render.letter_subject(due.doc),
+        tujuan=render.letter_addressee(case, cfg, due.doc, due.instansi),
+        nomor_for=partial(letter_number, cfg, due.doc, tanggal=tanggal),
+        path_for=partial(letter_path, cfg, due.doc, case.no_laporan, tanggal.year,
+                         due.instansi))
+
+
+def make_case_letters(case: Case, cfg: Config, state: State) -> list[LetterRow]:
+    """Make every letter of a case that is new or whose data changed; return those made."""
+    requests = [reservation(case, cfg, due) for due in due_letters(case)]
+    reserved = state.reserve_all(requests, case=(case.case_id, case.tahun, case.no_laporan,
+                                                 case_to_json(case)))
+    return write_letters(reserved, {case.case_id: case}, cfg, state)
+
+
+def write_letters(rows: list[LetterRow], cases: dict[str, Case], cfg: Config,
+                  state: State) -> list[LetterRow]:
+    """Render and file reserved letters, then mark them made in one transaction."""
+    made: list[tuple[LetterRow, str]] = []
+    for row in rows:
+        doc = DOCUMENT_BY_KIND[row.doc]  # type: ignore[index]
+        context = render.build_context(cases[row.case_id], cfg, doc, row.nomor, row.instansi)
+        data = render.render_letter(cfg.templates / doc.template, context)
+        write_atomic(cfg.outbox / row.path, data)
+        made.append((row, sha256_bytes(data)))
+    if made:
+        state.complete_all(made)
+    return [row for row, _ in made]
+
+
+def finish_pending(cfg: Config, state: State) -> list[LetterRow]:
+    """Make the letters a stopped run had reserved but not filed, from the stored cases."""
+    pending = state.pending_letters()
+    if not pending:
+        return []
+    log.info("Melanjutkan %d surat yang belum selesai dari proses sebelumnya.", len(pending))
+    cases = {cid: case_from_json(data) for cid, data in state.case_data(
+        {row.case_id for row in pending}).items()}
+    return write_letters([r for r in pending if r.case_id in cases], cases, cfg, state)
+
+
+def as_letter(row: LetterRow) -> Letter:
+    """A state row as the Buku Agenda's record."""
+    return Letter(case_id=row.case_id, no_laporan=row.case_id.split("/", 1)[1], doc=row.doc,
+                  step=row.step, instansi=row.instansi, nomor=row.nomor, urut=row.urut,
+                  tahun=row.tahun, tanggal=datetime.fromisoformat(row.tanggal), hal=row.hal,
+                  tujuan=row.tujuan, path=row.path, version=row.version)
+
+
+def agenda_path(cfg: Config, tahun: int) -> Path:
+    """Where the year's Buku Agenda is kept: beside the step folders."""
+    return cfg.outbox / str(tahun) / f"Buku Agenda {tahun}.xlsx"

@@ -1,0 +1,150 @@
+"""One workbook in → letters filed → state committed: the recipe, and a run over inbox/."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline import pdf
+from pipeline.config import Config
+from pipeline.errors import TemplateError
+from pipeline.filing import PROBLEM_FOLDER, remove_stray_temporaries, sha256_bytes, write_atomic
+from pipeline.intake import IntakeRejected, open_intake
+from pipeline.letters import agenda_path, as_letter, finish_pending, make_case_letters
+from pipeline.model import Problem
+from pipeline.problems import clear_problem_report, write_problem_report
+from pipeline.registers import write_agenda
+from pipeline.state import LetterRow, State
+from pipeline.validate import Validation, validate
+from pipeline.watch import is_candidate
+
+log = logging.getLogger("pipeline.process")
+
+
+@dataclass
+class Outcome:
+    """What processing one intake file did."""
+
+    name: str
+    status: str  # 'ok', 'problems', 'rejected', 'unchanged' or 'gone'
+    problems: list[Problem] = field(default_factory=list)
+    letters: list[LetterRow] = field(default_factory=list)
+    rows_read: int = 0
+    seconds: float = 0.0
+
+
+def process_file(path: Path, cfg: Config, state: State) -> Outcome:
+    """Read, validate, make the due letters, report problems, update registers and state."""
+    started = time.perf_counter()
+    try:
+        data = path.read_bytes()  # read once: the hash, the snapshot and the parse agree
+    except FileNotFoundError:
+        return Outcome(path.name, "gone")
+    digest = sha256_bytes(data)
+    if state.already_processed(path.name, digest):
+        return Outcome(path.name, "unchanged")
+    snapshot = keep_snapshot(cfg, digest, path.suffix, data)
+    validation, rejected = read_cases(path.name, data, cfg)
+    made = [row for case in validation.cases for row in make_case_letters(case, cfg, state)]
+    problems = [rejected] if rejected else validation.problems
+    report_problems(path, problems, validation, data, cfg)
+    update_registers(cfg, state, made)
+    pdf.convert_letters(cfg, [cfg.outbox / row.path for row in made])
+    status = "rejected" if rejected else ("problems" if problems else "ok")
+    state.record_intake(path.name, digest, len(data), status, validation.rows_read,
+                        validation.rows_with_problems, len(made), snapshot)
+    outcome = Outcome(path.name, status, problems, made, validation.rows_read,
+                      time.perf_counter() - started)
+    log_outcome(outcome)
+    return outcome
+
+
+def read_cases(name: str, data: bytes, cfg: Config) -> tuple[Validation, Problem | None]:
+    """The validated cases of a workbook, or its whole-file problem."""
+    try:
+        return validate(open_intake(name, data, cfg.batas), cfg), None
+    except IntakeRejected as exc:
+        return Validation(), exc.problem
+
+
+def keep_snapshot(cfg: Config, digest: str, suffix: str, data: bytes) -> str:
+    """Keep a copy of this intake version beside the state (a deleted row is never lost)."""
+    relative = f"snapshots/{digest[:2]}/{digest}{suffix.lower()[:6]}"
+    target = cfg.state_dir / relative
+    if not target.exists():
+        write_atomic(target, data)
+    return relative
+
+
+def report_problems(path: Path, problems: list[Problem], validation: Validation, data: bytes,
+                    cfg: Config) -> None:
+    """Write (or clear, once fixed) the file's report in outbox/_perlu-perbaikan/."""
+    folder = cfg.outbox / PROBLEM_FOLDER
+    if problems:
+        ok = validation.rows_read - validation.rows_with_problems
+        write_problem_report(path, problems, folder, rows_ok=ok, data=data)
+    elif folder.is_dir():
+        clear_problem_report(path.name, folder)
+
+
+def update_registers(cfg: Config, state: State, made: list[LetterRow]) -> None:
+    """Rewrite the Buku Agenda of every year that got a letter."""
+    for tahun in sorted({row.tahun for row in made}):
+        letters = [as_letter(row) for row in state.letters_of_year(tahun)]
+        write_agenda(agenda_path(cfg, tahun), letters, cfg, tahun)
+
+
+def log_outcome(outcome: Outcome) -> None:
+    """One log line per processed file, and one per problem."""
+    log.info("%s: %s — %d baris dibaca, %d surat dibuat, %d masalah (%.2f detik)",
+             outcome.name, outcome.status, outcome.rows_read, len(outcome.letters),
+             len(outcome.problems), outcome.seconds)
+    for problem in outcome.problems:
+        log.warning("%s", problem.describe())
+
+
+def recover(cfg: Config, state: State) -> list[LetterRow]:
+    """Before any new work: finish letters a stopped run left half-made, tidy temporaries."""
+    removed = remove_stray_temporaries(cfg.outbox)
+    if removed:
+        log.info("%d berkas sementara dari proses yang terhenti dihapus.", removed)
+    made = finish_pending(cfg, state)
+    update_registers(cfg, state, made)
+    return made
+
+
+def inbox_files(cfg: Config) -> list[Path]:
+    """The candidate intake files in inbox/, oldest first."""
+    files = [p for p in cfg.inbox.iterdir() if p.is_file() and is_candidate(p)]
+    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def open_state(cfg: Config) -> State:
+    """The office's state database."""
+    return State(cfg.state_dir / "perda.sqlite3")
+
+
+def safe_process(path: Path, cfg: Config, state: State) -> Outcome:
+    """process_file, where an unexpected failure is logged and reported for that file only.
+
+    One of the two broad catches in the code (the watcher has the other): an office PC
+    runs unattended, and one odd file must not stop the others.
+    """
+    try:
+        return process_file(path, cfg, state)
+    except TemplateError:
+        raise  # every file would fail the same way: stop and say so
+    except Exception:  # noqa: BLE001 — see docstring
+        log.exception("Kesalahan tak terduga saat memproses %s", path.name)
+        problem = Problem(code="kesalahan-tak-terduga", file=path.name,
+                          message="Terjadi kesalahan tak terduga saat memproses berkas ini. "
+                                  "Berkas lain tetap diproses. Simpan ulang berkas; bila masih "
+                                  "gagal, hubungi pengelola aplikasi dan sertakan state/log/"
+                                  "perda.log.")
+        try:
+            write_problem_report(path, [problem], cfg.outbox / PROBLEM_FOLDER)
+        except OSError:
+            log.exception("Laporan perbaikan untuk %s tidak dapat ditulis", path.name)
+        return Outcome(path.name, "error", [problem])

@@ -326,6 +326,7 @@ def _write_help_sheet(ws: Worksheet, cfg: Config) -> None:
         for cell in ws[ws.max_row]:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             cell.border = BOX
+        ws.row_dimensions[ws.max_row].height = 15 * (1 + len(col.help) // 75)
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0

@@ -422,3 +422,30 @@ def test_lock_held_by_other_process_and_freed_when_it_is_killed(tmp_path: Path) 
             holder.stdout.close()
     with InstanceLock(state):
         pass
+
+
+def test_close_after_write_skips_settle_window(inbox: Path, mode: str,
+                                               start: Callable[..., Running]) -> None:
+    if mode == "polling":
+        pytest.skip("close events exist only with native (inotify) events")
+    if not sys.platform.startswith("linux"):
+        pytest.skip("close-after-write events are reported on Linux only")
+    running = start(settle=30.0)  # far beyond the deadline: only the fast path can pass
+    (inbox / "cepat.xlsx").write_bytes(xlsx_bytes("cepat"))
+    running.wait_for("cepat.xlsx")
+
+
+def test_inbox_removed_and_back_is_watched_again(
+        inbox: Path, start: Callable[..., Running], caplog: pytest.LogCaptureFixture) -> None:
+    # A network share that drops out kills the observer's watch; the rescan restarts it.
+    (inbox / "awal.xlsx").write_bytes(xlsx_bytes("awal"))
+    running = start(rescan=0.3)
+    running.wait_for("awal.xlsx")  # the observer is running now
+    (inbox / "awal.xlsx").unlink()
+    inbox.rmdir()
+    assert wait_until(lambda: "dimulai ulang" in caplog.text)
+    inbox.mkdir()
+    (inbox / "kembali.xlsx").write_bytes(xlsx_bytes("kembali"))
+    running.wait_for("kembali.xlsx")
+    running.settle_with_sentinel()
+    assert running.names() == ["awal.xlsx", "kembali.xlsx", "zz-penanda.xlsx"]

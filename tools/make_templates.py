@@ -36,7 +36,7 @@ FONT = "Arial"
 SIZE = 11  # body text, pt
 MARGIN = Cm(2.5)
 TEXT_WIDTH = Cm(16.0)  # A4 21 cm minus two margins
-LABEL, COLON = Cm(4.6), Cm(0.4)  # label : value tables
+LABEL, COLON = Cm(3.8), Cm(0.4)  # label : value tables
 SIGN_INDENT = Cm(8.5)  # left edge of the signature block
 LEFT, CENTER, RIGHT, JUSTIFY = (WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.CENTER,
                                 WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.JUSTIFY)
@@ -178,7 +178,7 @@ def fields(doc: DocxDocument, rows: Rows, label: Cm = LABEL, indent: Cm = Cm(0))
         _cell_text(row.cells[1], ":")
         _cell_text(row.cells[2], text)
         for cell in row.cells:
-            cell.paragraphs[0].paragraph_format.space_after = Pt(2)
+            cell.paragraphs[0].paragraph_format.space_after = Pt(1)
     para(doc)  # keeps the next table apart and gives one line of space
     return table
 
@@ -190,7 +190,7 @@ def signature(doc: DocxDocument, who: str, dated: bool = True, before: float = 1
         para(doc, "{{ tempat_tanggal }}", before=before, **ind)
         before = 0
     para(doc, "{{ %s.jabatan }}," % who, before=before, **ind)
-    para(doc, "{{ %s.nama }}" % who, bold=True, underline=True, before=48, **ind)
+    para(doc, "{{ %s.nama }}" % who, bold=True, underline=True, before=42, **ind)
     para(doc, "{{ %s.pangkat }}" % who, **ind)
     para(doc, "NIP. {{ %s.nip }}" % who, **ind)
 
@@ -220,10 +220,9 @@ def nota_header(doc: DocxDocument, heading: str, sifat: str, lampiran: str) -> N
     para(doc, after=6)
 
 
-CASE_ROWS: Rows = (
-    ("Desa", "{{ desa }}"), ("Lokasi Kejadian", "{{ lokasi }}"),
-    ("Perda yang Diduga Dilanggar", "{{ perda }}"), ("Uraian", "{{ uraian }}"),
-)
+PLACE_ROWS: Rows = (("Lokasi Kejadian", "{{ lokasi }}, Desa {{ desa }}"),
+                   ("Uraian", "{{ uraian }}"))
+CASE_ROWS: Rows = (PLACE_ROWS[0], ("Perda yang Diduga Dilanggar", "{{ perda }}"), PLACE_ROWS[1])
 
 
 # ---------------------------------------------------------------- the seven documents
@@ -319,12 +318,12 @@ def koordinasi(doc: DocxDocument) -> None:
     nomor_block(doc, "{{ sifat }}")
     para(doc, "Yth. {{ instansi }}")
     para(doc, "di")
-    para(doc, "Tempat", left_indent=Cm(0.6), after=12)
+    para(doc, "Tempat", left_indent=Cm(0.6), after=6)
     body(doc, "Berdasarkan laporan masyarakat yang kami terima pada {{ waktu_lapor }} dengan "
-              "No. Laporan {{ no_laporan }}, terdapat dugaan pelanggaran Peraturan Daerah "
-              "dengan keterangan sebagai berikut:")
-    fields(doc, [*CASE_ROWS, ("Rencana Tindakan", "{{ tindakan }}"),
-                 ("Instansi yang Dilibatkan", "{{ daftar_instansi }}")])
+              "No. Laporan {{ no_laporan }}, terdapat dugaan pelanggaran {{ perda }} dengan "
+              "keterangan sebagai berikut:")
+    fields(doc, [*PLACE_ROWS, ("Rencana Tindakan", "{{ tindakan }}"),
+                 ("Instansi Terkait", "{{ daftar_instansi }}")])
     body(doc, "Sehubungan dengan hal tersebut, kami mohon kesediaan Saudara untuk "
               "berkoordinasi dan melakukan tindakan bersama sesuai dengan prosedur dan "
               "kewenangan masing-masing. Identitas pelapor dirahasiakan.")
@@ -357,8 +356,8 @@ def laporan_hasil(doc: DocxDocument) -> None:
     body(doc, "Menindaklanjuti disposisi Bapak/Ibu Camat tanggal "
               "{{ waktu_disposisi.tanggal }} atas laporan No. {{ no_laporan }}, dengan hormat "
               "kami laporkan hasil penyelesaiannya sebagai berikut:")
-    fields(doc, [("Nama Pelapor", "{{ pelapor.nama }}"),
-                 ("Tanggal Laporan", "{{ waktu_lapor.hari_tanggal }}"), *CASE_ROWS,
+    fields(doc, [("Nama Pelapor", "{{ pelapor.nama }}"),  # the uraian is on the disposisi
+                 ("Tanggal Laporan", "{{ waktu_lapor.hari_tanggal }}"), *CASE_ROWS[:2],
                  ("Isi Disposisi", "{{ isi_disposisi }}"),
                  ("Koordinasi", "{{ waktu_koordinasi.tanggal }} dengan {{ daftar_instansi }}"),
                  ("Tindakan", "{{ tindakan }}"), ("Status Akhir", "{{ status_akhir }}"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,6 +58,8 @@ LIST_TITLES = {"cara_lapor": "Cara Lapor", "sifat": "Sifat Disposisi",
                "status_akhir": "Status Akhir", "cara_pemberitahuan": "Cara Pemberitahuan",
                "desa": "Desa", "perda": "Perda", "instansi": "Instansi Terkait",
                "petugas": "Petugas Penerima"}
+WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                   *(f"LPT{i}" for i in range(1, 10))}
 _UNSAFE_NAME = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 
 
@@ -65,10 +67,9 @@ _UNSAFE_NAME = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 
 @contextlib.contextmanager
 def _temp_beside(path: Path) -> Iterator[Path]:
-    """A temporary path in `path`'s folder, removed if the block fails."""
-    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
+    """A fresh temporary path in `path`'s folder, removed if the block fails."""
+    # Not mkstemp: its 0600 mode would make reports unreadable to colleagues on a share.
+    tmp = path.parent / f"{TEMP_PREFIX}{uuid.uuid4().hex}{TEMP_SUFFIX}"
     try:
         yield tmp
     finally:
@@ -105,9 +106,11 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def safe_name(text: str, limit: int = 120) -> str:
-    """A file-name part safe on Windows: no <>:"/\\|?* or control characters."""
-    cleaned = " ".join(_UNSAFE_NAME.sub(" ", text).split())
-    return cleaned[:limit].rstrip(" .") or "berkas"
+    """A file-name part safe on Windows: no <>:"/\\|?*, control characters or device names."""
+    cleaned = " ".join(_UNSAFE_NAME.sub(" ", text).split())[:limit].rstrip(" .")
+    if cleaned.split(".")[0].upper() in WINDOWS_DEVICES:
+        cleaned = f"_{cleaned}"
+    return cleaned or "berkas"
 
 
 def fill(rgb: str) -> PatternFill:

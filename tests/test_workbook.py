@@ -216,8 +216,10 @@ def test_refuses_to_overwrite(blank: Path, cfg: Config) -> None:
     assert sha256(blank) == before
 
 
-def test_leaves_no_temporary_files(blank: Path) -> None:
+def test_leaves_no_temporary_files_and_is_readable_by_others(blank: Path) -> None:
     assert sorted(p.name for p in blank.parent.glob("*.tmp")) == []
+    if os.name == "posix":
+        assert blank.stat().st_mode & 0o044  # not mkstemp's 0600: others on a share read it
 
 
 def test_filled_rows_read_back(blank: Path) -> None:
@@ -330,6 +332,7 @@ def test_report_names_are_windows_safe(intake: Path, tmp_path: Path) -> None:
     assert txt.name == "Laporan Oktober - perlu perbaikan.txt"
     assert {p.name for p in (tmp_path / "out").iterdir()} == {xlsx.name, txt.name}
     assert safe_name('a<b>c:d"e/f\\g|h?i*j\x01k') == "a b c d e f g h i j k"
+    assert safe_name("CON") == "_CON" and safe_name(" . ") == "berkas"
 
 
 def test_report_lists_every_problem_in_perbaikan(intake: Path, tmp_path: Path) -> None:
@@ -550,3 +553,19 @@ def test_problem_inside_merged_cells_marks_the_merged_cell(intake: Path, tmp_pat
     xlsx, _ = write_problem_report(intake, [problem], tmp_path / "out")
     ws = load_workbook(xlsx)[SHEET_DATA]
     assert marked_cells(ws) == {"I3"} and ws["I3"].comment is not None
+
+
+def test_failed_write_keeps_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    from pipeline.workbook import write_atomic
+
+    target = tmp_path / "laporan.txt"
+    target.write_text("lama", encoding="utf-8")
+
+    def broken(tmp: Path) -> None:
+        tmp.write_text("setengah", encoding="utf-8")
+        raise OSError("disk penuh")
+
+    with pytest.raises(OSError):
+        write_atomic(target, broken)
+    assert target.read_text(encoding="utf-8") == "lama"
+    assert [p.name for p in tmp_path.iterdir()] == ["laporan.txt"]

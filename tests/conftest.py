@@ -19,11 +19,22 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def office(tmp_path: Path) -> Path:
-    """A fresh office folder: config.toml, templates/ and an empty inbox/."""
-    shutil.copy(ROOT / "config.toml", tmp_path / "config.toml")
+    """A fresh office folder: config.toml (PDFs off: see office_with_pdf), templates/, inbox/."""
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    (tmp_path / "config.toml").write_text(text.replace('pdf = "auto"', 'pdf = "tidak"'),
+                                          encoding="utf-8")
     shutil.copytree(ROOT / "templates", tmp_path / "templates")
     (tmp_path / "inbox").mkdir()
     return tmp_path
+
+
+def set_config(office: Path, old: str, new: str) -> Config:
+    """Change one line of the office's config.toml and load it again."""
+    path = office / "config.toml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return load_config(path)
 
 
 @pytest.fixture

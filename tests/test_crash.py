@@ -1,0 +1,55 @@
+"""Killed at any moment and restarted, `perda run` makes every letter exactly once."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import docx
+import pytest
+
+from pipeline.process import open_state
+from tests.conftest import full_row
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX-only")
+CASES = 12
+LETTERS_PER_CASE = 8  # seven documents, two agencies at step 4
+
+
+def perda_run(office: Path) -> subprocess.Popen[bytes]:
+    """Start `perda run` on the office folder as a separate process."""
+    return subprocess.Popen([sys.executable, "-m", "pipeline", "run", "--config",
+                             str(office / "config.toml")], cwd=office,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_sigkill_at_random_moments_then_finish(make_intake, office, cfg):
+    make_intake([full_row(n) for n in range(1, CASES + 1)])
+    rng = random.Random(20240925)
+    for _ in range(5):
+        proc = perda_run(office)
+        time.sleep(rng.uniform(0.3, 2.5))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    final = perda_run(office)
+    assert final.wait(timeout=300) == 0
+
+    filed = sorted(cfg.outbox.rglob("*.docx"))
+    assert len(filed) == CASES * LETTERS_PER_CASE
+    assert not [p for p in cfg.outbox.rglob("*") if p.name.startswith(".perda-tmp-")]
+    assert not [p for p in filed if "versi" in p.name]
+    for path in filed:
+        docx.Document(str(path))  # complete: opens as a Word document
+    state = open_state(cfg)
+    rows = state.letters_of_year(2024)
+    pending = state.pending_letters()
+    state.close()
+    assert pending == []
+    assert sorted(r.urut for r in rows) == list(range(1, CASES * LETTERS_PER_CASE + 1))
+    assert len({r.nomor for r in rows}) == len(rows)
+    assert {cfg.outbox / r.path for r in rows} == set(filed)

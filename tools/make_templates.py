@@ -17,7 +17,6 @@ from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocxDocument
-from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -50,7 +49,6 @@ def new_document(title: str) -> DocxDocument:
     """An empty A4 document with our page, font and paragraph defaults."""
     doc = Document()
     section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
     for side in ("top_margin", "bottom_margin", "left_margin", "right_margin"):
         setattr(section, side, MARGIN)
@@ -99,7 +97,7 @@ def para(container: DocxDocument | object, text: str = "", *, align: object = LE
     fmt.alignment = align
     fmt.space_before, fmt.space_after = Pt(before), Pt(after)
     fmt.first_line_indent, fmt.left_indent = first_indent, left_indent
-    fmt.keep_with_next = keep
+    fmt.keep_with_next = keep or None
     if text:
         run = p.add_run(text)
         run.bold, run.underline = bold or None, underline or None
@@ -122,7 +120,8 @@ def bottom_rule(p: Paragraph, style: str = "thinThickSmallGap", size: int = 18) 
         bottom.set(qn(key), value)
     borders.append(bottom)
     ppr = p._p.get_or_add_pPr()
-    ppr.insert_element_before(borders, "w:shd", "w:tabs", "w:spacing", "w:ind", "w:jc")
+    ppr.insert_element_before(borders, "w:shd", "w:tabs", "w:suppressAutoHyphens",
+                              "w:spacing", "w:ind", "w:contextualSpacing", "w:jc", "w:rPr")
 
 
 def kop(doc: DocxDocument) -> None:
@@ -146,10 +145,7 @@ def title(doc: DocxDocument, text: str, numbered: bool = True) -> None:
 
 def _fixed_widths(table: Table, widths: Sequence[Cm]) -> None:
     """Fixed column widths that Word and LibreOffice both honour."""
-    table.autofit = False
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    table._tbl.tblPr.append(layout)
+    table.autofit = False  # w:tblLayout type="fixed"
     for col, width in zip(table.columns, widths, strict=True):
         col.width = width
         for cell in col.cells:
@@ -171,7 +167,8 @@ def fields(doc: DocxDocument, rows: Rows, label: Cm = LABEL, indent: Cm = Cm(0))
         ind = OxmlElement("w:tblInd")
         ind.set(qn("w:w"), str(int(indent.twips)))
         ind.set(qn("w:type"), "dxa")
-        table._tbl.tblPr.append(ind)
+        table._tbl.tblPr.insert_element_before(
+            ind, "w:tblBorders", "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook")
     _fixed_widths(table, (label, COLON, value))
     for row, (name, text) in zip(table.rows, rows, strict=True):
         _cell_text(row.cells[0], name)

@@ -7,6 +7,7 @@ import io
 import re
 import shutil
 import subprocess
+import zipfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -396,3 +397,15 @@ def test_letters_print_on_one_page_with_the_typed_values(tmp_path: Path) -> None
         for value in ("LP-017/IX/2024", NOMOR, SIGNER[kind]):
             assert value in flat, f"{kind}: {value!r} missing from the PDF"
         assert ("Siti Rahayu & Putri <Ani>" in flat) is (NAMA in SHOWN[kind])
+
+
+@pytest.mark.parametrize("doc", DOCUMENTS, ids=lambda d: d.kind.value)
+def test_shipped_template_is_small_a4_without_images_or_fonts(doc: Document) -> None:
+    path = REPO / "templates" / doc.template
+    with zipfile.ZipFile(path) as package:
+        names = package.namelist()
+    assert path.stat().st_size < 60_000
+    assert not [n for n in names if n.startswith(("word/media/", "word/fonts/"))]
+    section = docx.Document(str(path)).sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+    assert round(section.left_margin.cm, 1) == 2.5

@@ -239,15 +239,15 @@ def tanda_terima(doc: DocxDocument) -> None:
     body(doc, "Laporan ini akan ditindaklanjuti sesuai dengan Standar Operasional Prosedur "
               "Pengamanan Pelaksanaan Perda. Simpan tanda terima ini dan sebutkan "
               "No. Laporan di atas bila menanyakan perkembangannya.")
-    para(doc, "{{ tempat_tanggal }}", align=CENTER, left_indent=SIGN_INDENT, before=6)
-    names = doc.add_table(rows=3, cols=2)  # reporter left, receiving officer right
+    names = doc.add_table(rows=4, cols=2)  # reporter left, receiving officer right
     _fixed_widths(names, (SIGN_INDENT, TEXT_WIDTH - SIGN_INDENT))
-    cells = (("Pelapor,", "Petugas Penerima,"), ("", ""), ("{{ pelapor.nama }}", "{{ petugas }}"))
+    cells = (("", "{{ tempat_tanggal }}"), ("Pelapor,", "Petugas Penerima,"), ("", ""),
+             ("{{ pelapor.nama }}", "{{ petugas }}"))
     for i, (row, texts) in enumerate(zip(names.rows, cells, strict=True)):
         for cell, text in zip(row.cells, texts, strict=True):
-            _cell_text(cell, text, bold=i == 2)
+            _cell_text(cell, text, bold=i == 3)
             cell.paragraphs[0].alignment = CENTER
-    names.rows[1].height = Cm(1.6)
+    names.rows[2].height = Cm(1.6)
 
 
 def nota_dinas(doc: DocxDocument) -> None:

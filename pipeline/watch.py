@@ -52,7 +52,7 @@ IGNORE_PATTERNS: list[str] = [
     ".~lock.*#",  # LibreOffice lock file (".~lock.Laporan.xlsx#")
     "~wrl*.tmp",  # Word/Excel temporary copy during a save ("~WRL0001.tmp")
     "*.tmp",  # any temporary file (LibreOffice writes "lu12345abc.tmp", then renames)
-    "[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]",  # Excel temp, e.g. "A1B2C3D4"
+    "[0-9a-f]" * 8,  # Excel's temp save file: 8 hex digits, no extension ("A1B2C3D4")
     "thumbs.db",  # Windows Explorer thumbnail cache
     "desktop.ini",  # Windows folder settings
     ".ds_store",  # macOS Finder metadata
@@ -214,8 +214,10 @@ class Watcher:
             log.warning("Folder %s tidak dapat dibaca (%s); dicoba lagi nanti.", self._inbox, exc)
             return
         present = {self._inbox / name for name in names}
-        for path in present:
-            if is_candidate(path) and path not in self._pending and self._changed(path):
+        with self._lock:
+            pending = set(self._pending)
+        for path in sorted(present - pending):
+            if is_candidate(path) and self._changed(path):
                 self.note(path)
         for path in list(self._done):
             if path not in present:

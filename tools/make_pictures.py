@@ -1,0 +1,49 @@
+"""Regenerate docs/letters/*.png: page 1 of each letter of an example case, via LibreOffice.
+
+Usage: python tools/make_pictures.py   (needs LibreOffice and poppler-utils' pdftoppm)
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipeline.config import load_config  # noqa: E402
+from pipeline.process import open_state, process_file  # noqa: E402
+from tests.conftest import full_row, write_intake  # noqa: E402
+
+
+def main() -> None:
+    """Render the example case's letters and save page 1 of each as a small PNG."""
+    out = ROOT / "docs" / "letters"
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        office = Path(tmp)
+        text = (ROOT / "config.toml").read_text(encoding="utf-8")
+        (office / "config.toml").write_text(text.replace('pdf = "auto"', 'pdf = "ya"'),
+                                            encoding="utf-8")
+        shutil.copytree(ROOT / "templates", office / "templates")
+        (office / "inbox").mkdir()
+        cfg = load_config(office / "config.toml")
+        path = write_intake(office / "inbox" / "contoh.xlsx", [full_row()])
+        state = open_state(cfg)
+        process_file(path, cfg, state)
+        state.close()
+        for pdf in sorted(cfg.outbox.rglob("*.pdf")):
+            name = pdf.parent.name if "Koordinasi" not in pdf.name else pdf.parent.name
+            target = out / name
+            if (out / f"{name}.png").exists() and "Koordinasi" in pdf.name:
+                continue  # one picture per step is enough
+            subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1",
+                            "-singlefile", str(pdf), str(target)], check=True)
+    print("\n".join(sorted(p.name for p in out.glob("*.png"))))
+
+
+if __name__ == "__main__":
+    main()

@@ -44,6 +44,8 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
+from pipeline.errors import ConfigError, TemplateError
+
 log = logging.getLogger("pipeline.watch")
 
 # Matched case-insensitively against the file name only.
@@ -146,7 +148,8 @@ class Watcher:
     - Edited while being handled: handled again afterwards, since the signature taken
       before the call no longer matches.
     - `handle` raising: logged with its traceback, the watcher goes on; the file is not
-      retried until it changes.
+      retried until it changes. Except ConfigError/TemplateError: every file would fail
+      alike (and not be retried), so they end `run`; the next start redoes the backlog.
     - Lost native events (network shares, overflow, observer restart): a full rescan
       every `rescan` seconds; a dead observer is restarted; if native events cannot be
       started at all, polling is used.
@@ -303,6 +306,8 @@ class Watcher:
         log.info("Memproses %s", path.name)
         try:
             self._handle(path)
+        except (ConfigError, TemplateError):
+            raise  # every file would fail the same way: stop, so `perda watch` says why
         except Exception:  # noqa: BLE001 - unattended folder: log, keep watching
             log.exception("Gagal memproses %s; pemantauan tetap berjalan.", path.name)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline.errors import AlreadyRunning, ExitCode
+from pipeline.errors import AlreadyRunning, ExitCode, TemplateError
 from pipeline.lock import InstanceLock, already_running_message
 from pipeline.watch import CFB_MAGIC, Watcher, install_signal_handlers, is_candidate, is_complete
 
@@ -309,6 +309,26 @@ def test_watcher_survives_handler_error(
     assert record.name == "pipeline.watch" and record.levelno == logging.ERROR
     assert "rusak.xlsx" in record.getMessage()
     assert "simulasi kegagalan" in caplog.text
+
+
+def test_template_error_stops_the_watcher(inbox: Path, mode: str) -> None:
+    # Every file would fail alike and, once marked handled, not be retried after the fix:
+    # better to stop and let `perda watch` say what is wrong.
+    def handler(path: Path) -> None:
+        raise TemplateError("Templat surat rusak.")
+
+    (inbox / "a.xlsx").write_bytes(xlsx_bytes())
+    watcher = Watcher(inbox, handler, polling=mode == "polling", interval=INTERVAL,
+                      settle=SETTLE, rescan=60.0)
+    stop = threading.Event()
+    guard = threading.Timer(DEADLINE, stop.set)  # never hang the suite
+    guard.start()
+    try:
+        with pytest.raises(TemplateError):
+            watcher.run(stop)
+    finally:
+        guard.cancel()
+    assert not stop.is_set()
 
 
 def test_damaged_and_encrypted_workbooks_are_passed_on(

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ConfigError
-from pipeline.schema import CONFIG_LISTS, DOCUMENTS, Doc
+from pipeline.schema import CONFIG_LISTS, DOCUMENTS, FIXED_LISTS, Doc
 
 PLACEHOLDER_MARK = "["  # shipped placeholder values look like "[NAMA CAMAT]"
 
@@ -355,3 +355,10 @@ def describe(cfg: Config) -> str:
     return (f"inbox={cfg.inbox} outbox={cfg.outbox} state={cfg.state_dir} "
             f"templates={cfg.templates} polling={p.polling} interval={p.interval_detik}s "
             f"settle={p.jeda_stabil_detik}s rescan={p.pindai_ulang_detik}s pdf={cfg.berkas.pdf}")
+
+
+def choice_lists(cfg: Config) -> dict[str, tuple[str, ...]]:
+    """Every drop-down list by name: the fixed lists of the SOP, then the office's lists."""
+    lists = dict(FIXED_LISTS)
+    lists.update({name: tuple(getattr(cfg.daftar, name)) for name in CONFIG_LISTS})
+    return lists

@@ -7,28 +7,33 @@ clerk never opens a half-written letter and a kill leaves at most a stray tempor
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
-import tempfile
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
 from pipeline.config import Config
 from pipeline.schema import STEPS, Document
 
 PROBLEM_FOLDER = "_perlu-perbaikan"
-TEMP_PREFIX = ".perda-tmp-"  # temporary files; the watcher and archivers ignore dot files
+TEMP_PREFIX, TEMP_SUFFIX = ".~perda-", ".tmp"  # temporary files: hidden, and never *.xlsx
 WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                     *(f"LPT{i}" for i in range(1, 10))}
-_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+_SLASHES = re.compile(r"[/\\]")  # "001/TRANTIB/2024" → "001-TRANTIB-2024"
+_FORBIDDEN = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')  # → a space
 MAX_NAME = 120  # per path component; keeps whole paths well under Windows' 260
 
 
 def safe_name(text: str, max_len: int = MAX_NAME) -> str:
     """One Windows-safe path component: no forbidden characters, reserved names or
     trailing dots/spaces, and not longer than `max_len` characters."""
-    name = _FORBIDDEN.sub("-", text)
+    name = _FORBIDDEN.sub(" ", _SLASHES.sub("-", text))
     name = " ".join(name.split()).strip(" .")
+    if not name:
+        return "berkas"
     if len(name) > max_len:
         stem, dot, ext = name.rpartition(".")
         if dot and len(ext) <= 5:
@@ -37,7 +42,7 @@ def safe_name(text: str, max_len: int = MAX_NAME) -> str:
             name = name[:max_len].rstrip(" .")
     if name.split(".")[0].upper() in WINDOWS_RESERVED:
         name = "_" + name
-    return name or "_"
+    return name
 
 
 def letter_path(cfg: Config, doc: Document, no_laporan: str, tahun: int, instansi: str = "",
@@ -61,26 +66,59 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write bytes to `path` via a temporary file in the same folder and os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=path.suffix, dir=path.parent)
+@contextlib.contextmanager
+def temp_beside(path: Path) -> Iterator[Path]:
+    """A fresh temporary path in `path`'s folder, removed if the block fails."""
+    # Not mkstemp: its 0600 mode would make letters unreadable to colleagues on a share.
+    tmp = path.parent / f"{TEMP_PREFIX}{uuid.uuid4().hex}{TEMP_SUFFIX}"
     try:
-        with os.fdopen(fd, "wb") as handle:
+        yield tmp
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_atomic_with(path: Path, write: Callable[[Path], object],
+                      overwrite: bool = True) -> None:
+    """Call `write(tmp)` on a temporary file beside `path`, then move it into place.
+
+    With `overwrite=False` an existing file is refused (FileExistsError), atomically where
+    the file system has hard links, else by a check just before the rename.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with temp_beside(path) as tmp:
+        write(tmp)
+        if overwrite:
+            os.replace(tmp, path)
+            return
+        try:
+            os.link(tmp, path)  # atomic and refuses an existing file
+        except FileExistsError:
+            raise
+        except OSError:  # no hard links here (FAT, some shares): check, then rename
+            if path.exists():
+                raise FileExistsError(path) from None
+            os.replace(tmp, path)
+
+
+def _write_synced(data: bytes) -> Callable[[Path], None]:
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return write
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write bytes to `path` durably via a temporary file in the same folder and os.replace."""
+    write_atomic_with(path, _write_synced(data))
 
 
 def remove_stray_temporaries(root: Path) -> int:
     """Delete temporary files a killed run left behind under outbox/; return how many."""
     count = 0
     if root.is_dir():
-        for stray in root.rglob(f"{TEMP_PREFIX}*"):
+        for stray in root.rglob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
             stray.unlink(missing_ok=True)
             count += 1
     return count

@@ -8,13 +8,14 @@ README says how to install it. A conversion failure is logged and never stops th
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import subprocess
 import tempfile
+from functools import partial
 from pathlib import Path
 
 from pipeline.config import Config
+from pipeline.filing import write_atomic_with
 
 log = logging.getLogger("pipeline.pdf")
 TIMEOUT_BASE, TIMEOUT_PER_LETTER = 120, 10  # seconds
@@ -64,8 +65,7 @@ def convert(docx_files: list[Path], profile: Path) -> list[Path]:
             produced = Path(tmp) / (docx.stem + ".pdf")
             if produced.exists():
                 target = docx.with_suffix(".pdf")
-                shutil.move(produced, target.with_name(".perda-tmp-" + target.name))
-                os.replace(target.with_name(".perda-tmp-" + target.name), target)
+                write_atomic_with(target, partial(shutil.copyfile, produced))
                 made.append(target)
             else:
                 log.warning("PDF untuk %s tidak terbentuk.", docx.name)

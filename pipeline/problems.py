@@ -30,7 +30,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.model import Problem
 from pipeline.schema import COLUMN_BY_KEY, HEADER_ROW, HEADER_SEARCH_ROWS, fold_header
-from pipeline.workbook import BOX, fill, safe_name, save_workbook_atomic, write_text_atomic
+from pipeline.filing import safe_name
+from pipeline.workbook import BOX, fill, save_workbook_atomic, write_text_atomic
 
 log = logging.getLogger(__name__)
 

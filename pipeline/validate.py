@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from pipeline.config import Config
+from pipeline.config import Config, choice_lists
 from pipeline.intake import Intake, RawRow
 from pipeline.model import Case, Problem
-from pipeline.schema import COLUMN_BY_KEY, COLUMNS, FIXED_LISTS, STEPS, Column, Kind, Need
+from pipeline.schema import COLUMN_BY_KEY, COLUMNS, STEPS, Column, Kind, Need
 from pipeline.values import (
     number_as_text,
     parse_choice,
@@ -58,18 +58,10 @@ class _Row:
     problems: list[tuple[int, Problem]] = field(default_factory=list)  # (step, problem)
 
 
-def lists_for(cfg: Config) -> dict[str, tuple[str, ...]]:
-    """Every list a choice column may refer to: the fixed ones and config.toml's."""
-    lists = dict(FIXED_LISTS)
-    for name in ("desa", "perda", "instansi", "petugas"):
-        lists[name] = getattr(cfg.daftar, name)
-    return lists
-
-
 def validate(intake: Intake, cfg: Config, now: datetime | None = None) -> Validation:
     """Check every row of an opened intake; return cases and problems."""
     now = now or datetime.now()
-    lists = lists_for(cfg)
+    lists = choice_lists(cfg)
     result = Validation()
     rows: list[_Row] = []
     for raw in intake.rows:

@@ -2,17 +2,12 @@
 
 `write_blank_intake` builds the intake workbook from `schema.COLUMNS` (nothing about the
 columns is repeated here). The problem report lives in `problems.py` and the Buku Agenda
-in `registers.py`; thin wrappers below keep `pipeline.workbook` the one import for all three.
-Every file is written atomically: a temporary file in the same folder, then `os.replace`.
+in `registers.py`; both use the helpers below. Every file is written atomically
+(`filing.write_atomic_with`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import re
-import uuid
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,12 +17,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pipeline.config import choice_lists
+from pipeline.filing import write_atomic, write_atomic_with
 from pipeline.schema import (
     BANNER_ROW,
     COLUMNS,
-    CONFIG_LISTS,
     FIRST_DATA_ROW,
-    FIXED_LISTS,
     HEADER_ROW,
     SHEET_DATA,
     SHEET_HELP,
@@ -46,8 +41,6 @@ LAST_VALIDATED_ROW = 2000  # drop-downs, input messages and the filter reach thi
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 TEXT_FORMAT = "@"  # keeps a leading 0 in No. Laporan, NIK and phone numbers
 TEXT_KINDS = (Kind.nik, Kind.phone)
-TEMP_PREFIX = ".~perda-"  # not *.xlsx, so no watcher or reader mistakes it for an intake file
-TEMP_SUFFIX = ".tmp"
 # Banner (strong) and header (light) fill per step 1..7.
 STEP_FILLS = (("9BC2E6", "DDEBF7"), ("A9D08E", "E2EFDA"), ("FFD966", "FFF2CC"),
               ("F4B084", "FCE4D6"), ("C9A9E0", "EDE2F6"), ("8ED6D6", "D9F2F2"),
@@ -58,59 +51,19 @@ LIST_TITLES = {"cara_lapor": "Cara Lapor", "sifat": "Sifat Disposisi",
                "status_akhir": "Status Akhir", "cara_pemberitahuan": "Cara Pemberitahuan",
                "desa": "Desa", "perda": "Perda", "instansi": "Instansi Terkait",
                "petugas": "Petugas Penerima"}
-WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
-                   *(f"LPT{i}" for i in range(1, 10))}
-_UNSAFE_NAME = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 
 
-# --- shared helpers: atomic writes and safe names ------------------------------------
-
-@contextlib.contextmanager
-def _temp_beside(path: Path) -> Iterator[Path]:
-    """A fresh temporary path in `path`'s folder, removed if the block fails."""
-    # Not mkstemp: its 0600 mode would make reports unreadable to colleagues on a share.
-    tmp = path.parent / f"{TEMP_PREFIX}{uuid.uuid4().hex}{TEMP_SUFFIX}"
-    try:
-        yield tmp
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def write_atomic(path: Path, write: Callable[[Path], object], overwrite: bool = True) -> None:
-    """Call `write(tmp)` on a temporary file beside `path`, then move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _temp_beside(path) as tmp:
-        write(tmp)
-        if overwrite:
-            os.replace(tmp, path)
-            return
-        try:
-            os.link(tmp, path)  # atomic and refuses an existing file
-        except FileExistsError:
-            raise
-        except OSError:  # no hard links here (FAT, some shares): check, then rename
-            if path.exists():
-                raise FileExistsError(path) from None
-            os.replace(tmp, path)
-
+# --- shared helpers --------------------------------------------------------------
 
 def save_workbook_atomic(wb: Workbook, path: Path, overwrite: bool = True) -> None:
     """Save an openpyxl workbook atomically."""
-    write_atomic(path, lambda tmp: wb.save(tmp), overwrite=overwrite)
+    write_atomic_with(path, lambda tmp: wb.save(tmp), overwrite=overwrite)
 
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Write text for Windows Notepad: UTF-8 with BOM, CRLF line ends, atomically."""
     data = text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8-sig")
-    write_atomic(path, lambda tmp: tmp.write_bytes(data))
-
-
-def safe_name(text: str, limit: int = 120) -> str:
-    """A file-name part safe on Windows: no <>:"/\\|?*, control characters or device names."""
-    cleaned = " ".join(_UNSAFE_NAME.sub(" ", text).split())[:limit].rstrip(" .")
-    if cleaned.split(".")[0].upper() in WINDOWS_DEVICES:
-        cleaned = f"_{cleaned}"
-    return cleaned or "berkas"
+    write_atomic(path, data)
 
 
 def fill(rgb: str) -> PatternFill:
@@ -136,17 +89,10 @@ def write_blank_intake(path: Path, cfg: Config) -> None:
     save_workbook_atomic(wb, path, overwrite=False)
 
 
-def intake_lists(cfg: Config) -> dict[str, tuple[str, ...]]:
-    """Every drop-down list by name: the fixed lists, then the office's lists."""
-    lists = dict(FIXED_LISTS)
-    lists.update({name: tuple(getattr(cfg.daftar, name)) for name in CONFIG_LISTS})
-    return lists
-
-
 def _write_lists_sheet(ws: Worksheet, cfg: Config) -> dict[str, str]:
     """Fill the hidden list sheet; return each list's absolute range, e.g. Daftar!$A$2:$A$4."""
     ranges = {}
-    for index, (name, values) in enumerate(intake_lists(cfg).items(), start=1):
+    for index, (name, values) in enumerate(choice_lists(cfg).items(), start=1):
         letter = get_column_letter(index)
         ws.cell(1, index, LIST_TITLES.get(name, name)).font = Font(bold=True)
         for row, value in enumerate(values, start=2):
@@ -334,28 +280,3 @@ def _write_help_sheet(ws: Worksheet, cfg: Config) -> None:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-
-
-# --- the other workbooks (problems.py, registers.py) ---------------------------------
-
-def write_problem_report(source: Path, problems: list[Problem], outdir: Path,
-                         rows_ok: int | None = None,
-                         data: bytes | None = None) -> tuple[Path, Path]:
-    """Write '<stem> - perlu perbaikan.xlsx/.txt' for an intake file (see problems.py)."""
-    from pipeline.problems import write_problem_report as write
-
-    return write(source, problems, outdir, rows_ok=rows_ok, data=data)
-
-
-def clear_problem_report(source_name: str, outdir: Path) -> list[Path]:
-    """Remove the problem report of a file that is now correct (see problems.py)."""
-    from pipeline.problems import clear_problem_report as clear
-
-    return clear(source_name, outdir)
-
-
-def write_agenda(path: Path, letters: list[Letter], cfg: Config, tahun: int) -> None:
-    """Write the year's Buku Agenda register (see registers.py)."""
-    from pipeline.registers import write_agenda as write
-
-    write(path, letters, cfg, tahun)

@@ -41,7 +41,7 @@ def test_sigkill_at_random_moments_then_finish(make_intake, office, cfg):
 
     filed = sorted(cfg.outbox.rglob("*.docx"))
     assert len(filed) == CASES * LETTERS_PER_CASE
-    assert not [p for p in cfg.outbox.rglob("*") if p.name.startswith(".perda-tmp-")]
+    assert not [p for p in cfg.outbox.rglob("*") if p.name.startswith(".~perda-")]
     assert not [p for p in filed if "versi" in p.name]
     for path in filed:
         docx.Document(str(path))  # complete: opens as a Word document

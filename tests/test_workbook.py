@@ -33,14 +33,10 @@ from pipeline.schema import (
     STEPS,
     Kind,
 )
-from pipeline.workbook import (
-    LAST_VALIDATED_ROW,
-    clear_problem_report,
-    safe_name,
-    write_agenda,
-    write_blank_intake,
-    write_problem_report,
-)
+from pipeline.filing import safe_name
+from pipeline.problems import clear_problem_report, write_problem_report
+from pipeline.registers import write_agenda
+from pipeline.workbook import LAST_VALIDATED_ROW, write_blank_intake
 
 CONFIG_SOURCE = Path(__file__).resolve().parents[1] / "config.toml"
 PETUGAS = ["Sri Lestari", "Budi Santoso", "Siti Aminah"]
@@ -331,7 +327,7 @@ def test_report_names_are_windows_safe(intake: Path, tmp_path: Path) -> None:
     assert xlsx.name == "Laporan Oktober - perlu perbaikan.xlsx"
     assert txt.name == "Laporan Oktober - perlu perbaikan.txt"
     assert {p.name for p in (tmp_path / "out").iterdir()} == {xlsx.name, txt.name}
-    assert safe_name('a<b>c:d"e/f\\g|h?i*j\x01k') == "a b c d e f g h i j k"
+    assert safe_name('a<b>c:d"e/f\\g|h?i*j\x01k') == "a b c d e-f-g h i j k"
     assert safe_name("CON") == "_CON" and safe_name(" . ") == "berkas"
 
 
@@ -556,7 +552,7 @@ def test_problem_inside_merged_cells_marks_the_merged_cell(intake: Path, tmp_pat
 
 
 def test_failed_write_keeps_the_old_file_and_no_temporary(tmp_path: Path) -> None:
-    from pipeline.workbook import write_atomic
+    from pipeline.filing import write_atomic_with as write_atomic
 
     target = tmp_path / "laporan.txt"
     target.write_text("lama", encoding="utf-8")

@@ -1,0 +1,299 @@
+"""Compiled letter templates: what is the same for every letter is done once per process.
+
+docxtpl, asked for one letter, re-reads the template package, re-patches its XML,
+re-compiles it with Jinja, and re-serialises and re-deflates every part of the package.
+Only `word/document.xml` (and a header or footer that holds tags) differs between
+letters. A `Compiled` template therefore keeps, per template file and per process:
+
+- the Jinja template of the body, compiled from docxtpl's own `patch_xml` output;
+- the document element around the body (`<w:document>` without its `<w:body>`);
+- every other zip entry as docxtpl would save it, already deflated, copied raw;
+- compiled templates of the headers and footers that hold tags.
+
+Per letter only the body is rendered and post-processed exactly as docxtpl does
+(`render_xml_part`: `{_{` unescaping, `resolve_listing`; then `fix_tables` and
+`fix_docpr_ids`), serialised as python-docx would, and deflated. The test
+tests/test_engine.py checks that `word/document.xml` is byte for byte docxtpl's.
+
+Edge cases handled:
+
+- A template edited on disk (mtime or size changed, and bytes changed) is compiled again.
+- A template whose core properties or footnotes hold tags is rendered by docxtpl itself
+  (slow path, same result): those are rare, and docxtpl re-renders them with python-docx.
+- Jinja errors carry `docx_context` (the text around the failing tag), as docxtpl's do.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
+import re
+import struct
+import threading
+import time
+import traceback
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from docx.opc.oxml import parse_xml, serialize_part_xml
+from docxtpl import DocxTemplate
+from lxml import etree
+
+DOCUMENT = "word/document.xml"
+_TAG = re.compile(r"\{[{%#]")
+_LISTING_CHARS = ("\n", "\t", "\a", "\f")  # what docxtpl's resolve_listing rewrites
+_PROPS = ("author", "comments", "identifier", "language", "subject", "title")
+_FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+_W_BODY = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}body"
+
+
+@dataclass(frozen=True)
+class _Part:
+    """A tagged XML part (body, header, footer): its compiled template and source lines."""
+
+    name: str  # zip member name
+    source: str  # patched XML as given to Jinja (with docxtpl's '\n<w:p' line breaks)
+    template: jinja2.Template | None
+    encoding: str = "utf-8"
+
+
+@dataclass(frozen=True)
+class _Raw:
+    """A zip entry copied as it is: its name, CRC, sizes and deflated bytes."""
+
+    name: bytes
+    crc: int
+    size: int
+    data: bytes  # deflated
+
+
+@dataclass
+class Compiled:
+    """One template file, compiled; `render(context)` gives a finished .docx as bytes."""
+
+    path: Path
+    stat_key: tuple[int, int]
+    digest: str
+    body: _Part
+    skeleton: Any  # the <w:document> element with an empty <w:body>
+    parts: list[_Raw | _Part] = field(default_factory=list)  # zip order, body included
+    fallback: bytes | None = None  # template bytes when docxtpl must render it itself
+
+    def render(self, context: dict[str, Any], jinja_env: jinja2.Environment) -> bytes:
+        """The letter for `context`, as docxtpl would write it."""
+        if self.fallback is not None:
+            return _docxtpl_render(self.fallback, context, jinja_env)
+        members = [(p, self._render_part(p, context)) if isinstance(p, _Part) else (p, None)
+                   for p in self.parts]
+        return _zip(members)
+
+    def _render_part(self, part: _Part, context: dict[str, Any]) -> bytes:
+        """One tagged part's XML bytes for `context`."""
+        xml = _render_xml(part, context)
+        if part is self.body:
+            return _document_xml(self.skeleton, xml)
+        return serialize_part_xml(parse_xml(xml.encode(part.encoding)))
+
+
+# ---------------------------------------------------------------- per letter
+
+
+def _render_xml(part: _Part, context: dict[str, Any]) -> str:
+    """docxtpl's `render_xml_part`, with the template compiled once."""
+    assert part.template is not None
+    try:
+        xml = part.template.render(context)
+    except jinja2.TemplateError as exc:
+        _add_docx_context(exc, part.source)
+        raise
+    xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+    xml = (xml.replace("{_{", "{{").replace("}_}", "}}")
+           .replace("{_%", "{%").replace("%_}", "%}"))
+    if any(ch in xml for ch in _LISTING_CHARS):  # else resolve_listing changes nothing
+        xml = DocxTemplate.resolve_listing(None, xml)  # type: ignore[arg-type]
+    return xml
+
+
+def _document_xml(skeleton: Any, body_xml: str) -> bytes:
+    """word/document.xml: the rendered body, tables fixed, ids renumbered, in its document."""
+    tree = DocxTemplate.fix_tables(None, body_xml)  # type: ignore[arg-type]
+    for number, elt in enumerate(tree.xpath("//wp:docPr", namespaces=_nsmap()), 1001):
+        elt.attrib["id"] = str(number)
+    root = copy.deepcopy(skeleton)
+    root.replace(root.find(_W_BODY), tree)
+    return serialize_part_xml(root)
+
+
+def _nsmap() -> dict[str, str]:
+    import docx.oxml.ns
+
+    return docx.oxml.ns.nsmap
+
+
+def _add_docx_context(exc: jinja2.TemplateError, source: str) -> None:
+    """Attach the text around the failing line, as docxtpl's `render_xml_part` does."""
+    if hasattr(exc, "docx_context"):
+        return
+    lineno = getattr(exc, "lineno", None)
+    if lineno is None:  # a runtime error: the line is in the traceback
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if f.filename == "<template>"]
+        lineno = frames[-1].lineno if frames else None
+    if lineno:
+        start = max(lineno - 4, 0)
+        exc.docx_context = [re.sub(r"<[^>]+>", "", line)  # type: ignore[attr-defined]
+                            for line in source.splitlines()[start:start + 7]]
+
+
+def _zip(members: list[tuple[_Raw | _Part, bytes | None]]) -> bytes:
+    """A zip archive of raw (already deflated) entries and freshly deflated XML parts."""
+    date, clock = _dos_time()
+    out, central = bytearray(), bytearray()
+    for member, xml in members:
+        raw = member if isinstance(member, _Raw) else _deflate(member.name, xml or b"")
+        fields = (20, 0, zipfile.ZIP_DEFLATED, clock, date, raw.crc, len(raw.data), raw.size,
+                  len(raw.name))
+        central += struct.pack("<4s2H2H2H3L5H2L", b"PK\x01\x02", 20, *fields, 0, 0, 0, 0,
+                               0o600 << 16, len(out)) + raw.name
+        out += struct.pack("<4s5H3L2H", b"PK\x03\x04", *fields, 0) + raw.name + raw.data
+    count = len(members)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(central), len(out), 0)
+    return bytes(out + central + end)
+
+
+def _deflate(name: str, data: bytes) -> _Raw:
+    """One entry deflated as zipfile does (raw deflate, default level)."""
+    packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    return _Raw(name.encode("ascii"), zlib.crc32(data), len(data),
+                packer.compress(data) + packer.flush())
+
+
+def _dos_time() -> tuple[int, int]:
+    """Now as a zip (MS-DOS) date and time."""
+    t = time.localtime()
+    return ((t.tm_year - 1980) << 9 | t.tm_mon << 5 | t.tm_mday,
+            t.tm_hour << 11 | t.tm_min << 5 | t.tm_sec // 2)
+
+
+def _docxtpl_render(data: bytes, context: dict[str, Any], jinja_env: jinja2.Environment
+                    ) -> bytes:
+    """docxtpl's own render and save (the slow path, and the reference for tests)."""
+    tpl = DocxTemplate(io.BytesIO(data))
+    tpl.render(context, jinja_env=jinja_env)
+    out = io.BytesIO()
+    tpl.save(out)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- once per template
+
+
+def compile_template(path: Path, data: bytes, stat_key: tuple[int, int],
+                     jinja_env: jinja2.Environment) -> Compiled:
+    """Compile a template package (bytes of a .docx) once; raise as docxtpl would."""
+    tpl = DocxTemplate(io.BytesIO(data))
+    tpl.render_init()
+    digest = hashlib.sha256(data).hexdigest()
+    body = _compile(DOCUMENT, tpl.get_xml(), tpl, jinja_env)
+    skeleton = parse_xml(serialize_part_xml(tpl.docx._element))
+    for child in skeleton.find(_W_BODY):
+        child.getparent().remove(child)
+    compiled = Compiled(path, stat_key, digest, body, skeleton)
+    if _needs_docxtpl(tpl):
+        compiled.fallback = data
+        return compiled
+    tagged = _tagged_headers_footers(tpl, jinja_env)
+    compiled.parts = _package(tpl, body, tagged)
+    return compiled
+
+
+def _compile(name: str, xml: str, tpl: DocxTemplate, jinja_env: jinja2.Environment,
+             encoding: str = "utf-8") -> _Part:
+    """Patch a part's XML as docxtpl does and compile it with Jinja."""
+    source = re.sub(r"<w:p([ >])", r"\n<w:p\1", tpl.patch_xml(xml))
+    try:
+        template = jinja_env.from_string(source)
+    except jinja2.TemplateError as exc:
+        _add_docx_context(exc, source)
+        raise
+    return _Part(name, source, template, encoding)
+
+
+def _needs_docxtpl(tpl: DocxTemplate) -> bool:
+    """Whether core properties or footnotes hold tags (rendered by docxtpl itself then)."""
+    props = tpl.docx.core_properties
+    if any(_TAG.search(getattr(props, name) or "") for name in _PROPS):
+        return True
+    return any(part.content_type == _FOOTNOTES for part in tpl.docx.part.package.parts)
+
+
+def _tagged_headers_footers(tpl: DocxTemplate, jinja_env: jinja2.Environment
+                            ) -> dict[str, _Part]:
+    """Compiled headers and footers that hold tags, by zip member name."""
+    tagged: dict[str, _Part] = {}
+    for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
+        for _, part in tpl.get_headers_footers(uri):
+            xml = tpl.get_part_xml(part)
+            if _TAG.search(xml):
+                name = part.partname.membername
+                tagged[name] = _compile(name, xml, tpl, jinja_env,
+                                        tpl.get_headers_footers_encoding(xml))
+    return tagged
+
+
+def _package(tpl: DocxTemplate, body: _Part, tagged: dict[str, _Part]) -> list[_Raw | _Part]:
+    """Every zip entry as docxtpl's save writes it; tagged parts as placeholders."""
+    tpl.render_properties({}, None)  # no tags (checked): only adds empty elements, as docxtpl
+    saved = io.BytesIO()
+    tpl.docx.save(saved)
+    parts: list[_Raw | _Part] = []
+    with zipfile.ZipFile(saved) as archive:
+        for info in archive.infolist():
+            if info.filename == DOCUMENT:
+                parts.append(body)
+            elif info.filename in tagged:
+                parts.append(tagged[info.filename])
+            else:
+                parts.append(_deflate(info.filename, archive.read(info)))
+    return parts
+
+
+# ---------------------------------------------------------------- the cache
+
+
+class Engine:
+    """Compiled templates of this process, by path; recompiled when the file changes."""
+
+    def __init__(self, jinja_env: jinja2.Environment) -> None:
+        self.jinja_env = jinja_env
+        self._cache: dict[Path, Compiled] = {}
+        self._lock = threading.Lock()
+        self.compiles = 0  # how many times a template was compiled (tests, bench)
+
+    def get(self, path: Path, read: Any) -> Compiled:
+        """The compiled template at `path`; `read(path)` gives its bytes when needed."""
+        st = path.stat()
+        key = (st.st_mtime_ns, st.st_size)
+        with self._lock:
+            cached = self._cache.get(path)
+        if cached is not None and cached.stat_key == key:
+            return cached
+        data = read(path)
+        if cached is not None and cached.digest == hashlib.sha256(data).hexdigest():
+            cached.stat_key = key  # touched, not changed
+            return cached
+        compiled = compile_template(path, data, key, self.jinja_env)
+        with self._lock:
+            self._cache[path] = compiled
+            self.compiles += 1
+        return compiled
+
+    def clear(self) -> None:
+        """Forget every compiled template."""
+        with self._lock:
+            self._cache.clear()

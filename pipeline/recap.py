@@ -1,0 +1,448 @@
+"""The Laporan Pengamanan: the SOP's own record, as a workbook for the Kasi and the Camat.
+
+Sheets: Ringkasan (counts by status, month, desa, Perda and channel, and two charts),
+Kasus (one row per case: every step's time and minutes, late cells highlighted) and
+Waktu Layanan (per step: median and 90th percentile of the minutes against the standard,
+and the share of cases within it).
+
+Definitions (the step times, closed/open, overdue: see `pipeline.status`), plus:
+
+- A case belongs to the year (and month) of its Waktu Lapor.
+- A late cell in Kasus: a step's minutes exceed its standard; the Status cell of an open
+  case that is overdue now; and Lama (hari) above batas_kasus_hari.
+- Median and percentiles use linear interpolation between the sorted values, as Excel's
+  MEDIAN and PERCENTILE.INC do: rank h = (n - 1) * p, value = x[floor h] +
+  (h - floor h) * (x[floor h + 1] - x[floor h]). So the 90th percentile of 10, 20, 30, 40
+  and 100 minutes is 76, their median 30. Only done steps count.
+- "Within the standard" = minutes <= standard; the share is over the cases with that step done.
+
+The recap never shows a NIK, a phone number, an address or a reporter's name: it holds
+no personal field at all, so it may be passed on outside the office.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from pipeline import indo
+from pipeline.registers import HEADER_FILL
+from pipeline.schema import CARA_LAPOR, STATUS_AKHIR, STEPS
+from pipeline.status import CaseTimes, case_times
+from pipeline.workbook import BOX, STEP_FILLS, fill, save_workbook_atomic
+
+if TYPE_CHECKING:
+    from pipeline.config import Config
+    from pipeline.model import Case
+
+__all__ = ["case_times", "percentile", "recap_path", "service_times", "write_recap"]
+
+SHEET_RINGKASAN, SHEET_KASUS, SHEET_WAKTU = "Ringkasan", "Kasus", "Waktu Layanan"
+TERBUKA = "Terbuka"
+LATE_FILL, LATE_FONT = "FFC7CE", "9C0006"  # Excel's own "bad" cell style
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+TABLE_ROW = 6  # first row below the titles
+NONE = "—"
+
+
+def recap_path(cfg: Config, tahun: int, bulan: int | None = None) -> Path:
+    """outbox/<tahun>/Laporan Pengamanan <tahun>.xlsx (or <tahun>-<MM> for one month)."""
+    name = f"{tahun}-{bulan:02d}" if bulan else str(tahun)
+    return cfg.outbox / str(tahun) / f"Laporan Pengamanan {name}.xlsx"
+
+
+def percentile(values: Iterable[float], p: float) -> float | None:
+    """The p-th percentile (0..100) by linear interpolation (Excel PERCENTILE.INC)."""
+    xs = sorted(values)
+    if not xs:
+        return None
+    h = (len(xs) - 1) * p / 100
+    lo = math.floor(h)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (h - lo) * (xs[hi] - xs[lo])
+
+
+@dataclass(frozen=True)
+class ServiceTime:
+    """One row of Waktu Layanan: a step's minutes over all cases that did it."""
+
+    step: int
+    baku: int | None
+    jumlah: int  # cases with the step done and its minutes known
+    median: float | None
+    p90: float | None
+    dalam_baku: int | None  # None where the step has no standard
+    terlambat: int | None
+
+    @property
+    def persen(self) -> float | None:
+        """Share of cases within the standard, 0..1."""
+        if self.dalam_baku is None or not self.jumlah:
+            return None
+        return self.dalam_baku / self.jumlah
+
+
+def service_times(times: Sequence[CaseTimes]) -> list[ServiceTime]:
+    """Median, 90th percentile and share within the standard, per step."""
+    result = []
+    for index, step in enumerate(STEPS):
+        done = [t.steps[index] for t in times if t.steps[index].menit is not None]
+        minutes = [s.menit for s in done if s.menit is not None]
+        baku = done[0].baku if done else None
+        late = sum(bool(s.terlambat) for s in done) if baku is not None else None
+        within = len(done) - late if late is not None else None
+        result.append(ServiceTime(step.number, baku, len(minutes), percentile(minutes, 50),
+                                  percentile(minutes, 90), within, late))
+    return result
+
+
+def write_recap(path: Path, cases: list[Case], cfg: Config, tahun: int,
+                bulan: int | None = None, now: datetime | None = None) -> None:
+    """Write the Laporan Pengamanan of a year (or one month of it), atomically."""
+    now = now or datetime.now()
+    chosen = sorted((c for c in cases if c.tahun == tahun
+                     and (bulan is None or c.waktu_lapor.month == bulan)),
+                    key=lambda c: (c.waktu_lapor, c.no_laporan))
+    times = [case_times(c, cfg, now) for c in chosen]
+    head = _heading(cfg, tahun, bulan, now)
+    wb = Workbook()
+    ring = wb.active
+    ring.title = SHEET_RINGKASAN
+    kasus, waktu = wb.create_sheet(SHEET_KASUS), wb.create_sheet(SHEET_WAKTU)
+    for_chart = _write_waktu(waktu, head, service_times(times), cfg)
+    _write_kasus(kasus, head, chosen, times, cfg)
+    _write_ringkasan(ring, head, chosen, times, cfg, bulan, for_chart)
+    wb.properties.title = head[0]
+    wb.properties.creator = f"{cfg.kantor.nama.title()} — perda-pipeline"
+    save_workbook_atomic(wb, Path(path))
+
+
+# --- titles and printing ----------------------------------------------------------------
+
+def _heading(cfg: Config, tahun: int, bulan: int | None, now: datetime) -> tuple[str, ...]:
+    """The title lines: report, office, section and period, state at `now`."""
+    period = f"Bulan {indo.nama_bulan(bulan)} {tahun}" if bulan else f"Tahun {tahun}"
+    return ("LAPORAN PENGAMANAN PELAKSANAAN PERDA",
+            f"{cfg.kantor.pemerintah} — {cfg.kantor.nama}",
+            f"Seksi Ketentraman dan Ketertiban — {period}",
+            f"Keadaan per {indo.tanggal(now)} pukul {indo.jam(now)}")
+
+
+def _titles(ws: Worksheet, head: Sequence[str], last_col: int, subtitle: str) -> None:
+    """Rows 1-4: report, office, period and state, centred over the sheet's width."""
+    lines = (f"{head[0]} — {subtitle.upper()}", *head[1:])
+    for row, text in enumerate(lines, start=1):
+        cell = ws.cell(row, 1, text)
+        cell.font = Font(bold=row < 3, size=14 if row == 1 else 11, italic=row == 4)
+        cell.alignment = Alignment(horizontal="center")
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_col)
+
+
+def _print_setup(ws: Worksheet, head: Sequence[str], title_rows: str | None = None) -> None:
+    """A4 landscape, one page wide, header rows repeated, office and page in the margins."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.oddHeader.center.text = f"{head[1]} — {head[2]}".replace("&", "&&")
+    ws.oddHeader.center.size = 8
+    ws.oddFooter.center.text = "Halaman &P dari &N"
+
+
+def _header_cell(ws: Worksheet, row: int, col: int, text: str, rgb: str = HEADER_FILL) -> None:
+    """A bold, filled, boxed, wrapped header cell."""
+    cell = ws.cell(row, col, text)
+    cell.font = Font(bold=True)
+    cell.fill = fill(rgb)
+    cell.border = BOX
+    cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def _widths(ws: Worksheet, widths: Sequence[float]) -> None:
+    """Set column widths from A."""
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+
+
+def _mark_late(cell: object) -> None:
+    """Highlight a late cell: light red fill, dark red bold text."""
+    cell.fill = fill(LATE_FILL)  # type: ignore[attr-defined]
+    cell.font = Font(color=LATE_FONT, bold=True)  # type: ignore[attr-defined]
+
+
+# --- Ringkasan ------------------------------------------------------------------------
+
+def status_label(t: CaseTimes) -> str:
+    """The Ringkasan status of a case: its Status Akhir, or the step an open case awaits."""
+    if t.closed:
+        return t.status
+    return f"Menunggu langkah {t.langkah} — {STEPS[t.langkah - 1].name}"  # type: ignore[operator]
+
+
+def _table(ws: Worksheet, row: int, col: int, title: str, headers: Sequence[str],
+           rows: Sequence[Sequence[object]], total: bool = True) -> tuple[int, int]:
+    """A titled, boxed table at (row, col); returns its first and last data rows."""
+    ws.cell(row, col, title).font = Font(bold=True, size=12)
+    for offset, text in enumerate(headers):
+        _header_cell(ws, row + 1, col + offset, text)
+    data = [list(r) for r in rows]
+    if total:
+        data.append(["Jumlah", *(sum(r[i] for r in rows) for i in range(1, len(headers)))])
+    for r_off, values in enumerate(data, start=row + 2):
+        for c_off, value in enumerate(values):
+            cell = ws.cell(r_off, col + c_off, value)
+            cell.border = BOX
+            cell.alignment = Alignment(vertical="top", wrap_text=c_off == 0)
+            cell.font = Font(bold=total and r_off == row + 1 + len(data))
+    return row + 2, row + 1 + len(rows)
+
+
+def _counts(values: Iterable[str], known: Iterable[str]) -> list[tuple[str, int]]:
+    """Counts of every known value (zeros too), then any other values found."""
+    counter = Counter(values)
+    names = list(dict.fromkeys(known))
+    names += sorted(set(counter) - set(names))
+    return [(name, counter[name]) for name in names]
+
+
+def _write_ringkasan(ws: Worksheet, head: Sequence[str], cases: list[Case],
+                     times: list[CaseTimes], cfg: Config, bulan: int | None,
+                     for_chart: tuple[Reference, Reference, Reference]) -> None:
+    """Counts by status and month (with the two charts), then by desa, Perda and channel."""
+    _widths(ws, (50, 11, 3, 16, 11, 11, 11, 12, 11))
+    _titles(ws, head, 9, "Ringkasan")
+    labels = [status_label(t) for t in times]
+    open_known = [f"Menunggu langkah {s.number} — {s.name}" for s in STEPS[1:]]
+    status_rows = _counts(labels, [*open_known, *STATUS_AKHIR])
+    _, last = _table(ws, TABLE_ROW, 1, "Menurut Status", ("Status", "Jumlah Kasus"),
+                     status_rows)
+    late = sum(t.terlambat for t in times)
+    ws.cell(last + 3, 1, "Kasus terbuka yang terlambat").font = Font(bold=True)
+    cell = ws.cell(last + 3, 2, late)
+    if late:
+        _mark_late(cell)
+    first_m, last_m = _month_table(ws, cases, times, bulan)
+    row = max(last + 5, last_m + 3)
+    _add_charts(ws, row, first_m, last_m, for_chart)
+    row += 18
+    _table(ws, row, 1, "Menurut Cara Lapor", ("Cara Lapor", "Jumlah Kasus"),
+           _counts((c.cara_lapor for c in cases), CARA_LAPOR))
+    _table(ws, row, 4, "Menurut Desa", ("Desa", "Jumlah Kasus"),
+           _counts((c.desa for c in cases), cfg.daftar.desa))
+    row += 6 + max(len(CARA_LAPOR), len(_counts((c.desa for c in cases), cfg.daftar.desa)))
+    _table(ws, row, 1, "Menurut Perda yang Diduga Dilanggar", ("Perda", "Jumlah Kasus"),
+           _counts((c.perda for c in cases), cfg.daftar.perda))
+    _print_setup(ws, head)
+
+
+def _month_table(ws: Worksheet, cases: list[Case], times: list[CaseTimes],
+                 bulan: int | None) -> tuple[int, int]:
+    """Cases per month of Waktu Lapor by status, at D6; returns its first and last data rows."""
+    months = [bulan] if bulan else list(range(1, 13))
+    kinds = (TERBUKA, *STATUS_AKHIR)
+    counter = Counter((c.waktu_lapor.month, TERBUKA if not t.closed else t.status)
+                      for c, t in zip(cases, times, strict=True))
+    rows = [(indo.nama_bulan(m), *(counter[(m, k)] for k in kinds),
+             sum(counter[(m, k)] for k in kinds)) for m in months]
+    return _table(ws, TABLE_ROW, 4, "Menurut Bulan Laporan", ("Bulan", *kinds, "Jumlah"), rows)
+
+
+def _add_charts(ws: Worksheet, row: int, first_m: int, last_m: int,
+                for_chart: tuple[Reference, Reference, Reference]) -> None:
+    """Cases per month by status (stacked), and median minutes per step against the standard."""
+    per_month = BarChart()
+    per_month.type, per_month.grouping, per_month.overlap = "col", "stacked", 100
+    per_month.title = "Jumlah kasus per bulan menurut status"
+    per_month.y_axis.title = "Kasus"
+    per_month.add_data(Reference(ws, min_col=5, max_col=8, min_row=first_m - 1, max_row=last_m),
+                       titles_from_data=True)
+    per_month.set_categories(Reference(ws, min_col=4, min_row=first_m, max_row=last_m))
+    cats, median, baku = for_chart
+    per_step = BarChart()
+    per_step.type, per_step.grouping = "col", "clustered"
+    per_step.title = "Median waktu per langkah dibanding waktu baku"
+    per_step.y_axis.title = "Menit"
+    per_step.add_data(median, titles_from_data=True)
+    per_step.add_data(baku, titles_from_data=True)
+    per_step.set_categories(cats)
+    for chart, anchor in ((per_month, f"A{row}"), (per_step, f"D{row}")):
+        chart.width, chart.height = 13.5, 8.5
+        chart.legend.position = "b"
+        chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl 3.1 hides them otherwise
+        ws.add_chart(chart, anchor)
+
+
+# --- Kasus ----------------------------------------------------------------------------
+
+KASUS_LEFT = (("No.", 5), ("No. Laporan", 14), ("Cara Lapor", 13), ("Desa", 12),
+              ("Perda yang Diduga Dilanggar", 28), ("Status", 14))
+KASUS_BAND, KASUS_HEAD = TABLE_ROW, TABLE_ROW + 1
+STEP_COL = len(KASUS_LEFT) + 1  # step 1's time column; steps 2..7 take two columns each
+
+
+def step_columns(step: int) -> tuple[int, int | None]:
+    """The Kasus columns of a step: (time, minutes); step 1 has no minutes column."""
+    if step == 1:
+        return STEP_COL, None
+    time_col = STEP_COL + 1 + 2 * (step - 2)
+    return time_col, time_col + 1
+
+
+def _write_kasus(ws: Worksheet, head: Sequence[str], cases: list[Case],
+                 times: list[CaseTimes], cfg: Config) -> None:
+    """One row per case: each step's time and minutes, late cells highlighted."""
+    last_col = step_columns(7)[1] + 2  # type: ignore[operator]
+    _titles(ws, head, last_col, "Kasus")
+    _kasus_headers(ws, cfg, last_col)
+    for row, (case, t) in enumerate(zip(cases, times, strict=True), start=KASUS_HEAD + 1):
+        _kasus_row(ws, row, row - KASUS_HEAD, case, t, cfg)
+    end = KASUS_HEAD + max(len(cases), 1)
+    ws.freeze_panes = ws.cell(KASUS_HEAD + 1, 3)
+    ws.auto_filter.ref = f"A{KASUS_HEAD}:{get_column_letter(last_col)}{end}"
+    _print_setup(ws, head, f"{KASUS_BAND}:{KASUS_HEAD}")
+
+
+def _kasus_headers(ws: Worksheet, cfg: Config, last_col: int) -> None:
+    """Band row (one merged cell per step, in the intake's step colours) and header row."""
+    for col, (text, width) in enumerate(KASUS_LEFT, start=1):
+        ws.merge_cells(start_row=KASUS_BAND, start_column=col, end_row=KASUS_HEAD, end_column=col)
+        _header_cell(ws, KASUS_BAND, col, text)
+        ws.column_dimensions[get_column_letter(col)].width = width
+    for step in STEPS:
+        time_col, min_col = step_columns(step.number)
+        strong, light = STEP_FILLS[step.number - 1]
+        _header_cell(ws, KASUS_BAND, time_col, f"{step.number}. {step.name}", strong)
+        _header_cell(ws, KASUS_HEAD, time_col, "Waktu", light)
+        ws.column_dimensions[get_column_letter(time_col)].width = 15
+        if min_col:
+            baku = cfg.waktu_baku.minutes(step.number)
+            _header_cell(ws, KASUS_BAND, min_col, "", strong)
+            _header_cell(ws, KASUS_HEAD, min_col,
+                         f"Menit (baku {baku})" if baku else "Menit (tanpa baku)", light)
+            ws.column_dimensions[get_column_letter(min_col)].width = 9
+            ws.merge_cells(start_row=KASUS_BAND, start_column=time_col, end_row=KASUS_BAND,
+                           end_column=min_col)
+    for col, (text, width) in enumerate((("Lama (hari)", 8), ("Keterangan", 34)),
+                                        start=last_col - 1):
+        ws.merge_cells(start_row=KASUS_BAND, start_column=col, end_row=KASUS_HEAD, end_column=col)
+        _header_cell(ws, KASUS_BAND, col, text)
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.row_dimensions[KASUS_BAND].height = 30
+
+
+def _kasus_row(ws: Worksheet, row: int, number: int, case: Case, t: CaseTimes,
+               cfg: Config) -> None:
+    """One case: identity, status, step times and minutes, length, remarks."""
+    left = (number, case.no_laporan, case.cara_lapor, case.desa, case.perda, t.status)
+    cells = [ws.cell(row, col, value) for col, value in enumerate(left, start=1)]
+    cells[1].number_format = "@"
+    if t.terlambat:
+        _mark_late(cells[5])
+    for st in t.steps:
+        time_col, min_col = step_columns(st.step)
+        cell = ws.cell(row, time_col, st.waktu)
+        cell.number_format = DATETIME_FORMAT
+        cells.append(cell)
+        if min_col:
+            cell = ws.cell(row, min_col, st.menit)
+            cells.append(cell)
+            if st.terlambat:
+                _mark_late(cell)
+    lama = ws.cell(row, min_col + 1, round(t.lama_hari, 1))  # type: ignore[operator]
+    lama.number_format = "0.0"
+    if t.lama_hari > cfg.waktu_baku.batas_kasus_hari:
+        _mark_late(lama)
+    cells += [lama, ws.cell(row, min_col + 2, _remarks(t))]  # type: ignore[operator]
+    for cell in cells:
+        cell.border = BOX
+
+
+def _remarks(t: CaseTimes) -> str:
+    """Keterangan: why an open case is overdue, and which steps were late."""
+    late = [str(s.step) for s in t.steps if s.terlambat]
+    parts = [f"Terlambat: {t.alasan}."] if t.terlambat else []
+    if late:
+        parts.append(f"Langkah melewati waktu baku: {', '.join(late)}.")
+    return " ".join(parts)
+
+
+# --- Waktu Layanan --------------------------------------------------------------------
+
+WAKTU_HEADERS = (("Langkah", 8), ("Kegiatan", 30), ("Waktu Baku (menit)", 11),
+                 ("Jumlah Kasus", 9), ("Median (menit)", 11), ("Persentil ke-90 (menit)", 12),
+                 ("Dalam Waktu Baku", 10), ("Terlambat", 10), ("% Dalam Waktu Baku", 11))
+WAKTU_NOTES = (
+    "Menit tiap langkah = waktu langkah itu dikurangi waktu langkah sebelumnya.",
+    "Langkah 1 tidak memiliki waktu awal pada lembar isian, sehingga lamanya tidak dihitung.",
+    "Langkah tanpa waktu baku (4 dan 5 tidak terbaca pada naskah SOP) ditampilkan lamanya saja.",
+    "Median dan persentil ke-90 dihitung seperti MEDIAN dan PERCENTILE.INC di Excel: "
+    "90% kasus selesai dalam waktu persentil ke-90 atau kurang.",
+)
+
+
+def _write_waktu(ws: Worksheet, head: Sequence[str], rows: list[ServiceTime],
+                 cfg: Config) -> tuple[Reference, Reference, Reference]:
+    """Per step: minutes against the standard; returns the chart's data references."""
+    _widths(ws, [w for _, w in WAKTU_HEADERS])
+    _titles(ws, head, len(WAKTU_HEADERS), "Waktu Layanan")
+    for col, (text, _) in enumerate(WAKTU_HEADERS, start=1):
+        _header_cell(ws, TABLE_ROW, col, text)
+    for row, st in enumerate(rows, start=TABLE_ROW + 1):
+        _waktu_row(ws, row, st)
+    note_row = TABLE_ROW + len(rows) + 2
+    for offset, text in enumerate(WAKTU_NOTES):
+        ws.cell(note_row + offset, 1, text).font = Font(italic=True, size=9)
+    refs = _chart_data(ws, note_row + len(WAKTU_NOTES) + 1, rows)
+    _print_setup(ws, head, f"{TABLE_ROW}:{TABLE_ROW}")
+    return refs
+
+
+def _waktu_row(ws: Worksheet, row: int, st: ServiceTime) -> None:
+    """One step's service time; '—' where a figure does not apply."""
+    def shown(value: object) -> object:
+        return NONE if value is None else value
+
+    values = (st.step, STEPS[st.step - 1].name, shown(st.baku), st.jumlah if st.step > 1
+              else NONE, shown(st.median), shown(st.p90), shown(st.dalam_baku),
+              shown(st.terlambat), shown(st.persen))
+    for col, value in enumerate(values, start=1):
+        cell = ws.cell(row, col, value)
+        cell.border = BOX
+        cell.alignment = Alignment(horizontal="left" if col == 2 else "center")
+    for col in (5, 6):
+        ws.cell(row, col).number_format = "#,##0.0"
+    ws.cell(row, 9).number_format = "0%"
+    if st.persen is not None and st.persen < 1:
+        _mark_late(ws.cell(row, 8))
+
+
+def _chart_data(ws: Worksheet, row: int, rows: list[ServiceTime]
+                ) -> tuple[Reference, Reference, Reference]:
+    """A small table of the steps that have a standard, for the median-vs-standard chart."""
+    chosen = [st for st in rows if st.step > 1 and st.baku is not None]
+    ws.cell(row, 1, "Data grafik: langkah yang memiliki waktu baku").font = Font(bold=True)
+    for col, text in enumerate(("Langkah", "Median", "Waktu baku"), start=1):
+        _header_cell(ws, row + 1, col, text)
+    for r, st in enumerate(chosen, start=row + 2):
+        for col, value in enumerate((f"Langkah {st.step}", st.median, st.baku), start=1):
+            ws.cell(r, col, value).border = BOX
+        ws.cell(r, 2).number_format = "#,##0.0"
+    first, last = row + 2, row + 1 + max(len(chosen), 1)
+    return (Reference(ws, min_col=1, min_row=first, max_row=last),
+            Reference(ws, min_col=2, min_row=first - 1, max_row=last),
+            Reference(ws, min_col=3, min_row=first - 1, max_row=last))

@@ -1,0 +1,207 @@
+"""Where every case stands against the SOP's standard times (`perda status`).
+
+Definitions used here and by the recap (`recap.py`):
+
+- Minutes of step N (N >= 2) = time(step N) - time(step N-1), in whole minutes (seconds
+  are dropped; intake times are typed to the minute). Step 1 (receiving the report) has no
+  earlier time in the intake: it shows no minutes and no verdict, even though the SOP
+  gives it 5 minutes.
+- A done step N >= 2 is late ("terlambat") when its minutes exceed the step's standard in
+  config.toml ([waktu_baku] langkah_N). A step without a standard (4 and 5: illegible in
+  the scanned SOP) shows its minutes and no verdict.
+- A case is closed when step 7 is done; its status is then its Status Akhir (Selesai,
+  Tidak Terbukti or Dilimpahkan). Otherwise it is open and waits for its current step:
+  the next step not yet done. "Waiting since" is the time of the last done step.
+- An open case is overdue when now - waiting since > the current step's standard (when
+  it has one), or now - Waktu Lapor > [waktu_baku] batas_kasus_hari days. Its due time
+  ("batas") is the earlier of those two moments; closed cases are never overdue.
+- Most urgent first: open cases by due time (the longest overdue first, then those about
+  to be), ties by Waktu Lapor and No. Laporan; with --semua, closed cases follow in the
+  order they were reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from pipeline.schema import STEPS
+
+if TYPE_CHECKING:
+    from pipeline.config import Config
+    from pipeline.model import Case
+
+LAST_STEP = len(STEPS)
+TIME_FORMAT = "%d/%m/%Y %H:%M"
+RED, BOLD, RESET = "\033[31;1m", "\033[1m", "\033[0m"
+
+
+@dataclass(frozen=True)
+class StepTime:
+    """One step of one case: when it was done, the minutes it took, its standard, verdict.
+
+    `menit` is None for step 1 and for steps not done; `terlambat` is None where there is
+    no verdict (step 1, a step not done, or a step without a standard).
+    """
+
+    step: int
+    waktu: datetime | None
+    menit: int | None
+    baku: int | None
+    terlambat: bool | None
+
+
+@dataclass(frozen=True)
+class CaseTimes:
+    """A case's seven steps and where it stands at `now` (see the module docstring)."""
+
+    steps: tuple[StepTime, ...]
+    status: str  # Status Akhir when closed, else 'Langkah N'
+    langkah: int | None  # the step an open case waits for; None when closed
+    menunggu_sejak: datetime  # time of the last done step
+    batas: datetime | None  # when an open case is (or was) due; None when closed
+    terlambat: bool  # open and past its due time
+    alasan: str  # why it is overdue, in Indonesian; "" when not
+    lama_hari: float  # days from Waktu Lapor to step 7 (closed) or to now (open)
+
+    @property
+    def closed(self) -> bool:
+        """Whether step 7 is done."""
+        return self.langkah is None
+
+
+def minutes_between(start: datetime, end: datetime) -> int:
+    """Whole minutes from start to end (seconds dropped)."""
+    return int((end - start).total_seconds() // 60)
+
+
+def step_times(case: Case, cfg: Config) -> tuple[StepTime, ...]:
+    """The seven steps of a case with minutes taken and verdicts."""
+    result = []
+    previous: datetime | None = None
+    for step in STEPS:
+        n = step.number
+        waktu, baku = case.step_time(n), cfg.waktu_baku.minutes(n)
+        menit = minutes_between(previous, waktu) if previous and waktu else None
+        late = None if menit is None or baku is None else menit > baku
+        result.append(StepTime(n, waktu, menit, baku, late))
+        previous = waktu
+    return tuple(result)
+
+
+def case_times(case: Case, cfg: Config, now: datetime) -> CaseTimes:
+    """Per-step minutes and verdicts, the status, and whether the case is overdue at now."""
+    steps = step_times(case, cfg)
+    done = case.steps_done
+    since = case.step_time(max(done, 1)) or case.waktu_lapor
+    if done >= LAST_STEP:
+        days = (since - case.waktu_lapor).total_seconds() / 86400
+        return CaseTimes(steps, case.status_akhir or "Selesai", None, since, None, False, "",
+                         days)
+    nxt = done + 1
+    limit_days = cfg.waktu_baku.batas_kasus_hari
+    due_case = case.waktu_lapor + timedelta(days=limit_days)
+    baku = cfg.waktu_baku.minutes(nxt)
+    due_step = since + timedelta(minutes=baku) if baku is not None else None
+    reasons = []
+    if due_step is not None and now > due_step:
+        reasons.append(f"langkah {nxt} melewati waktu baku {baku} menit")
+    if now > due_case:
+        reasons.append(f"kasus melewati {limit_days} hari")
+    batas = min(due_case, due_step) if due_step else due_case
+    days = (now - case.waktu_lapor).total_seconds() / 86400
+    return CaseTimes(steps, f"Langkah {nxt}", nxt, since, batas, bool(reasons),
+                     "; ".join(reasons), days)
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """One line of `perda status`."""
+
+    no_laporan: str
+    pelapor: str
+    desa: str
+    langkah: str  # 'Langkah 2 - Penerusan kepada Camat', or the Status Akhir when closed
+    menunggu_sejak: datetime
+    menunggu: timedelta  # now - menunggu_sejak (zero for closed cases)
+    terlambat: bool
+    alasan: str
+    closed: bool
+
+
+def status_rows(cases: list[Case], cfg: Config, now: datetime,
+                semua: bool = False) -> list[StatusRow]:
+    """Open cases (all cases with semua), most urgent first."""
+    keyed = []
+    for case in cases:
+        t = case_times(case, cfg, now)
+        if t.closed and not semua:
+            continue
+        key = (t.closed, t.batas or datetime.max, case.waktu_lapor, case.no_laporan)
+        keyed.append((key, _status_row(case, t, now)))
+    keyed.sort(key=lambda pair: pair[0])
+    return [row for _, row in keyed]
+
+
+def _status_row(case: Case, t: CaseTimes, now: datetime) -> StatusRow:
+    """The status line of one case."""
+    if t.closed:
+        label, waited = t.status, timedelta(0)
+    else:
+        label = f"Langkah {t.langkah} - {STEPS[t.langkah - 1].name}"  # type: ignore[operator]
+        waited = max(now - t.menunggu_sejak, timedelta(0))
+    return StatusRow(case.no_laporan, case.nama_pelapor, case.desa, label, t.menunggu_sejak,
+                     waited, t.terlambat, t.alasan, t.closed)
+
+
+def lama(delta: timedelta) -> str:
+    """A waiting time in plain Indonesian: '3 hari 2 jam', '1 jam 5 menit', '12 menit'."""
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} hari {hours} jam"
+    if hours:
+        return f"{hours} jam {mins} menit"
+    return f"{mins} menit"
+
+
+HEADERS = ("No. Laporan", "Pelapor", "Desa", "Langkah Saat Ini", "Menunggu Sejak",
+           "Lama Menunggu", "Terlambat")
+
+
+def _cells(row: StatusRow) -> tuple[str, ...]:
+    """The text cells of one status line."""
+    verdict = f"YA: {row.alasan}" if row.terlambat else ("-" if row.closed else "tidak")
+    waited = "-" if row.closed else lama(row.menunggu)
+    return (row.no_laporan, " ".join(row.pelapor.split()), row.desa, row.langkah,
+            row.menunggu_sejak.strftime(TIME_FORMAT), waited, verdict)
+
+
+def format_status(rows: list[StatusRow], tty: bool) -> str:
+    """The status table: aligned columns; on a terminal, overdue lines in red."""
+    if not rows:
+        return "Tidak ada kasus terbuka.\n"
+    table = [HEADERS, *(_cells(r) for r in rows)]
+    widths = [max(len(line[i]) for line in table) for i in range(len(HEADERS))]
+    lines = []
+    for index, cells in enumerate(table):
+        text = "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+        if tty and index == 0:
+            text = f"{BOLD}{text}{RESET}"
+        elif tty and rows[index - 1].terlambat:
+            text = f"{RED}{text}{RESET}"
+        lines.append(text)
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines.append("")
+    lines.append(_footer(rows))
+    return "\n".join(lines) + "\n"
+
+
+def _footer(rows: list[StatusRow]) -> str:
+    """'3 kasus terbuka, 2 terlambat.' (and the closed count when shown)."""
+    open_rows = [r for r in rows if not r.closed]
+    text = f"{len(open_rows)} kasus terbuka, {sum(r.terlambat for r in open_rows)} terlambat"
+    closed = len(rows) - len(open_rows)
+    return text + (f"; {closed} kasus selesai." if closed else ".")

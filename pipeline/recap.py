@@ -32,8 +32,12 @@ from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.text import RichText, Text
+from openpyxl.chart.title import Title
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import indo
@@ -51,9 +55,12 @@ __all__ = ["case_times", "percentile", "recap_path", "service_times", "write_rec
 SHEET_RINGKASAN, SHEET_KASUS, SHEET_WAKTU = "Ringkasan", "Kasus", "Waktu Layanan"
 TERBUKA = "Terbuka"
 LATE_FILL, LATE_FONT = "FFC7CE", "9C0006"  # Excel's own "bad" cell style
-DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+DATETIME_FORMAT = "dd/mm/yy hh:mm"
+STATUS_COLOURS = ("F4B183", "70AD47", "A5A5A5", "5B9BD5")  # Terbuka, Selesai, T. Terbukti, Dilimpahkan
 TABLE_ROW = 6  # first row below the titles
 NONE = "—"
+WRAP_TOP = Alignment(vertical="top", wrap_text=True)
+TOP = Alignment(vertical="top")
 
 
 def recap_path(cfg: Config, tahun: int, bulan: int | None = None) -> Path:
@@ -200,6 +207,7 @@ def _table(ws: Worksheet, row: int, col: int, title: str, headers: Sequence[str]
     ws.cell(row, col, title).font = Font(bold=True, size=12)
     for offset, text in enumerate(headers):
         _header_cell(ws, row + 1, col + offset, text)
+    ws.row_dimensions[row + 1].height = 30
     data = [list(r) for r in rows]
     if total:
         data.append(["Jumlah", *(sum(r[i] for r in rows) for i in range(1, len(headers)))])
@@ -209,7 +217,16 @@ def _table(ws: Worksheet, row: int, col: int, title: str, headers: Sequence[str]
             cell.border = BOX
             cell.alignment = Alignment(vertical="top", wrap_text=c_off == 0)
             cell.font = Font(bold=total and r_off == row + 1 + len(data))
+        _fit_height(ws, r_off, str(values[0]), ws.column_dimensions[get_column_letter(col)].width)
     return row + 2, row + 1 + len(rows)
+
+
+def _fit_height(ws: Worksheet, row: int, text: str, width: float | None) -> None:
+    """Give a row with long wrapped text room for its lines (LibreOffice keeps 1 line)."""
+    lines = math.ceil(len(text) / (width or 10))
+    if lines > 1:
+        ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 15, 13 * lines)
+
 
 
 def _counts(values: Iterable[str], known: Iterable[str]) -> list[tuple[str, int]]:
@@ -240,6 +257,7 @@ def _write_ringkasan(ws: Worksheet, head: Sequence[str], cases: list[Case],
     row = max(last + 5, last_m + 3)
     _add_charts(ws, row, first_m, last_m, for_chart)
     row += 18
+    ws.row_breaks.append(Break(id=row - 1))  # page 1: status, months and the charts
     _table(ws, row, 1, "Menurut Cara Lapor", ("Cara Lapor", "Jumlah Kasus"),
            _counts((c.cara_lapor for c in cases), CARA_LAPOR))
     _table(ws, row, 4, "Menurut Desa", ("Desa", "Jumlah Kasus"),
@@ -267,19 +285,21 @@ def _add_charts(ws: Worksheet, row: int, first_m: int, last_m: int,
     """Cases per month by status (stacked), and median minutes per step against the standard."""
     per_month = BarChart()
     per_month.type, per_month.grouping, per_month.overlap = "col", "stacked", 100
-    per_month.title = "Jumlah kasus per bulan menurut status"
+    per_month.title = _chart_title("Jumlah kasus per bulan menurut status")
     per_month.y_axis.title = "Kasus"
     per_month.add_data(Reference(ws, min_col=5, max_col=8, min_row=first_m - 1, max_row=last_m),
                        titles_from_data=True)
     per_month.set_categories(Reference(ws, min_col=4, min_row=first_m, max_row=last_m))
+    _colour(per_month, STATUS_COLOURS)
     cats, median, baku = for_chart
     per_step = BarChart()
     per_step.type, per_step.grouping = "col", "clustered"
-    per_step.title = "Median waktu per langkah dibanding waktu baku"
+    per_step.title = _chart_title("Median menit per langkah dan waktu baku")
     per_step.y_axis.title = "Menit"
     per_step.add_data(median, titles_from_data=True)
     per_step.add_data(baku, titles_from_data=True)
     per_step.set_categories(cats)
+    _colour(per_step, ("4472C4", "A5A5A5"))
     for chart, anchor in ((per_month, f"A{row}"), (per_step, f"D{row}")):
         chart.width, chart.height = 13.5, 8.5
         chart.legend.position = "b"
@@ -287,10 +307,25 @@ def _add_charts(ws: Worksheet, row: int, first_m: int, last_m: int,
         ws.add_chart(chart, anchor)
 
 
+def _chart_title(text: str) -> Title:
+    """A chart title in 11-point bold (openpyxl's default is too large for A4)."""
+    props = CharacterProperties(sz=1100, b=True)
+    para = Paragraph(pPr=ParagraphProperties(defRPr=props), r=[RegularTextRun(rPr=props, t=text)])
+    return Title(tx=Text(rich=RichText(p=[para])), overlay=False)
+
+
+def _colour(chart: BarChart, colours: Sequence[str]) -> None:
+    """Give the chart's series fixed colours (green for Selesai, grey for the standard)."""
+    for series, rgb in zip(chart.series, colours, strict=False):
+        series.graphicalProperties.solidFill = rgb
+        series.graphicalProperties.line.solidFill = rgb
+
+
 # --- Kasus ----------------------------------------------------------------------------
 
-KASUS_LEFT = (("No.", 5), ("No. Laporan", 14), ("Cara Lapor", 13), ("Desa", 12),
-              ("Perda yang Diduga Dilanggar", 28), ("Status", 14))
+KASUS_LEFT = (("No.", 5), ("No. Laporan", 12), ("Cara Lapor", 14), ("Desa", 11),
+              ("Perda yang Diduga Dilanggar", 24), ("Status", 12))
+PERDA_COL, KETERANGAN_WIDTH = 5, 28
 KASUS_BAND, KASUS_HEAD = TABLE_ROW, TABLE_ROW + 1
 STEP_COL = len(KASUS_LEFT) + 1  # step 1's time column; steps 2..7 take two columns each
 
@@ -328,21 +363,22 @@ def _kasus_headers(ws: Worksheet, cfg: Config, last_col: int) -> None:
         strong, light = STEP_FILLS[step.number - 1]
         _header_cell(ws, KASUS_BAND, time_col, f"{step.number}. {step.name}", strong)
         _header_cell(ws, KASUS_HEAD, time_col, "Waktu", light)
-        ws.column_dimensions[get_column_letter(time_col)].width = 15
+        ws.column_dimensions[get_column_letter(time_col)].width = 13
         if min_col:
             baku = cfg.waktu_baku.minutes(step.number)
             _header_cell(ws, KASUS_BAND, min_col, "", strong)
             _header_cell(ws, KASUS_HEAD, min_col,
                          f"Menit (baku {baku})" if baku else "Menit (tanpa baku)", light)
-            ws.column_dimensions[get_column_letter(min_col)].width = 9
+            ws.column_dimensions[get_column_letter(min_col)].width = 7
             ws.merge_cells(start_row=KASUS_BAND, start_column=time_col, end_row=KASUS_BAND,
                            end_column=min_col)
-    for col, (text, width) in enumerate((("Lama (hari)", 8), ("Keterangan", 34)),
+    for col, (text, width) in enumerate((("Lama (hari)", 7), ("Keterangan", KETERANGAN_WIDTH)),
                                         start=last_col - 1):
         ws.merge_cells(start_row=KASUS_BAND, start_column=col, end_row=KASUS_HEAD, end_column=col)
         _header_cell(ws, KASUS_BAND, col, text)
         ws.column_dimensions[get_column_letter(col)].width = width
-    ws.row_dimensions[KASUS_BAND].height = 30
+    ws.row_dimensions[KASUS_BAND].height = 42
+    ws.row_dimensions[KASUS_HEAD].height = 40
 
 
 def _kasus_row(ws: Worksheet, row: int, number: int, case: Case, t: CaseTimes,
@@ -367,9 +403,14 @@ def _kasus_row(ws: Worksheet, row: int, number: int, case: Case, t: CaseTimes,
     lama.number_format = "0.0"
     if t.lama_hari > cfg.waktu_baku.batas_kasus_hari:
         _mark_late(lama)
-    cells += [lama, ws.cell(row, min_col + 2, _remarks(t))]  # type: ignore[operator]
+    remarks = _remarks(t)
+    cells += [lama, ws.cell(row, min_col + 2, remarks)]  # type: ignore[operator]
     for cell in cells:
         cell.border = BOX
+        cell.alignment = TOP
+    cells[PERDA_COL - 1].alignment = cells[-1].alignment = WRAP_TOP
+    longest = max(len(case.perda) * KETERANGAN_WIDTH / KASUS_LEFT[PERDA_COL - 1][1], len(remarks))
+    _fit_height(ws, row, "x" * int(longest), KETERANGAN_WIDTH)
 
 
 def _remarks(t: CaseTimes) -> str:
@@ -383,7 +424,7 @@ def _remarks(t: CaseTimes) -> str:
 
 # --- Waktu Layanan --------------------------------------------------------------------
 
-WAKTU_HEADERS = (("Langkah", 8), ("Kegiatan", 30), ("Waktu Baku (menit)", 11),
+WAKTU_HEADERS = (("Langkah", 10), ("Kegiatan", 30), ("Waktu Baku (menit)", 11),
                  ("Jumlah Kasus", 9), ("Median (menit)", 11), ("Persentil ke-90 (menit)", 12),
                  ("Dalam Waktu Baku", 10), ("Terlambat", 10), ("% Dalam Waktu Baku", 11))
 WAKTU_NOTES = (
@@ -402,6 +443,7 @@ def _write_waktu(ws: Worksheet, head: Sequence[str], rows: list[ServiceTime],
     _titles(ws, head, len(WAKTU_HEADERS), "Waktu Layanan")
     for col, (text, _) in enumerate(WAKTU_HEADERS, start=1):
         _header_cell(ws, TABLE_ROW, col, text)
+    ws.row_dimensions[TABLE_ROW].height = 45
     for row, st in enumerate(rows, start=TABLE_ROW + 1):
         _waktu_row(ws, row, st)
     note_row = TABLE_ROW + len(rows) + 2

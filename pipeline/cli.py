@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -44,15 +45,13 @@ def setup_logging(state_dir: Path | None, verbose: bool = False) -> None:
         root.addHandler(file)
 
 
-def startup(config: str) -> Config:
-    """Load the config, check the templates, log the effective settings."""
-    cfg = load_config(config)
+def startup(cfg: Config) -> None:
+    """With the lock held: start logging, check the templates, log the effective settings."""
     setup_logging(cfg.state_dir)
     problems = check_templates(cfg)
     if problems:
         raise TemplateError("Templat surat bermasalah:\n" + "\n".join(f"- {p}" for p in problems))
     log.info("Pengaturan: %s", describe(cfg))
-    return cfg
 
 
 def exit_code_for(outcomes: list[Outcome]) -> ExitCode:
@@ -63,8 +62,9 @@ def exit_code_for(outcomes: list[Outcome]) -> ExitCode:
 
 def cmd_run(args: argparse.Namespace) -> ExitCode:
     """Process every workbook in inbox/ once and exit."""
-    cfg = startup(args.config)
+    cfg = load_config(args.config)
     with InstanceLock(cfg.state_dir):
+        startup(cfg)
         state = open_state(cfg)
         try:
             recover(cfg, state)
@@ -84,10 +84,11 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
 
 def cmd_watch(args: argparse.Namespace) -> ExitCode:
     """Process the backlog, then watch inbox/ until Ctrl+C or SIGTERM."""
-    cfg = startup(args.config)
+    cfg = load_config(args.config)
     stop = threading.Event()
     signals = install_signal_handlers(stop)
     with InstanceLock(cfg.state_dir):
+        startup(cfg)
         state = open_state(cfg)
         try:
             recover(cfg, state)
@@ -100,7 +101,7 @@ def cmd_watch(args: argparse.Namespace) -> ExitCode:
         finally:
             state.close()
     log.info("Pemantauan dihentikan.")
-    return ExitCode.ctrl_c if signals.received == 2 else ExitCode.ok
+    return ExitCode.ctrl_c if signals.received == signal.SIGINT else ExitCode.ok
 
 
 def cmd_new_intake(args: argparse.Namespace) -> ExitCode:

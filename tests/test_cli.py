@@ -1,0 +1,133 @@
+"""The `perda` command line as staff and schedulers use it: exit codes and messages."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import COMMANDS, main
+from pipeline.errors import ExitCode
+from pipeline.lock import InstanceLock
+from tests.conftest import ROOT, full_row, write_intake
+
+
+def perda(office: Path, *args: str) -> int:
+    """Run `perda ARGS --config office/config.toml` in-process; return its exit code."""
+    return main([*args, "--config", str(office / "config.toml")])
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
+    """Poll `predicate` until it holds or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def test_run_exit_codes(office, make_intake, capsys):
+    make_intake([full_row()])
+    assert perda(office, "run") == ExitCode.ok
+    assert "1 berkas diperiksa, 1 diproses, 8 surat dibuat" in capsys.readouterr().out
+    make_intake([full_row(desa="Jumapolo")], name="salah.xlsx")
+    assert perda(office, "run") == ExitCode.input_rejected
+    assert "- salah.xlsx: 1 masalah; lihat outbox/_perlu-perbaikan/." in capsys.readouterr().out
+
+
+def test_second_instance_refuses_with_a_clear_message(office, capsys):
+    with InstanceLock(office / "state"):
+        assert perda(office, "run") == ExitCode.already_running
+    err = capsys.readouterr().err
+    assert err.startswith("perda: Aplikasi sudah berjalan untuk folder ini")
+
+
+def test_bad_config_key_is_one_message_and_exit_2(office, capsys):
+    path = office / "config.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("tempat =", "tempatt ="),
+                    encoding="utf-8")
+    assert perda(office, "run") == ExitCode.config_error
+    err = capsys.readouterr().err
+    assert err.startswith("perda: config.toml: kunci [kantor] tempatt tidak dikenal.")
+
+
+def test_missing_config_file(tmp_path, capsys):
+    assert main(["check", "--config", str(tmp_path / "tidak-ada.toml")]) == 2
+    assert "tidak ditemukan" in capsys.readouterr().err
+
+
+def test_outbox_inside_inbox_is_refused(office, capsys):
+    path = office / "config.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('outbox = "outbox"',
+                                                             'outbox = "inbox/outbox"'),
+                    encoding="utf-8")
+    assert perda(office, "check") == ExitCode.config_error
+    assert "inbox dan outbox tidak boleh" in capsys.readouterr().err
+
+
+def test_check_warns_about_placeholders_and_accepts_shipped_templates(office, capsys):
+    assert perda(office, "check") == ExitCode.ok
+    out = capsys.readouterr().out
+    assert "PERINGATAN: [pejabat.camat] nama masih berisi contoh" in out
+    assert out.rstrip().endswith("Pengaturan dan templat surat dapat dipakai.")
+
+
+def test_broken_template_stops_run_before_any_letter(office, make_intake, capsys):
+    import docx
+
+    path = office / "templates" / "02-nota-dinas-penerusan.docx"
+    document = docx.Document(str(path))
+    document.add_paragraph("{{ no_lapran }}")
+    document.save(str(path))
+    make_intake([full_row()])
+    assert perda(office, "run") == ExitCode.config_error
+    err = capsys.readouterr().err
+    assert "02-nota-dinas-penerusan.docx" in err and "no_lapran" in err
+    assert not list((office / "outbox").rglob("*.docx"))
+
+
+def test_new_intake_writes_and_refuses_to_overwrite(office, capsys):
+    target = office / "isian.xlsx"
+    assert perda(office, "new-intake", str(target)) == ExitCode.ok
+    assert target.exists()
+    assert perda(office, "new-intake", str(target)) != ExitCode.ok
+    assert "sudah ada dan tidak ditimpa" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGTERM to a child is POSIX-only")
+def test_watch_files_letters_after_a_save_and_stops_on_sigterm(office):
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "watch", "--config",
+                             str(office / "config.toml")], cwd=office,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert wait_until(lambda: (office / "state" / "perda.lock").exists())
+        write_intake(office / "inbox" / "laporan.xlsx", [full_row()])
+        assert wait_until(lambda: len(list((office / "outbox").rglob("*.docx"))) == 8)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == ExitCode.ok
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_every_command_has_help_and_is_in_the_readme(capsys):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in COMMANDS:
+        with pytest.raises(SystemExit) as info:
+            main([name, "--help"])
+        assert info.value.code == 0
+        assert "--config" in capsys.readouterr().out
+        assert f"`perda {name}" in readme
+
+
+def test_python_dash_m_is_the_same_program():
+    result = subprocess.run([sys.executable, "-m", "pipeline", "--help"], capture_output=True,
+                            text=True, check=True)
+    assert "new-intake" in result.stdout

@@ -47,6 +47,7 @@ from lxml import etree
 DOCUMENT = "word/document.xml"
 _TAG = re.compile(r"\{[{%#]")
 _LISTING_CHARS = ("\n", "\t", "\a", "\f")  # what docxtpl's resolve_listing rewrites
+_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)  # as resolve_listing's
 _PROPS = ("author", "comments", "identifier", "language", "subject", "title")
 _FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 _W_BODY = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}body"
@@ -115,8 +116,16 @@ def _render_xml(part: _Part, context: dict[str, Any]) -> str:
     xml = (xml.replace("{_{", "{{").replace("}_}", "}}")
            .replace("{_%", "{%").replace("%_}", "%}"))
     if any(ch in xml for ch in _LISTING_CHARS):  # else resolve_listing changes nothing
-        xml = DocxTemplate.resolve_listing(None, xml)  # type: ignore[arg-type]
+        xml = _PARAGRAPH.sub(_resolve_paragraph, xml)
     return xml
+
+
+def _resolve_paragraph(match: re.Match[str]) -> str:
+    """docxtpl's `resolve_listing` for one paragraph, skipped where it would change nothing."""
+    text = match.group(0)
+    if not any(ch in text for ch in _LISTING_CHARS):
+        return text
+    return DocxTemplate.resolve_listing(None, text)  # type: ignore[arg-type]
 
 
 def _document_xml(skeleton: Any, body_xml: str) -> bytes:
@@ -239,7 +248,8 @@ def _tagged_headers_footers(tpl: DocxTemplate, jinja_env: jinja2.Environment
     for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
         for _, part in tpl.get_headers_footers(uri):
             xml = tpl.get_part_xml(part)
-            if _TAG.search(xml):
+            patched = tpl.patch_xml(xml)
+            if "{" in patched or any(ch in patched for ch in _LISTING_CHARS):
                 name = part.partname.membername
                 tagged[name] = _compile(name, xml, tpl, jinja_env,
                                         tpl.get_headers_footers_encoding(xml))

@@ -1,6 +1,8 @@
 """Letters from Word templates: the template variables, rendering, and template checks.
 
-The only module that imports docxtpl. One Jinja environment renders every letter:
+docxtpl is used only here and in `pipeline.engine`, which compiles each template once per
+process and renders letters exactly as docxtpl would. One Jinja environment renders every
+letter:
 
 - autoescape on, so `&`, `<`, quotes in typed text cannot break the document's XML;
 - `StrictUndefined`, so a misspelled variable fails loudly instead of printing nothing;
@@ -22,7 +24,6 @@ from __future__ import annotations
 import difflib
 import io
 import re
-import traceback
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +39,7 @@ from markupsafe import Markup, escape
 
 from pipeline import indo
 from pipeline.config import Config, Pejabat
+from pipeline.engine import Compiled, Engine
 from pipeline.errors import TemplateError
 from pipeline.model import Case
 from pipeline.schema import DOCUMENT_BY_KIND, DOCUMENTS, SIFAT, Doc, Document
@@ -79,6 +81,9 @@ def _finalize(value: Any) -> Any:
 
 JINJA_ENV = SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined,
                                  finalize=_finalize)
+ENGINE = Engine(JINJA_ENV)  # compiled templates of this process
+# What opening a damaged or non-Word file raises (python-docx, zipfile, lxml).
+_DAMAGED = (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError)
 
 
 @dataclass(frozen=True)
@@ -258,25 +263,35 @@ ALL_VARIABLES: frozenset[str] = frozenset().union(*DOC_VARIABLES.values())
 # ---------------------------------------------------------------- rendering
 
 
-def _open_template(path: Path) -> DocxTemplate:
-    """Load a template, or raise TemplateError saying it is missing or damaged."""
-    path = Path(path)
+def _read_template(path: Path) -> bytes:
+    """A template's bytes, or raise TemplateError saying it is missing or unreadable."""
     try:
-        data = path.read_bytes()
+        return Path(path).read_bytes()
     except FileNotFoundError as exc:
-        raise TemplateError(f"Templat {path.name} tidak ditemukan di folder {path.parent}. "
-                            "Kembalikan berkasnya (python tools/make_templates.py membuat "
-                            "ulang templat bawaan).") from exc
+        raise _missing(path) from exc
     except OSError as exc:
         raise TemplateError(f"Templat {path.name} tidak dapat dibaca ({exc.strerror}). "
                             "Tutup berkas itu di Word lalu coba lagi.") from exc
-    tpl = DocxTemplate(io.BytesIO(data))
+
+
+def _missing(path: Path) -> TemplateError:
+    return TemplateError(f"Templat {path.name} tidak ditemukan di folder {path.parent}. "
+                         "Kembalikan berkasnya (python tools/make_templates.py membuat "
+                         "ulang templat bawaan).")
+
+
+def _damaged(path: Path) -> TemplateError:
+    return TemplateError(f"Templat {path.name} rusak atau bukan dokumen Word (.docx). "
+                         "Simpan ulang dari Word sebagai Dokumen Word (.docx).")
+
+
+def _open_template(path: Path) -> DocxTemplate:
+    """Load a template, or raise TemplateError saying it is missing or damaged."""
+    tpl = DocxTemplate(io.BytesIO(_read_template(Path(path))))
     try:
         tpl.init_docx()
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError,
-            XMLSyntaxError) as exc:
-        raise TemplateError(f"Templat {path.name} rusak atau bukan dokumen Word (.docx). "
-                            "Simpan ulang dari Word sebagai Dokumen Word (.docx).") from exc
+    except _DAMAGED as exc:
+        raise _damaged(Path(path)) from exc
     return tpl
 
 
@@ -292,23 +307,9 @@ def _what_went_wrong(exc: jinja2.TemplateError) -> str:
     return f"templat tidak dapat diisi ({msg})"
 
 
-def _error_lines(tpl: DocxTemplate, exc: jinja2.TemplateError) -> list[str]:
-    """The text around the failing tag: docxtpl's `docx_context`, or found the same way."""
-    if hasattr(exc, "docx_context"):
-        return list(exc.docx_context)
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == "<template>"]
-    part = getattr(tpl, "current_rendering_part", None)
-    if not frames or not frames[-1].lineno or part is None:
-        return []
-    xml = tpl.get_xml() if part is tpl.docx._part else tpl.get_part_xml(part)
-    xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", tpl.patch_xml(xml))
-    start = max(frames[-1].lineno - 4, 0)
-    return [re.sub(r"<[^>]+>", "", line) for line in xml.splitlines()[start:start + 7]]
-
-
-def _describe_error(name: str, tpl: DocxTemplate, exc: jinja2.TemplateError) -> str:
+def _describe_error(name: str, exc: jinja2.TemplateError) -> str:
     """The message for the template author: file, what, where, what to do."""
-    around = " ".join(" ".join(_error_lines(tpl, exc)).split())
+    around = " ".join(" ".join(getattr(exc, "docx_context", ())).split())
     if len(around) > 240:
         around = around[:240] + "…"
     where = f' Teks di sekitarnya: "{around}".' if around else ""
@@ -316,17 +317,27 @@ def _describe_error(name: str, tpl: DocxTemplate, exc: jinja2.TemplateError) -> 
             f"{README_HINT}")
 
 
+def compiled_template(template_path: Path | str) -> Compiled:
+    """The template compiled once per process (again when the file changes on disk)."""
+    path = Path(template_path)
+    try:
+        return ENGINE.get(path, _read_template)
+    except FileNotFoundError as exc:
+        raise _missing(path) from exc
+    except jinja2.TemplateError as exc:
+        raise TemplateError(_describe_error(path.name, exc)) from exc
+    except _DAMAGED as exc:
+        raise _damaged(path) from exc
+
+
 def render_letter(template_path: Path | str, context: dict[str, Any]) -> bytes:
     """Fill a template with a context; the finished .docx as bytes."""
     path = Path(template_path)
-    tpl = _open_template(path)
+    compiled = compiled_template(path)
     try:
-        tpl.render(context, jinja_env=JINJA_ENV)
+        return compiled.render(context, JINJA_ENV)
     except jinja2.TemplateError as exc:
-        raise TemplateError(_describe_error(path.name, tpl, exc)) from exc
-    out = io.BytesIO()
-    tpl.save(out)
-    return out.getvalue()
+        raise TemplateError(_describe_error(path.name, exc)) from exc
 
 
 # ---------------------------------------------------------------- checks

@@ -56,7 +56,8 @@ def startup(cfg: Config) -> None:
 
 def exit_code_for(outcomes: list[Outcome]) -> ExitCode:
     """0 when every file went through cleanly, 1 when some input was rejected."""
-    bad = any(o.status in ("problems", "rejected", "error") for o in outcomes)
+    bad = any(o.status in ("problems", "rejected", "error") or o.still_rejected
+              for o in outcomes)
     return ExitCode.input_rejected if bad else ExitCode.ok
 
 
@@ -79,6 +80,9 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
         if outcome.problems:
             print(f"- {outcome.name}: {len(outcome.problems)} masalah; lihat "
                   f"outbox/_perlu-perbaikan/.")
+        elif outcome.still_rejected:
+            print(f"- {outcome.name}: belum diperbaiki; laporan perbaikan di "
+                  f"outbox/_perlu-perbaikan/ masih berlaku.")
     return exit_code_for(outcomes)
 
 

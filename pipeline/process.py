@@ -33,6 +33,7 @@ class Outcome:
     letters: list[LetterRow] = field(default_factory=list)
     rows_read: int = 0
     seconds: float = 0.0
+    still_rejected: bool = False  # unchanged, and its problem report still stands
 
 
 def process_file(path: Path, cfg: Config, state: State) -> Outcome:
@@ -43,8 +44,9 @@ def process_file(path: Path, cfg: Config, state: State) -> Outcome:
     except FileNotFoundError:
         return Outcome(path.name, "gone")
     digest = sha256_bytes(data)
-    if state.already_processed(path.name, digest):
-        return Outcome(path.name, "unchanged")
+    previous = state.previous_result(path.name, digest)
+    if previous is not None:
+        return Outcome(path.name, "unchanged", still_rejected=previous != "ok")
     snapshot = keep_snapshot(cfg, digest, path.suffix, data)
     validation, rejected = read_cases(path.name, data, cfg)
     made = [row for case in validation.cases for row in make_case_letters(case, cfg, state)]

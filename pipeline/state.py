@@ -153,11 +153,11 @@ class State:
         self.db.execute("COMMIT")
 
     # --- intake versions ---------------------------------------------------------------
-    def already_processed(self, name: str, sha256: str) -> bool:
-        """Whether this exact file content under this name was fully processed before."""
-        row = self.db.execute("SELECT 1 FROM intake_versions WHERE name=? AND sha256=?",
-                              (name, sha256)).fetchone()
-        return row is not None
+    def previous_result(self, name: str, sha256: str) -> str | None:
+        """The result of this exact file content under this name, if fully processed before."""
+        row = self.db.execute("SELECT result FROM intake_versions WHERE name=? AND sha256=? "
+                              "ORDER BY id DESC LIMIT 1", (name, sha256)).fetchone()
+        return None if row is None else str(row["result"])
 
     def record_intake(self, name: str, sha256: str, size: int, result: str, rows_read: int,
                       rows_with_problems: int, letters_made: int, snapshot: str) -> None:

@@ -131,3 +131,16 @@ def test_python_dash_m_is_the_same_program():
     result = subprocess.run([sys.executable, "-m", "pipeline", "--help"], capture_output=True,
                             text=True, check=True)
     assert "new-intake" in result.stdout
+
+
+def test_run_twice_changes_nothing_the_second_time(office, make_intake):
+    make_intake([full_row(1), full_row(2, desa="Jumapolo")])
+    perda(office, "run")
+
+    def snapshot() -> dict[str, tuple[int, bytes]]:
+        return {str(p): (p.stat().st_mtime_ns, p.read_bytes())
+                for p in sorted((office / "outbox").rglob("*")) if p.is_file()}
+
+    before = snapshot()
+    assert perda(office, "run") == ExitCode.input_rejected  # the report still stands
+    assert snapshot() == before

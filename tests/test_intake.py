@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import io
 import zipfile
 from datetime import datetime
@@ -187,3 +188,53 @@ def test_reading_returns_dates_as_typed(office, cfg):
     (row,) = list(intake.rows)
     assert row.values["waktu_lapor"] == datetime(2024, 9, 25, 8, 15)
     assert io.BytesIO  # reader works from bytes, so the staff's file is opened only once
+
+
+def fill_blank(path: Path, rows: list[dict]) -> Path:
+    """Fill rows into a workbook from `perda new-intake`, as a clerk would (text as text)."""
+    from pipeline.schema import COLUMNS, FIRST_DATA_ROW
+
+    book = load_workbook(path)
+    ws = book["Laporan"]
+    for offset, row in enumerate(rows):
+        for index, column in enumerate(COLUMNS, 1):
+            if row.get(column.key) is not None:
+                cell = ws.cell(FIRST_DATA_ROW + offset, index, row[column.key])
+                if isinstance(row[column.key], str):
+                    cell.data_type = "s"
+    book.save(path)
+    return path
+
+
+TRICKY = full_row(1, uraian="A & B <c> \"kutip\" 'x' 😀 ꦏꦼꦂꦗ\nbaris dua {{ 7*7 }}",
+                  lokasi="=HYPERLINK(\"http://x\")", nik_pelapor="3313016508900002",
+                  telepon_pelapor="0812 3456 7890", no_laporan="007/TRANTIB")
+
+
+def test_blank_workbook_filled_reads_back_exactly(office, cfg):
+    from pipeline.workbook import write_blank_intake
+
+    path = office / "inbox" / "isian.xlsx"
+    write_blank_intake(path, cfg)
+    fill_blank(path, [TRICKY, full_row(2)])
+    result = check(path, cfg)
+    assert result.valid, result.problems
+    case = result.cases[0]
+    assert (case.uraian, case.lokasi, case.no_laporan) == (TRICKY["uraian"], TRICKY["lokasi"],
+                                                           "007/TRANTIB")
+    assert case.nik_pelapor == "3313016508900002" and case.telepon_pelapor == "081234567890"
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_filled_workbook_reads_the_same_after_libreoffice_saves_it(office, cfg, tmp_path):
+    from pipeline.workbook import write_blank_intake
+    from tests.test_workbook import libreoffice_roundtrip
+
+    path = office / "isian.xlsx"
+    write_blank_intake(path, cfg)
+    fill_blank(path, [TRICKY, full_row(2)])
+    direct = check(path, cfg).cases
+    saved = libreoffice_roundtrip(path, tmp_path)
+    assert saved.read_bytes() != path.read_bytes()
+    assert check(saved, cfg).cases == direct

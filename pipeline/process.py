@@ -84,18 +84,26 @@ def report_problems(path: Path, problems: list[Problem], validation: Validation,
                     cfg: Config) -> None:
     """Write (or clear, once fixed) the file's report in outbox/_perlu-perbaikan/."""
     folder = cfg.outbox / PROBLEM_FOLDER
-    if problems:
-        ok = validation.rows_read - validation.rows_with_problems
-        write_problem_report(path, problems, folder, rows_ok=ok, data=data)
-    elif folder.is_dir():
-        clear_problem_report(path.name, folder)
+    try:
+        if problems:
+            ok = validation.rows_read - validation.rows_with_problems
+            write_problem_report(path, problems, folder, rows_ok=ok, data=data)
+        elif folder.is_dir():
+            clear_problem_report(path.name, folder)
+    except PermissionError:  # Windows: the old report is open in Excel
+        log.warning("Laporan perbaikan untuk %s sedang dibuka di program lain dan belum dapat "
+                    "diganti. Tutup laporan itu, lalu simpan ulang berkas isian.", path.name)
 
 
 def update_registers(cfg: Config, state: State, made: list[LetterRow]) -> None:
     """Rewrite the Buku Agenda of every year that got a letter."""
     for tahun in sorted({row.tahun for row in made}):
         letters = [as_letter(row) for row in state.letters_of_year(tahun)]
-        write_agenda(agenda_path(cfg, tahun), letters, cfg, tahun)
+        try:
+            write_agenda(agenda_path(cfg, tahun), letters, cfg, tahun)
+        except PermissionError:  # Windows: the clerk has the register open in Excel
+            log.warning("Buku Agenda %d sedang dibuka di program lain; diperbarui pada proses "
+                        "berikutnya (atau jalankan perda run setelah menutupnya).", tahun)
 
 
 def log_outcome(outcome: Outcome) -> None:

@@ -98,12 +98,17 @@ def report_problems(path: Path, problems: list[Problem], validation: Validation,
 def update_registers(cfg: Config, state: State, made: list[LetterRow]) -> None:
     """Rewrite the Buku Agenda of every year that got a letter."""
     for tahun in sorted({row.tahun for row in made}):
-        letters = [as_letter(row) for row in state.letters_of_year(tahun)]
-        try:
-            write_agenda(agenda_path(cfg, tahun), letters, cfg, tahun)
-        except PermissionError:  # Windows: the clerk has the register open in Excel
-            log.warning("Buku Agenda %d sedang dibuka di program lain; diperbarui pada proses "
-                        "berikutnya (atau jalankan perda run setelah menutupnya).", tahun)
+        update_registers_for(cfg, state, tahun)
+
+
+def update_registers_for(cfg: Config, state: State, tahun: int) -> None:
+    """Rewrite one year's Buku Agenda from the state."""
+    letters = [as_letter(row) for row in state.letters_of_year(tahun)]
+    try:
+        write_agenda(agenda_path(cfg, tahun), letters, cfg, tahun)
+    except PermissionError:  # Windows: the clerk has the register open in Excel
+        log.warning("Buku Agenda %d sedang dibuka di program lain; diperbarui saat aplikasi "
+                    "dimulai lagi atau pada surat berikutnya.", tahun)
 
 
 def log_outcome(outcome: Outcome) -> None:
@@ -122,7 +127,20 @@ def recover(cfg: Config, state: State) -> list[LetterRow]:
         log.info("%d berkas sementara dari proses yang terhenti dihapus.", removed)
     made = finish_pending(cfg, state)
     update_registers(cfg, state, made)
+    refresh_stale_registers(cfg, state)
     return made
+
+
+def refresh_stale_registers(cfg: Config, state: State) -> None:
+    """Rewrite a Buku Agenda older than its newest letter (it was open in Excel last time).
+
+    Years whose folder was archived (moved out of outbox/) are left alone.
+    """
+    for tahun, last in state.letter_years().items():
+        path = agenda_path(cfg, tahun)
+        if path.parent.is_dir() and (not path.exists() or
+                                     path.stat().st_mtime < last.timestamp() - 1):
+            update_registers_for(cfg, state, tahun)
 
 
 def inbox_files(cfg: Config) -> list[Path]:

@@ -271,6 +271,12 @@ class State:
             "AND m.instansi=l.instansi AND m.status='done') ORDER BY urut", (tahun,))
         return [r for r in map(_letter, rows) if r]
 
+    def letter_years(self) -> dict[int, datetime]:
+        """Every year with made letters, and when its newest letter was made."""
+        rows = self.db.execute("SELECT tahun, MAX(made_at) AS last FROM letters "
+                               "WHERE status='done' GROUP BY tahun")
+        return {int(r["tahun"]): datetime.fromisoformat(r["last"]) for r in rows}
+
     def pending_letters(self) -> list[LetterRow]:
         """Letters reserved but not yet in place (a run was stopped half-way)."""
         return [r for r in map(_letter, self.db.execute(

@@ -13,7 +13,7 @@ import docx
 from openpyxl import load_workbook
 
 from pipeline.pdf import find_soffice
-from pipeline.process import open_state, process_file
+from pipeline.process import open_state, process_file, recover
 from tests.conftest import full_row, set_config, write_intake
 
 STEP_FOLDERS = ["01-penerimaan-laporan", "02-penerusan-ke-camat", "03-disposisi-camat",
@@ -204,3 +204,23 @@ def test_pdf_beside_each_letter_in_one_batch(make_intake, office):
     text = subprocess.run(["pdftotext", str(receipt), "-"], capture_output=True,
                           text=True).stdout if shutil.which("pdftotext") else "Siti Rahayu"
     assert "Siti Rahayu" in text
+
+
+def test_stale_buku_agenda_is_rewritten_at_start(make_intake, cfg):
+    # A register open in Excel on Windows cannot be replaced; the next start catches up.
+    run(make_intake([full_row()]), cfg)
+    agenda = cfg.outbox / "2024" / "Buku Agenda 2024.xlsx"
+    agenda.unlink()
+    state = open_state(cfg)
+    recover(cfg, state)
+    state.close()
+    assert agenda.exists()
+
+
+def test_archived_year_is_not_recreated_at_start(make_intake, cfg, tmp_path):
+    run(make_intake([full_row()]), cfg)
+    shutil.move(cfg.outbox / "2024", tmp_path / "arsip")
+    state = open_state(cfg)
+    recover(cfg, state)
+    state.close()
+    assert not (cfg.outbox / "2024").exists()

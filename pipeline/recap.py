@@ -10,11 +10,7 @@ Definitions (the step times, closed/open, overdue: see `pipeline.status`), plus:
 - A case belongs to the year (and month) of its Waktu Lapor.
 - A late cell in Kasus: a step's minutes exceed its standard; the Status cell of an open
   case that is overdue now; and Lama (hari) above batas_kasus_hari.
-- Median and percentiles use linear interpolation between the sorted values, as Excel's
-  MEDIAN and PERCENTILE.INC do: rank h = (n - 1) * p, value = x[floor h] +
-  (h - floor h) * (x[floor h + 1] - x[floor h]). So the 90th percentile of 10, 20, 30, 40
-  and 100 minutes is 76, their median 30. Only done steps count.
-- "Within the standard" = minutes <= standard; the share is over the cases with that step done.
+- Median, 90th percentile and the share within the standard: see `pipeline.status`.
 
 The recap never shows a NIK, a phone number, an address or a reporter's name: it holds
 no personal field at all, so it may be passed on outside the office.
@@ -43,14 +39,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pipeline import indo
 from pipeline.registers import HEADER_FILL
 from pipeline.schema import CARA_LAPOR, STATUS_AKHIR, STEPS
-from pipeline.status import CaseTimes, case_times
+from pipeline.status import CaseTimes, ServiceTime, case_times, percentile, service_times
 from pipeline.workbook import BOX, STEP_FILLS, fill, save_workbook_atomic
 
 if TYPE_CHECKING:
     from pipeline.config import Config
     from pipeline.model import Case
 
-__all__ = ["case_times", "percentile", "recap_path", "service_times", "write_recap"]
+__all__ = ["case_times", "percentile", "recap_path", "service_times", "status_label",
+           "write_recap"]
 
 SHEET_RINGKASAN, SHEET_KASUS, SHEET_WAKTU = "Ringkasan", "Kasus", "Waktu Layanan"
 TERBUKA = "Terbuka"
@@ -69,51 +66,6 @@ def recap_path(cfg: Config, tahun: int, bulan: int | None = None) -> Path:
     return cfg.outbox / str(tahun) / f"Laporan Pengamanan {name}.xlsx"
 
 
-def percentile(values: Iterable[float], p: float) -> float | None:
-    """The p-th percentile (0..100) by linear interpolation (Excel PERCENTILE.INC)."""
-    xs = sorted(values)
-    if not xs:
-        return None
-    h = (len(xs) - 1) * p / 100
-    lo = math.floor(h)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (h - lo) * (xs[hi] - xs[lo])
-
-
-@dataclass(frozen=True)
-class ServiceTime:
-    """One row of Waktu Layanan: a step's minutes over all cases that did it."""
-
-    step: int
-    baku: int | None
-    jumlah: int  # cases with the step done and its minutes known
-    median: float | None
-    p90: float | None
-    dalam_baku: int | None  # None where the step has no standard
-    terlambat: int | None
-
-    @property
-    def persen(self) -> float | None:
-        """Share of cases within the standard, 0..1."""
-        if self.dalam_baku is None or not self.jumlah:
-            return None
-        return self.dalam_baku / self.jumlah
-
-
-def service_times(times: Sequence[CaseTimes]) -> list[ServiceTime]:
-    """Median, 90th percentile and share within the standard, per step."""
-    result = []
-    for index, step in enumerate(STEPS):
-        done = [t.steps[index] for t in times if t.steps[index].menit is not None]
-        minutes = [s.menit for s in done if s.menit is not None]
-        baku = done[0].baku if done else None
-        late = sum(bool(s.terlambat) for s in done) if baku is not None else None
-        within = len(done) - late if late is not None else None
-        result.append(ServiceTime(step.number, baku, len(minutes), percentile(minutes, 50),
-                                  percentile(minutes, 90), within, late))
-    return result
-
-
 def write_recap(path: Path, cases: list[Case], cfg: Config, tahun: int,
                 bulan: int | None = None, now: datetime | None = None) -> None:
     """Write the Laporan Pengamanan of a year (or one month of it), atomically."""
@@ -127,7 +79,7 @@ def write_recap(path: Path, cases: list[Case], cfg: Config, tahun: int,
     ring = wb.active
     ring.title = SHEET_RINGKASAN
     kasus, waktu = wb.create_sheet(SHEET_KASUS), wb.create_sheet(SHEET_WAKTU)
-    for_chart = _write_waktu(waktu, head, service_times(times), cfg)
+    for_chart = _write_waktu(waktu, head, service_times(times, cfg), cfg)
     _write_kasus(kasus, head, chosen, times, cfg)
     _write_ringkasan(ring, head, chosen, times, cfg, bulan, for_chart)
     wb.properties.title = head[0]

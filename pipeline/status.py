@@ -1,4 +1,4 @@
-"""Where every case stands against the SOP's standard times (`perda status`).
+"""Case times against the SOP's standard: per step, per case (`perda status`), per year.
 
 Definitions used here and by the recap (`recap.py`):
 
@@ -15,6 +15,11 @@ Definitions used here and by the recap (`recap.py`):
 - An open case is overdue when now - waiting since > the current step's standard (when
   it has one), or now - Waktu Lapor > [waktu_baku] batas_kasus_hari days. Its due time
   ("batas") is the earlier of those two moments; closed cases are never overdue.
+- Median and percentiles use linear interpolation between the sorted values, as Excel's
+  MEDIAN and PERCENTILE.INC do: rank h = (n - 1) * p, value = x[floor h] +
+  (h - floor h) * (x[floor h + 1] - x[floor h]). So the 90th percentile of 10, 20, 30, 40
+  and 100 minutes is 76, their median 30. Only done steps count.
+- "Within the standard" = minutes <= standard; the share is over the cases with that step done.
 - Most urgent first: open cases by due time (the longest overdue first, then those about
   to be), ties by Waktu Lapor and No. Laporan; with --semua, closed cases follow in the
   order they were reported.
@@ -22,6 +27,8 @@ Definitions used here and by the recap (`recap.py`):
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -113,6 +120,52 @@ def case_times(case: Case, cfg: Config, now: datetime) -> CaseTimes:
     days = (now - case.waktu_lapor).total_seconds() / 86400
     return CaseTimes(steps, f"Langkah {nxt}", nxt, since, batas, bool(reasons),
                      "; ".join(reasons), days)
+
+
+def percentile(values: Iterable[float], p: float) -> float | None:
+    """The p-th percentile (0..100) by linear interpolation (Excel PERCENTILE.INC)."""
+    xs = sorted(values)
+    if not xs:
+        return None
+    h = (len(xs) - 1) * p / 100
+    lo = math.floor(h)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (h - lo) * (xs[hi] - xs[lo])
+
+
+@dataclass(frozen=True)
+class ServiceTime:
+    """One row of Waktu Layanan: a step's minutes over all cases that did it."""
+
+    step: int
+    baku: int | None
+    jumlah: int  # cases with the step done and its minutes known
+    median: float | None
+    p90: float | None
+    dalam_baku: int | None  # None where the step has no standard
+    terlambat: int | None
+
+    @property
+    def persen(self) -> float | None:
+        """Share of cases within the standard, 0..1."""
+        if self.dalam_baku is None or not self.jumlah:
+            return None
+        return self.dalam_baku / self.jumlah
+
+
+def service_times(times: Sequence[CaseTimes], cfg: Config) -> list[ServiceTime]:
+    """Median, 90th percentile and share within the standard, per step."""
+    result = []
+    for index, step in enumerate(STEPS):
+        done = [t.steps[index] for t in times if t.steps[index].menit is not None]
+        minutes = [s.menit for s in done if s.menit is not None]
+        baku = cfg.waktu_baku.minutes(step.number)
+        judged = step.number > 1 and baku is not None  # step 1 has no minutes to judge
+        late = sum(bool(s.terlambat) for s in done) if judged else None
+        within = len(done) - late if late is not None else None
+        result.append(ServiceTime(step.number, baku, len(minutes), percentile(minutes, 50),
+                                  percentile(minutes, 90), within, late))
+    return result
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,7 +29,12 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.text import RichText, Text
 from openpyxl.chart.title import Title
-from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
+from openpyxl.drawing.text import (
+    CharacterProperties,
+    Paragraph,
+    ParagraphProperties,
+    RegularTextRun,
+)
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
@@ -53,7 +57,8 @@ SHEET_RINGKASAN, SHEET_KASUS, SHEET_WAKTU = "Ringkasan", "Kasus", "Waktu Layanan
 TERBUKA = "Terbuka"
 LATE_FILL, LATE_FONT = "FFC7CE", "9C0006"  # Excel's own "bad" cell style
 DATETIME_FORMAT = "dd/mm/yy hh:mm"
-STATUS_COLOURS = ("F4B183", "70AD47", "A5A5A5", "5B9BD5")  # Terbuka, Selesai, T. Terbukti, Dilimpahkan
+# Chart colours of Terbuka, Selesai, Tidak Terbukti, Dilimpahkan.
+STATUS_COLOURS = ("F4B183", "70AD47", "A5A5A5", "5B9BD5")
 TABLE_ROW = 6  # first row below the titles
 NONE = "—"
 WRAP_TOP = Alignment(vertical="top", wrap_text=True)

@@ -213,7 +213,8 @@ def kasus_row(ws: Worksheet, no: str) -> int:
 
 def is_late(cell: object) -> bool:
     """Whether a cell carries the late highlight."""
-    return cell.fill.fill_type == "solid" and cell.fill.start_color.rgb[-6:] == LATE_FILL  # type: ignore[attr-defined]
+    colour = cell.fill.start_color.rgb  # type: ignore[attr-defined]
+    return cell.fill.fill_type == "solid" and colour[-6:] == LATE_FILL  # type: ignore[attr-defined]
 
 
 def test_recap_has_the_three_sheets(recap: Path) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from copy import copy
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +37,7 @@ from openpyxl.drawing.text import (
     RegularTextRun,
 )
 from openpyxl.styles import Alignment, Font
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
@@ -43,7 +45,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pipeline import indo
 from pipeline.registers import HEADER_FILL
 from pipeline.schema import CARA_LAPOR, STATUS_AKHIR, STEPS
-from pipeline.status import CaseTimes, ServiceTime, case_times, percentile, service_times
+from pipeline.status import (
+    CaseTimes,
+    ServiceTime,
+    case_times,
+    open_labels,
+    percentile,
+    service_times,
+    status_label,
+)
 from pipeline.workbook import BOX, STEP_FILLS, fill, save_workbook_atomic
 
 if TYPE_CHECKING:
@@ -151,13 +161,6 @@ def _mark_late(cell: object) -> None:
 
 # --- Ringkasan ------------------------------------------------------------------------
 
-def status_label(t: CaseTimes) -> str:
-    """The Ringkasan status of a case: its Status Akhir, or the step an open case awaits."""
-    if t.closed:
-        return t.status
-    return f"Menunggu langkah {t.langkah} — {STEPS[t.langkah - 1].name}"  # type: ignore[operator]
-
-
 def _table(ws: Worksheet, row: int, col: int, title: str, headers: Sequence[str],
            rows: Sequence[Sequence[object]], total: bool = True) -> tuple[int, int]:
     """A titled, boxed table at (row, col); returns its first and last data rows."""
@@ -185,7 +188,6 @@ def _fit_height(ws: Worksheet, row: int, text: str, width: float | None) -> None
         ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 15, 13 * lines)
 
 
-
 def _counts(values: Iterable[str], known: Iterable[str]) -> list[tuple[str, int]]:
     """Counts of every known value (zeros too), then any other values found."""
     counter = Counter(values)
@@ -200,11 +202,8 @@ def _write_ringkasan(ws: Worksheet, head: Sequence[str], cases: list[Case],
     """Counts by status and month (with the two charts), then by desa, Perda and channel."""
     _widths(ws, (50, 11, 3, 16, 11, 11, 11, 12, 11))
     _titles(ws, head, 9, "Ringkasan")
-    labels = [status_label(t) for t in times]
-    open_known = [f"Menunggu langkah {s.number} — {s.name}" for s in STEPS[1:]]
-    status_rows = _counts(labels, [*open_known, *STATUS_AKHIR])
-    _, last = _table(ws, TABLE_ROW, 1, "Menurut Status", ("Status", "Jumlah Kasus"),
-                     status_rows)
+    by_status = _counts((status_label(t) for t in times), [*open_labels(), *STATUS_AKHIR])
+    _, last = _table(ws, TABLE_ROW, 1, "Menurut Status", ("Status", "Jumlah Kasus"), by_status)
     late = sum(t.terlambat for t in times)
     ws.cell(last + 3, 1, "Kasus terbuka yang terlambat").font = Font(bold=True)
     cell = ws.cell(last + 3, 2, late)
@@ -217,9 +216,9 @@ def _write_ringkasan(ws: Worksheet, head: Sequence[str], cases: list[Case],
     ws.row_breaks.append(Break(id=row - 1))  # page 1: status, months and the charts
     _table(ws, row, 1, "Menurut Cara Lapor", ("Cara Lapor", "Jumlah Kasus"),
            _counts((c.cara_lapor for c in cases), CARA_LAPOR))
-    _table(ws, row, 4, "Menurut Desa", ("Desa", "Jumlah Kasus"),
-           _counts((c.desa for c in cases), cfg.daftar.desa))
-    row += 6 + max(len(CARA_LAPOR), len(_counts((c.desa for c in cases), cfg.daftar.desa)))
+    _, last = _table(ws, row, 4, "Menurut Desa", ("Desa", "Jumlah Kasus"),
+                     _counts((c.desa for c in cases), cfg.daftar.desa))
+    row = last + 4
     _table(ws, row, 1, "Menurut Perda yang Diduga Dilanggar", ("Perda", "Jumlah Kasus"),
            _counts((c.perda for c in cases), cfg.daftar.perda))
     _print_setup(ws, head)
@@ -301,8 +300,9 @@ def _write_kasus(ws: Worksheet, head: Sequence[str], cases: list[Case],
     last_col = step_columns(7)[1] + 2  # type: ignore[operator]
     _titles(ws, head, last_col, "Kasus")
     _kasus_headers(ws, cfg, last_col)
+    looks: Looks = {}
     for row, (case, t) in enumerate(zip(cases, times, strict=True), start=KASUS_HEAD + 1):
-        _kasus_row(ws, row, row - KASUS_HEAD, case, t, cfg)
+        _kasus_row(ws, row, row - KASUS_HEAD, case, t, cfg, looks)
     end = KASUS_HEAD + max(len(cases), 1)
     ws.freeze_panes = ws.cell(KASUS_HEAD + 1, 3)
     ws.auto_filter.ref = f"A{KASUS_HEAD}:{get_column_letter(last_col)}{end}"
@@ -338,34 +338,45 @@ def _kasus_headers(ws: Worksheet, cfg: Config, last_col: int) -> None:
     ws.row_dimensions[KASUS_HEAD].height = 40
 
 
+# How each kind of Kasus cell looks: (alignment, number format).
+KASUS_LOOKS = {"text": (TOP, "General"), "wrap": (WRAP_TOP, "General"), "id": (TOP, "@"),
+               "time": (TOP, DATETIME_FORMAT), "days": (TOP, "0.0")}
+Looks = dict[tuple[str, bool], StyleArray]
+
+
+def _put(ws: Worksheet, row: int, col: int, value: object, kind: str, late: bool,
+         looks: Looks) -> None:
+    """Write a Kasus cell, styling it once per (kind, late) and copying that style after."""
+    cell = ws.cell(row, col, value)
+    look = looks.get((kind, late))
+    if look is not None:  # copying the style ids skips openpyxl's hashing: 5x faster
+        cell._style = copy(look)
+        return
+    cell.border = BOX
+    cell.alignment, cell.number_format = KASUS_LOOKS[kind]
+    if late:
+        _mark_late(cell)
+    looks[(kind, late)] = copy(cell._style)
+
+
 def _kasus_row(ws: Worksheet, row: int, number: int, case: Case, t: CaseTimes,
-               cfg: Config) -> None:
+               cfg: Config, looks: Looks) -> None:
     """One case: identity, status, step times and minutes, length, remarks."""
-    left = (number, case.no_laporan, case.cara_lapor, case.desa, case.perda, t.status)
-    cells = [ws.cell(row, col, value) for col, value in enumerate(left, start=1)]
-    cells[1].number_format = "@"
-    if t.terlambat:
-        _mark_late(cells[5])
+    left = ((number, "text"), (case.no_laporan, "id"), (case.cara_lapor, "text"),
+            (case.desa, "text"), (case.perda, "wrap"))
+    for col, (value, kind) in enumerate(left, start=1):
+        _put(ws, row, col, value, kind, False, looks)
+    _put(ws, row, len(left) + 1, t.status, "text", t.terlambat, looks)
     for st in t.steps:
         time_col, min_col = step_columns(st.step)
-        cell = ws.cell(row, time_col, st.waktu)
-        cell.number_format = DATETIME_FORMAT
-        cells.append(cell)
+        _put(ws, row, time_col, st.waktu, "time", False, looks)
         if min_col:
-            cell = ws.cell(row, min_col, st.menit)
-            cells.append(cell)
-            if st.terlambat:
-                _mark_late(cell)
-    lama = ws.cell(row, min_col + 1, round(t.lama_hari, 1))  # type: ignore[operator]
-    lama.number_format = "0.0"
-    if t.lama_hari > cfg.waktu_baku.batas_kasus_hari:
-        _mark_late(lama)
+            _put(ws, row, min_col, st.menit, "text", bool(st.terlambat), looks)
+    last = step_columns(len(STEPS))[1] + 1  # type: ignore[operator]
+    _put(ws, row, last, round(t.lama_hari, 1), "days",
+         t.lama_hari > cfg.waktu_baku.batas_kasus_hari, looks)
     remarks = _remarks(t)
-    cells += [lama, ws.cell(row, min_col + 2, remarks)]  # type: ignore[operator]
-    for cell in cells:
-        cell.border = BOX
-        cell.alignment = TOP
-    cells[PERDA_COL - 1].alignment = cells[-1].alignment = WRAP_TOP
+    _put(ws, row, last + 1, remarks, "wrap", False, looks)
     longest = max(len(case.perda) * KETERANGAN_WIDTH / KASUS_LEFT[PERDA_COL - 1][1], len(remarks))
     _fit_height(ws, row, "x" * int(longest), KETERANGAN_WIDTH)
 

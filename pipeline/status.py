@@ -168,6 +168,18 @@ def service_times(times: Sequence[CaseTimes], cfg: Config) -> list[ServiceTime]:
     return result
 
 
+def status_label(t: CaseTimes) -> str:
+    """A case's status in the recap: its Status Akhir, or the step an open case awaits."""
+    if t.closed:
+        return t.status
+    return f"Menunggu langkah {t.langkah} — {STEPS[t.langkah - 1].name}"  # type: ignore[operator]
+
+
+def open_labels() -> list[str]:
+    """The status of an open case waiting for each step 2..7, in step order."""
+    return [f"Menunggu langkah {s.number} — {s.name}" for s in STEPS[1:]]
+
+
 @dataclass(frozen=True)
 class StatusRow:
     """One line of `perda status`."""

@@ -7,18 +7,21 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from collections.abc import Iterable, Iterator
 from functools import partial
 from pathlib import Path
 
 from pipeline import render
 from pipeline.config import Config
-from pipeline.filing import letter_path, sha256_bytes, write_atomic
+from pipeline.filing import letter_path, write_atomic
 from pipeline.indo import bulan_romawi
 from pipeline.model import Case, Letter, case_from_json, case_to_json
+from pipeline.pool import Renderer
 from pipeline.schema import COLUMNS, DOCUMENT_BY_KIND, DOCUMENTS, Document
-from pipeline.state import LetterRow, Reservation, State
+from pipeline.state import LetterRow, Reservation, State, case_json
 
 log = logging.getLogger("pipeline.letters")
+CHUNK_LETTERS = 400  # letters reserved per transaction in a backlog
 
 
 @dataclass(frozen=True)
@@ -74,22 +77,62 @@ def reservation(case: Case, cfg: Config, due: Due) -> Reservation:
 
 def make_case_letters(case: Case, cfg: Config, state: State) -> list[LetterRow]:
     """Make every letter of a case that is new or whose data changed; return those made."""
-    requests = [reservation(case, cfg, due) for due in due_letters(case)]
-    reserved = state.reserve_all(requests, case=(case.case_id, case.tahun, case.no_laporan,
-                                                 case_to_json(case)))
-    return write_letters(reserved, {case.case_id: case}, cfg, state)
+    return make_letters([case], cfg, state)
+
+
+def make_letters(cases: Iterable[Case], cfg: Config, state: State) -> list[LetterRow]:
+    """Make the letters of many cases; a case whose stored data is the same costs a lookup.
+
+    Changed cases are reserved in chunks (one transaction per chunk, not per case), then
+    rendered (in a process pool when a chunk is large) and filed; exactly-once as in
+    `write_letters`.
+    """
+    pending = state.pending_cases()
+    made: list[LetterRow] = []
+    with Renderer() as renderer:
+        for chunk in _chunks(c for c in cases if _changed(c, state, pending)):
+            batch = [([reservation(case, cfg, due) for due in due_letters(case)],
+                      (case.case_id, case.tahun, case.no_laporan, case_to_json(case)))
+                     for case in chunk]
+            reserved = state.reserve_cases(batch)
+            made += write_letters(reserved, {c.case_id: c for c in chunk}, cfg, state,
+                                  renderer)
+    return made
+
+
+def _changed(case: Case, state: State, pending: set[str]) -> bool:
+    """Whether a case may need letters: new, changed, or with letters left half-made."""
+    return (case.case_id in pending
+            or state.stored_case(case.case_id) != case_json(case_to_json(case)))
+
+
+def _chunks(cases: Iterator[Case] | Iterable[Case]) -> Iterator[list[Case]]:
+    """Cases in groups of about CHUNK_LETTERS due letters."""
+    chunk: list[Case] = []
+    letters = 0
+    for case in cases:
+        chunk.append(case)
+        letters += len(due_letters(case))
+        if letters >= CHUNK_LETTERS:
+            yield chunk
+            chunk, letters = [], 0
+    if chunk:
+        yield chunk
 
 
 def write_letters(rows: list[LetterRow], cases: dict[str, Case], cfg: Config,
-                  state: State) -> list[LetterRow]:
+                  state: State, renderer: Renderer | None = None) -> list[LetterRow]:
     """Render and file reserved letters, then mark them made in one transaction."""
-    made: list[tuple[LetterRow, str]] = []
+    jobs = []
     for row in rows:
         doc = DOCUMENT_BY_KIND[row.doc]  # type: ignore[index]
         context = render.build_context(cases[row.case_id], cfg, doc, row.nomor, row.instansi)
-        data = render.render_letter(cfg.templates / doc.template, context)
-        write_atomic(cfg.outbox / row.path, data)
-        made.append((row, sha256_bytes(data)))
+        jobs.append((str(cfg.templates / doc.template), context))
+    made: list[tuple[LetterRow, str]] = []
+    with (renderer or Renderer()) as active:
+        for row, (data, digest) in zip(rows, active.render(jobs), strict=True):
+            write_atomic(cfg.outbox / row.path, data)
+            made.append((row, digest))
     if made:
         state.complete_all(made)
     return [row for row, _ in made]

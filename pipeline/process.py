@@ -12,9 +12,10 @@ from pipeline.config import Config
 from pipeline.errors import TemplateError
 from pipeline.filing import PROBLEM_FOLDER, remove_stray_temporaries, sha256_bytes, write_atomic
 from pipeline.intake import IntakeRejected, open_intake
-from pipeline.letters import agenda_path, as_letter, finish_pending, make_case_letters
-from pipeline.model import Problem
+from pipeline.letters import agenda_path, as_letter, finish_pending, make_letters
+from pipeline.model import Problem, case_from_json
 from pipeline.problems import clear_problem_report, write_problem_report
+from pipeline.recap import recap_path, write_recap
 from pipeline.registers import write_agenda
 from pipeline.state import LetterRow, State
 from pipeline.validate import Validation, validate
@@ -34,6 +35,7 @@ class Outcome:
     rows_read: int = 0
     seconds: float = 0.0
     still_rejected: bool = False  # unchanged, and its problem report still stands
+    years: set[int] = field(default_factory=set)  # years of the cases read (for the recap)
 
 
 def process_file(path: Path, cfg: Config, state: State) -> Outcome:
@@ -49,7 +51,7 @@ def process_file(path: Path, cfg: Config, state: State) -> Outcome:
         return Outcome(path.name, "unchanged", still_rejected=previous != "ok")
     snapshot = keep_snapshot(cfg, digest, path.suffix, data)
     validation, rejected = read_cases(path.name, data, cfg)
-    made = [row for case in validation.cases for row in make_case_letters(case, cfg, state)]
+    made = make_letters(validation.cases, cfg, state)
     problems = [rejected] if rejected else validation.problems
     report_problems(path, problems, validation, data, cfg)
     update_registers(cfg, state, made)
@@ -58,7 +60,8 @@ def process_file(path: Path, cfg: Config, state: State) -> Outcome:
     state.record_intake(path.name, digest, len(data), status, validation.rows_read,
                         validation.rows_with_problems, len(made), snapshot)
     outcome = Outcome(path.name, status, problems, made, validation.rows_read,
-                      time.perf_counter() - started)
+                      time.perf_counter() - started,
+                      years={case.tahun for case in validation.cases})
     log_outcome(outcome)
     return outcome
 
@@ -109,6 +112,19 @@ def update_registers_for(cfg: Config, state: State, tahun: int) -> None:
     except PermissionError:  # Windows: the clerk has the register open in Excel
         log.warning("Buku Agenda %d sedang dibuka di program lain; diperbarui saat aplikasi "
                     "dimulai lagi atau pada surat berikutnya.", tahun)
+
+
+def update_recaps(cfg: Config, state: State, years: set[int]) -> None:
+    """Rewrite the Laporan Pengamanan of each year whose cases were read (after a batch)."""
+    if not years:
+        return
+    cases = [case_from_json(data) for data in state.cases()]
+    for tahun in sorted(years):
+        try:
+            write_recap(recap_path(cfg, tahun), cases, cfg, tahun)
+        except PermissionError:  # Windows: the recap is open in Excel
+            log.warning("Laporan Pengamanan %d sedang dibuka di program lain; diperbarui pada "
+                        "proses berikutnya.", tahun)
 
 
 def log_outcome(outcome: Outcome) -> None:

@@ -121,6 +121,11 @@ class Reservation:
     path_for: Callable[[int], str]
 
 
+def case_json(data: dict[str, object]) -> str:
+    """A case's data as stored in the `cases` table (compared to skip unchanged cases)."""
+    return json.dumps(data, ensure_ascii=False)
+
+
 def _now() -> str:
     return datetime.now().isoformat(timespec="seconds")
 
@@ -178,7 +183,7 @@ class State:
         db.execute("INSERT INTO cases VALUES (?,?,?,?,?,?,?) ON CONFLICT(case_id) DO UPDATE "
                    "SET data=excluded.data, source_file=excluded.source_file, "
                    "source_row=excluded.source_row, updated_at=excluded.updated_at",
-                   (case_id, tahun, no_laporan, json.dumps(data, ensure_ascii=False),
+                   (case_id, tahun, no_laporan, case_json(data),
                     data.get("source_file", ""), data.get("source_row", 0), _now()))
 
     def cases(self) -> list[dict[str, object]]:
@@ -213,15 +218,32 @@ class State:
         reused (its data brought up to date); a changed letter gets a new version with the
         number of the first one; a new letter takes the next number of its year.
         """
+        return self.reserve_cases([(requests, case)])
+
+    def reserve_cases(self, batch: list[tuple[list[Reservation],
+                                              tuple[str, int, str, dict[str, object]] | None]]
+                      ) -> list[LetterRow]:
+        """`reserve_all` for many cases in one transaction (a backlog: one commit, not many)."""
         reserved = []
         with self.transaction() as db:
-            if case is not None:
-                self._save_case(db, *case)
-            for request in requests:
-                row = self._reserve(db, request)
-                if row is not None:
-                    reserved.append(row)
+            for requests, case in batch:
+                if case is not None:
+                    self._save_case(db, *case)
+                for request in requests:
+                    row = self._reserve(db, request)
+                    if row is not None:
+                        reserved.append(row)
         return reserved
+
+    def stored_case(self, case_id: str) -> str | None:
+        """A case's stored data as the JSON text `_save_case` wrote, or None."""
+        row = self.db.execute("SELECT data FROM cases WHERE case_id=?", (case_id,)).fetchone()
+        return row["data"] if row else None
+
+    def pending_cases(self) -> set[str]:
+        """The cases that have a letter reserved but not yet in place."""
+        return {r[0] for r in self.db.execute(
+            "SELECT DISTINCT case_id FROM letters WHERE status='pending'")}
 
     def _reserve(self, db: sqlite3.Connection, r: Reservation) -> LetterRow | None:
         latest = self.latest_letter(r.case_id, r.doc, r.instansi)

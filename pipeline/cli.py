@@ -12,15 +12,27 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from pipeline import __version__
 from pipeline.config import Config, describe, load_config, placeholders
-from pipeline.errors import ExitCode, PerdaError, TemplateError
+from pipeline.errors import ExitCode, PerdaError, TemplateError, UsageError
 from pipeline.lock import InstanceLock
-from pipeline.process import Outcome, inbox_files, open_state, recover, safe_process
+from pipeline.model import Case, case_from_json
+from pipeline.process import (
+    Outcome,
+    inbox_files,
+    open_state,
+    recover,
+    safe_process,
+    update_recaps,
+)
+from pipeline.recap import recap_path, write_recap
 from pipeline.render import check_templates
+from pipeline.state import State
+from pipeline.status import format_status, status_rows
 from pipeline.watch import Watcher, install_signal_handlers
 from pipeline.workbook import write_blank_intake
 
@@ -70,6 +82,7 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
         try:
             recover(cfg, state)
             outcomes = [safe_process(path, cfg, state) for path in inbox_files(cfg)]
+            update_recaps(cfg, state, {year for o in outcomes for year in o.years})
         finally:
             state.close()
     done = [o for o in outcomes if o.status != "unchanged"]
@@ -86,6 +99,12 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
     return exit_code_for(outcomes)
 
 
+def process_and_recap(path: Path, cfg: Config, state: State) -> None:
+    """The watcher's handler: one saved workbook, then its years' recaps."""
+    outcome = safe_process(path, cfg, state)
+    update_recaps(cfg, state, outcome.years)
+
+
 def cmd_watch(args: argparse.Namespace) -> ExitCode:
     """Process the backlog, then watch inbox/ until Ctrl+C or SIGTERM."""
     cfg = load_config(args.config)
@@ -97,7 +116,7 @@ def cmd_watch(args: argparse.Namespace) -> ExitCode:
         try:
             recover(cfg, state)
             p = cfg.pemantau
-            watcher = Watcher(cfg.inbox, lambda path: safe_process(path, cfg, state),
+            watcher = Watcher(cfg.inbox, lambda path: process_and_recap(path, cfg, state),
                               polling=p.polling, interval=p.interval_detik,
                               settle=p.jeda_stabil_detik, rescan=p.pindai_ulang_detik)
             log.info("Memantau %s. Tekan Ctrl+C untuk berhenti.", cfg.inbox)
@@ -117,8 +136,48 @@ def cmd_new_intake(args: argparse.Namespace) -> ExitCode:
     try:
         write_blank_intake(path, cfg)
     except FileExistsError as exc:
-        raise PerdaError(f"Berkas {path} sudah ada dan tidak ditimpa. Pilih nama lain.") from exc
+        raise UsageError(f"Berkas {path} sudah ada dan tidak ditimpa. Pilih nama lain.") from exc
     print(f"Buku kerja isian dibuat: {path}")
+    return ExitCode.ok
+
+
+def stored_cases(cfg: Config) -> list[Case]:
+    """Every case the state holds (read without taking the lock: WAL allows readers)."""
+    state = open_state(cfg)
+    try:
+        return [case_from_json(data) for data in state.cases()]
+    finally:
+        state.close()
+
+
+def cmd_status(args: argparse.Namespace) -> ExitCode:
+    """Print every open case (all with --semua), most urgent first."""
+    cfg = load_config(args.config)
+    rows = status_rows(stored_cases(cfg), cfg, datetime.now(), semua=args.semua)
+    print(format_status(rows, tty=sys.stdout.isatty()))
+    return ExitCode.ok
+
+
+def parse_bulan(text: str) -> tuple[int, int]:
+    """'2024-09' → (2024, 9), or a PerdaError saying how to write it."""
+    try:
+        when = datetime.strptime(text.strip(), "%Y-%m")
+    except ValueError:
+        raise UsageError(f"--bulan {text!r} tidak dikenal. Tulis tahun dan bulan seperti "
+                         "2024-09.") from None
+    return when.year, when.month
+
+
+def cmd_report(args: argparse.Namespace) -> ExitCode:
+    """Write the Laporan Pengamanan workbook: a month with --bulan, else the current year."""
+    cfg = load_config(args.config)
+    if args.bulan:
+        tahun, bulan = parse_bulan(args.bulan)
+    else:
+        tahun, bulan = args.tahun or datetime.now().year, None
+    path = recap_path(cfg, tahun, bulan)
+    write_recap(path, stored_cases(cfg), cfg, tahun, bulan)
+    print(f"Laporan Pengamanan ditulis: {path}")
     return ExitCode.ok
 
 
@@ -144,6 +203,10 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], ExitCode], str]] = {
     "new-intake": (cmd_new_intake, "Buat buku kerja isian kosong. "
                                    "Contoh: perda new-intake inbox/laporan-2024.xlsx"),
     "check": (cmd_check, "Periksa config.toml dan templat surat tanpa memproses berkas."),
+    "status": (cmd_status, "Tampilkan kasus yang masih terbuka, yang paling mendesak lebih "
+                           "dulu (--semua: termasuk yang sudah selesai)."),
+    "report": (cmd_report, "Tulis rekap Laporan Pengamanan (xlsx) tahun ini, atau satu bulan "
+                           "dengan --bulan 2024-09."),
 }
 
 
@@ -159,6 +222,13 @@ def build_parser() -> argparse.ArgumentParser:
                          help="berkas pengaturan (bawaan: ./config.toml)")
         if name == "new-intake":
             cmd.add_argument("path", metavar="PATH", help="nama berkas .xlsx yang dibuat")
+        if name == "status":
+            cmd.add_argument("--semua", action="store_true",
+                             help="tampilkan juga kasus yang sudah selesai")
+        if name == "report":
+            cmd.add_argument("--bulan", metavar="YYYY-MM", help="satu bulan, misalnya 2024-09")
+            cmd.add_argument("--tahun", type=int, metavar="YYYY",
+                             help="satu tahun penuh (bawaan: tahun ini)")
         cmd.set_defaults(func=func)
     return parser
 

@@ -249,6 +249,10 @@ def _build(cls: Any, data: dict[str, Any], where: str) -> Any:
     return cls(**values)
 
 
+def _braced(names: set[str]) -> str:
+    return ", ".join("{" + name + "}" for name in sorted(names))
+
+
 def _check_pattern(pattern: str, allowed: set[str], what: str) -> None:
     """Refuse a format pattern with an unknown {name} or a broken brace."""
     try:
@@ -261,7 +265,7 @@ def _check_pattern(pattern: str, allowed: set[str], what: str) -> None:
     if unknown:
         raise ConfigError(f"config.toml: pola {what} {pattern!r} memakai "
                           f"{{{', '.join(sorted(unknown))}}} yang tidak dikenal. "
-                          f"Yang boleh dipakai: {', '.join('{' + a + '}' for a in sorted(allowed))}.")
+                          f"Yang boleh dipakai: {_braced(allowed)}.")
 
 
 NUMBER_FIELDS = {"klasifikasi", "urut", "kode_unit", "tahun", "bulan_romawi", "bulan"}

@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     config_error = 2  # config.toml or a template is wrong; nothing was processed
     already_running = 3  # another watcher holds the lock on these folders
     other_error = 15  # unexpected failure; the log has the traceback
+    usage_error = 64  # a wrong command-line value (sysexits EX_USAGE)
     ctrl_c = 130  # stopped by Ctrl+C / SIGINT
 
 
@@ -39,6 +40,12 @@ class TemplateError(PerdaError):
     """A letter template is missing, damaged, or uses an unknown variable."""
 
     exit_code = ExitCode.config_error
+
+
+class UsageError(PerdaError):
+    """A command-line value is wrong (a month, an existing file to write)."""
+
+    exit_code = ExitCode.usage_error
 
 
 class AlreadyRunning(PerdaError):

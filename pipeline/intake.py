@@ -12,12 +12,12 @@ import io
 import itertools
 import zipfile
 import zlib
-from xml.etree import ElementTree
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePath
 from typing import Any
+from xml.etree import ElementTree
 
 from defusedxml import DefusedXmlException
 from openpyxl import load_workbook

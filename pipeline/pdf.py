@@ -53,8 +53,9 @@ def convert(docx_files: list[Path], profile: Path) -> list[Path]:
         return []
     made: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="perda-pdf-") as tmp:
-        command = [soffice, "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
-                   "--convert-to", "pdf", "--outdir", tmp, *map(str, docx_files)]
+        command = [soffice, "--headless", "--norestore",
+                   f"-env:UserInstallation={profile.as_uri()}", "--convert-to", "pdf",
+                   "--outdir", tmp, *map(str, docx_files)]
         try:
             subprocess.run(command, capture_output=True, check=False, stdin=subprocess.DEVNULL,
                            timeout=TIMEOUT_BASE + TIMEOUT_PER_LETTER * len(docx_files))

@@ -28,9 +28,9 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pipeline.filing import safe_name
 from pipeline.model import Problem
 from pipeline.schema import COLUMN_BY_KEY, HEADER_ROW, HEADER_SEARCH_ROWS, fold_header
-from pipeline.filing import safe_name
 from pipeline.workbook import BOX, fill, save_workbook_atomic, write_text_atomic
 
 log = logging.getLogger(__name__)

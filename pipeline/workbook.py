@@ -35,7 +35,6 @@ from pipeline.schema import (
 
 if TYPE_CHECKING:
     from pipeline.config import Config
-    from pipeline.model import Letter, Problem
 
 LAST_VALIDATED_ROW = 2000  # drop-downs, input messages and the filter reach this row
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"

@@ -144,3 +144,21 @@ def test_run_twice_changes_nothing_the_second_time(office, make_intake):
     before = snapshot()
     assert perda(office, "run") == ExitCode.input_rejected  # the report still stands
     assert snapshot() == before
+
+
+def test_status_and_report_from_what_run_stored(office, make_intake, capsys):
+    open_case = full_row(2, waktu_koordinasi=None, waktu_selesai=None, waktu_lapor_camat=None,
+                         waktu_pemberitahuan=None)
+    make_intake([full_row(1), open_case])
+    perda(office, "run")
+    assert (office / "outbox" / "2024" / "Laporan Pengamanan 2024.xlsx").exists()
+    capsys.readouterr()
+    assert perda(office, "status") == ExitCode.ok
+    out = capsys.readouterr().out
+    assert "LP-002" in out and "LP-001" not in out and "\x1b[" not in out
+    assert perda(office, "status", "--semua") == ExitCode.ok
+    assert "LP-001" in capsys.readouterr().out
+    assert perda(office, "report", "--bulan", "2024-09") == ExitCode.ok
+    assert (office / "outbox" / "2024" / "Laporan Pengamanan 2024-09.xlsx").exists()
+    assert perda(office, "report", "--bulan", "September") == ExitCode.usage_error
+    assert "Tulis tahun dan bulan seperti 2024-09" in capsys.readouterr().err

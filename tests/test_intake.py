@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import io
+import shutil
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -167,7 +167,8 @@ TYPED = st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_fr
                 min_size=1, max_size=200).filter(lambda s: s.strip() == s and s != "")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=TYPED)
 @example(text="_x0041_ & <b> {{ 7*7 }} =HYPERLINK(\"http://x\") ꦏꦼꦂꦗ 😀\nbaris dua")
 def test_any_typed_text_survives_reading_unchanged(office, cfg, text):

@@ -7,9 +7,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 import docx
+import pytest
 from openpyxl import load_workbook
 
 from pipeline.pdf import find_soffice
@@ -104,7 +103,8 @@ def test_new_step_adds_only_that_steps_letters(make_intake, cfg):
 
 def test_changed_data_makes_a_new_version_with_the_same_number(make_intake, cfg):
     run(make_intake([full_row()]), cfg)
-    old = cfg.outbox / "2024/07-pemberitahuan-pelapor/LP-001 - Surat Pemberitahuan kepada Pelapor.docx"
+    old = (cfg.outbox / "2024" / "07-pemberitahuan-pelapor" /
+           "LP-001 - Surat Pemberitahuan kepada Pelapor.docx")
     old_bytes = old.read_bytes()
     outcome = run(make_intake([full_row(hasil="Hasil yang diperbaiki.")]), cfg)
     # Only the letters that print the result change: steps 5, 6 and 7.

@@ -18,9 +18,16 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.config import Config, load_config
+from pipeline.filing import safe_name
 from pipeline.model import Letter, Problem
-from pipeline.problems import PROBLEM_FILL, SHEET_PROBLEMS, summary_text
-from pipeline.registers import AGENDA_HEADER_ROW, MASKED, agenda_name
+from pipeline.problems import (
+    PROBLEM_FILL,
+    SHEET_PROBLEMS,
+    clear_problem_report,
+    summary_text,
+    write_problem_report,
+)
+from pipeline.registers import AGENDA_HEADER_ROW, MASKED, agenda_name, write_agenda
 from pipeline.schema import (
     BANNER_ROW,
     COLUMNS,
@@ -33,9 +40,6 @@ from pipeline.schema import (
     STEPS,
     Kind,
 )
-from pipeline.filing import safe_name
-from pipeline.problems import clear_problem_report, write_problem_report
-from pipeline.registers import write_agenda
 from pipeline.workbook import LAST_VALIDATED_ROW, write_blank_intake
 
 CONFIG_SOURCE = Path(__file__).resolve().parents[1] / "config.toml"

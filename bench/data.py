@@ -41,7 +41,7 @@ def row(n: int, steps: int = 7, uraian: str = "") -> dict[str, Any]:
 
 
 def write_workbook(path: Path, rows: int, steps: int = 7, changed: int | None = None,
-                   extra: int = 0) -> Path:
+                   extra: int = 0, change: str = "Uraian diubah setelah disimpan.") -> Path:
     """An intake workbook of `rows` reports (streamed: write-only mode)."""
     keys = [c.key for c in COLUMNS]
     book = Workbook(write_only=True)
@@ -50,7 +50,7 @@ def write_workbook(path: Path, rows: int, steps: int = 7, changed: int | None = 
     assert HEADER_ROW == 2
     ws.append([c.header for c in COLUMNS])
     for n in range(1, rows + extra + 1):
-        text = "Uraian diubah setelah disimpan." if n == changed else ""
+        text = change if n == changed else ""
         values = row(n, steps, text)
         ws.append([values.get(k) for k in keys])
     book.save(path)

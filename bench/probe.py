@@ -28,10 +28,20 @@ def main(kind: str, path: Path) -> None:
             outcome = process_file(path, cfg, state)
             state.close()
             result = {"status": outcome.status, "letters": len(outcome.letters)}
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
-    result["peak_mb"] = round(peak * scale / 1048576 if scale == 1 else peak / 1024, 1)
+    result["peak_mb"] = round(peak_mb(), 1)
     print(json.dumps(result))
+
+
+def peak_mb() -> float:
+    """This process's peak RSS in MB: VmHWM on Linux (ru_maxrss there keeps the parent's
+    high-water mark across fork+exec), else ru_maxrss."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1048576 if sys.platform == "darwin" else peak / 1024
 
 
 if __name__ == "__main__":

@@ -1,12 +1,12 @@
 """The speed benchmark of issue 6: one command, its own data, a table of medians.
 
-    .venv/bin/python -m bench.run            # full run (about 10 minutes on 2 cores)
-    .venv/bin/python -m bench.run --quick    # smoke run (about a minute), smaller inputs
+    .venv/bin/python -m bench.run            # full run (about 15 minutes on 2 cores)
+    .venv/bin/python -m bench.run --quick    # smoke run (about three minutes), smaller inputs
 
 Every figure is the median of several runs with min and max; every speed is also given as
 a ratio against the naive docxtpl loop (new DocxTemplate → render → save per letter)
 measured in the same process, since the machine drifts. Peak memory is each child
-process's own `resource.getrusage(RUSAGE_SELF).ru_maxrss` (whole-process RSS, Linux/macOS).
+process's own high-water RSS (/proc/self/status VmHWM on Linux, else ru_maxrss).
 The table is printed and written to bench/RESULTS.md.
 """
 
@@ -144,7 +144,7 @@ def resave(root: Path, rows: int, runs: int) -> list[Row]:
         assert status == "unchanged" and made == 0, (status, made)
         unchanged.append(seconds * 1000)
         variant = data.write_workbook(root / f"changed-{run}.xlsx", rows, steps=1,
-                                      changed=1 + run * 37 % rows)
+                                      changed=rows // 2, change=f"Uraian diubah ({run}).")
         shutil.copyfile(variant, path)
         seconds, made, status = timed_process(path, cfg)
         changed.append(seconds)
@@ -307,7 +307,7 @@ def memory(root: Path, sizes: Sizes) -> list[Row]:
             [peak_memory("process", honest)]),
         Row(f"peak memory, whole process_file, zip bomb of {sizes.bomb_mb} MB XML (parsed)",
             "MB", [peak_memory("process", hidden)]),
-        Row("peak memory, python + pipeline imported, nothing read", "MB",
+        Row("peak memory, python + pipeline imported, nothing read (baseline)", "MB",
             [peak_memory("idle", big)]),
     ]
 

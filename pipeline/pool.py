@@ -17,6 +17,7 @@ import multiprocessing
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Any
 
@@ -62,8 +63,21 @@ class Renderer:
         """(bytes, sha256) of each job, in order, as they are done."""
         if len(jobs) < self.pool_min or self.workers < 2:
             return map(render_job, jobs)
+        return self._pooled(jobs)
+
+    def _pooled(self, jobs: list[Job]) -> Iterator[tuple[bytes, str]]:
+        """Results from the pool; if a worker dies, the rest are rendered here."""
         if self._pool is None:
             log.info("Membuat %d surat dengan %d proses.", len(jobs), self.workers)
             self._pool = ProcessPoolExecutor(self.workers,
                                              mp_context=multiprocessing.get_context("spawn"))
-        return self._pool.map(render_job, jobs, chunksize=CHUNKSIZE)
+        done = 0
+        try:
+            for result in self._pool.map(render_job, jobs, chunksize=CHUNKSIZE):
+                yield result
+                done += 1
+        except BrokenProcessPool:
+            log.warning("Proses pembantu berhenti mendadak; surat dibuat tanpa proses pembantu.")
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool, self.workers = None, 1
+            yield from map(render_job, jobs[done:])

@@ -54,7 +54,7 @@ from pipeline.status import (
     service_times,
     status_label,
 )
-from pipeline.workbook import BOX, STEP_FILLS, fill, save_workbook_atomic
+from pipeline.workbook import BOX, STEP_FILLS, fill, print_a4_landscape, save_workbook_atomic
 
 if TYPE_CHECKING:
     from pipeline.config import Config
@@ -125,17 +125,9 @@ def _titles(ws: Worksheet, head: Sequence[str], last_col: int, subtitle: str) ->
 
 def _print_setup(ws: Worksheet, head: Sequence[str], title_rows: str | None = None) -> None:
     """A4 landscape, one page wide, header rows repeated, office and page in the margins."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    if title_rows:
-        ws.print_title_rows = title_rows
+    print_a4_landscape(ws, title_rows)
     ws.oddHeader.center.text = f"{head[1]} — {head[2]}".replace("&", "&&")
     ws.oddHeader.center.size = 8
-    ws.oddFooter.center.text = "Halaman &P dari &N"
 
 
 def _header_cell(ws: Worksheet, row: int, col: int, text: str, rgb: str = HEADER_FILL) -> None:

@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.schema import STEPS
-from pipeline.workbook import BOX, fill, save_workbook_atomic
+from pipeline.workbook import BOX, fill, print_a4_landscape, save_workbook_atomic
 
 if TYPE_CHECKING:
     from pipeline.config import Config
@@ -125,12 +125,5 @@ def _page_setup(ws: Worksheet, count: int) -> None:
     """A4 landscape, fit to width, header row repeated, frozen, filterable."""
     last = get_column_letter(len(AGENDA_COLUMNS))
     ws.freeze_panes = ws.cell(AGENDA_HEADER_ROW + 1, 1)
-    ws.print_title_rows = f"{AGENDA_HEADER_ROW}:{AGENDA_HEADER_ROW}"
     ws.auto_filter.ref = f"A{AGENDA_HEADER_ROW}:{last}{AGENDA_HEADER_ROW + max(count, 1)}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.oddFooter.center.text = "Halaman &P dari &N"
+    print_a4_landscape(ws, f"{AGENDA_HEADER_ROW}:{AGENDA_HEADER_ROW}")

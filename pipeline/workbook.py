@@ -65,6 +65,20 @@ def write_text_atomic(path: Path, text: str) -> None:
     write_atomic(path, data)
 
 
+def print_a4_landscape(ws: Worksheet, title_rows: str | None = None) -> None:
+    """Print setup of our registers: A4 landscape, one page wide, header rows repeated,
+    centred, page numbers in the footer."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.oddFooter.center.text = "Halaman &P dari &N"
+
+
 def fill(rgb: str) -> PatternFill:
     """A solid fill of one colour."""
     return PatternFill(fill_type="solid", start_color=rgb, end_color=rgb)

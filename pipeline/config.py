@@ -225,6 +225,10 @@ def _build(cls: Any, data: dict[str, Any], where: str) -> Any:
     hints = typing.get_type_hints(cls)
     known = {f.name for f in fields(cls) if f.name != "base"}
     for key in data:
+        if key not in known and not where:
+            raise ConfigError(
+                f"config.toml: bagian [{key}] tidak dikenal. Periksa ejaannya; bagian yang "
+                f"dikenal: {', '.join(sorted(known))}.")
         if key not in known:
             raise ConfigError(
                 f"config.toml: kunci [{where}] {key} tidak dikenal. Periksa ejaannya; "

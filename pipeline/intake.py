@@ -22,6 +22,10 @@ from xml.etree import ElementTree
 from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet._reader import DIMENSION_TAG, SHEET_MAIN_NS
+from openpyxl.worksheet.dimensions import SheetDimension
+from openpyxl.xml.functions import iterparse
 
 from pipeline.config import Batas
 from pipeline.model import Problem
@@ -38,6 +42,9 @@ from pipeline.schema import (
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and any password-protected .xlsx
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_ZIP_ENTRIES = 10_000
+# This many empty rows in a row end the data: the rest of the sheet is not read. Excel
+# writes empty <row> elements for formatted rows; a hostile file can hold millions.
+MAX_EMPTY_RUN = 10_000
 # What openpyxl raises on damaged or hostile parts (defusedxml's for entity tricks).
 PARSE_ERRORS = (DefusedXmlException, ElementTree.ParseError, zipfile.BadZipFile, zlib.error,
                 KeyError, ValueError, TypeError, IndexError, AttributeError, EOFError, OSError)
@@ -81,6 +88,30 @@ class Intake:
     columns: dict[str, SourceColumn]
     epoch: datetime
     rows: Iterator[RawRow]
+
+
+def _sheet_size(ws: ReadOnlyWorksheet) -> None:
+    """openpyxl's `_get_size` without its flaw: stop at <sheetData>, never parse it whole.
+
+    openpyxl looks for <dimension> with end events, so a sheet without one (Excel always
+    writes it; other tools and hostile files may not) is parsed completely, every row
+    kept in memory, before the first row is read: gigabytes for a small zip bomb.
+    """
+    src = ws._get_source()
+    try:
+        for _event, element in iterparse(src, events=("start",)):
+            if element.tag == DIMENSION_TAG:
+                bounds = SheetDimension.from_tree(element).boundaries
+                ws._min_column, ws._min_row, ws._max_column, ws._max_row = bounds
+                return
+            if element.tag == _SHEET_DATA_TAG:
+                return
+    finally:
+        src.close()
+
+
+_SHEET_DATA_TAG = f"{{{SHEET_MAIN_NS}}}sheetData"
+ReadOnlyWorksheet._get_size = _sheet_size  # type: ignore[method-assign]
 
 
 def _reject(name: str, code: str, message: str, sheet: str | None = None) -> IntakeRejected:
@@ -214,12 +245,16 @@ def _find_header(name: str, sheet: str, head: list[tuple[Any, ...]]
 def _data_rows(name: str, sheet: str, rows: Iterator[tuple[Any, ...]], header_row: int,
                columns: dict[str, SourceColumn], max_rows: int) -> Iterator[RawRow]:
     """Non-empty rows below the header, as raw values by key; refuses too many rows."""
-    count = 0
+    count = empty = 0
     for number, values in enumerate(rows, header_row + 1):
         raw = {key: _clean(values[src.index]) if src.index < len(values) else None
                for key, src in columns.items()}
         if all(v is None for v in raw.values()):
+            empty += 1
+            if empty >= MAX_EMPTY_RUN:  # formatted empty rows, or a zip bomb of them
+                return
             continue
+        empty = 0
         count += 1
         if count > max_rows:
             raise _reject(name, "baris-terlalu-banyak",

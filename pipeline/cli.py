@@ -23,11 +23,11 @@ from pipeline.lock import InstanceLock
 from pipeline.model import Case, case_from_json
 from pipeline.process import (
     Outcome,
+    finish_batch,
     inbox_files,
     open_state,
     recover,
     safe_process,
-    update_recaps,
 )
 from pipeline.recap import recap_path, write_recap
 from pipeline.render import check_templates
@@ -82,7 +82,7 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
         try:
             recover(cfg, state)
             outcomes = [safe_process(path, cfg, state) for path in inbox_files(cfg)]
-            update_recaps(cfg, state, {year for o in outcomes for year in o.years})
+            finish_batch(cfg, state, outcomes)
         finally:
             state.close()
     done = [o for o in outcomes if o.status != "unchanged"]
@@ -99,12 +99,6 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
     return exit_code_for(outcomes)
 
 
-def process_and_recap(path: Path, cfg: Config, state: State) -> None:
-    """The watcher's handler: one saved workbook, then its years' recaps."""
-    outcome = safe_process(path, cfg, state)
-    update_recaps(cfg, state, outcome.years)
-
-
 def cmd_watch(args: argparse.Namespace) -> ExitCode:
     """Process the backlog, then watch inbox/ until Ctrl+C or SIGTERM."""
     cfg = load_config(args.config)
@@ -115,10 +109,18 @@ def cmd_watch(args: argparse.Namespace) -> ExitCode:
         state = open_state(cfg)
         try:
             recover(cfg, state)
+            batch: list[Outcome] = []
+
+            def finish() -> None:
+                finish_batch(cfg, state, batch)
+                batch.clear()
+
             p = cfg.pemantau
-            watcher = Watcher(cfg.inbox, lambda path: process_and_recap(path, cfg, state),
+            watcher = Watcher(cfg.inbox,
+                              lambda path: batch.append(safe_process(path, cfg, state)),
                               polling=p.polling, interval=p.interval_detik,
-                              settle=p.jeda_stabil_detik, rescan=p.pindai_ulang_detik)
+                              settle=p.jeda_stabil_detik, rescan=p.pindai_ulang_detik,
+                              on_idle=finish)
             log.info("Memantau %s. Tekan Ctrl+C untuk berhenti.", cfg.inbox)
             watcher.run(stop)
         finally:

@@ -54,8 +54,6 @@ def process_file(path: Path, cfg: Config, state: State) -> Outcome:
     made = make_letters(validation.cases, cfg, state)
     problems = [rejected] if rejected else validation.problems
     report_problems(path, problems, validation, data, cfg)
-    update_registers(cfg, state, made)
-    pdf.convert_letters(cfg, [cfg.outbox / row.path for row in made])
     status = "rejected" if rejected else ("problems" if problems else "ok")
     state.record_intake(path.name, digest, len(data), status, validation.rows_read,
                         validation.rows_with_problems, len(made), snapshot)
@@ -114,8 +112,22 @@ def update_registers_for(cfg: Config, state: State, tahun: int) -> None:
                     "dimulai lagi atau pada surat berikutnya.", tahun)
 
 
+def finish_batch(cfg: Config, state: State, outcomes: list[Outcome]) -> None:
+    """After a burst of saves: PDFs of the new letters, the Buku Agenda and the recaps.
+
+    Kept off each save's path so the letters themselves are filed at once; a stop before
+    this runs is caught up at the next start (`recover`).
+    """
+    made = [row for outcome in outcomes for row in outcome.letters]
+    update_registers(cfg, state, made)
+    pdf.convert_letters(cfg, [cfg.outbox / row.path for row in made])
+    update_recaps(cfg, state, {year for outcome in outcomes for year in outcome.years})
+
+
 def update_recaps(cfg: Config, state: State, years: set[int]) -> None:
     """Rewrite the Laporan Pengamanan of each year whose cases were read (after a batch)."""
+    archived = {t for t in state.letter_years() if not (cfg.outbox / str(t)).is_dir()}
+    years = years - archived  # a year folder moved out of outbox/ is never re-created
     if not years:
         return
     cases = [case_from_json(data) for data in state.cases()]
@@ -144,7 +156,19 @@ def recover(cfg: Config, state: State) -> list[LetterRow]:
     made = finish_pending(cfg, state)
     update_registers(cfg, state, made)
     refresh_stale_registers(cfg, state)
+    catch_up_pdfs(cfg, state)
     return made
+
+
+def catch_up_pdfs(cfg: Config, state: State) -> None:
+    """Make the PDFs a stopped run did not get to (letters filed, batch not finished)."""
+    if cfg.berkas.pdf == "tidak":
+        return
+    missing = [docx for docx in (cfg.outbox / p for p in state.made_letter_paths())
+               if docx.exists() and not docx.with_suffix(".pdf").exists()]
+    if missing:
+        log.info("Membuat %d PDF yang tertinggal dari proses sebelumnya.", len(missing))
+        pdf.convert_letters(cfg, missing)
 
 
 def refresh_stale_registers(cfg: Config, state: State) -> None:

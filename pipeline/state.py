@@ -299,6 +299,11 @@ class State:
                                "WHERE status='done' GROUP BY tahun")
         return {int(r["tahun"]): datetime.fromisoformat(r["last"]) for r in rows}
 
+    def made_letter_paths(self) -> list[str]:
+        """The outbox path of every letter made (every version)."""
+        return [r["path"] for r in self.db.execute(
+            "SELECT path FROM letters WHERE status='done' ORDER BY id")]
+
     def pending_letters(self) -> list[LetterRow]:
         """Letters reserved but not yet in place (a run was stopped half-way)."""
         return [r for r in map(_letter, self.db.execute(

@@ -160,7 +160,8 @@ class Watcher:
 
     def __init__(self, inbox: Path, handle: Callable[[Path], None], *, polling: bool,
                  interval: float, settle: float, rescan: float,
-                 broken_after: float | None = None) -> None:
+                 broken_after: float | None = None,
+                 on_idle: Callable[[], None] | None = None) -> None:
         self._inbox = Path(inbox).absolute()
         self._handle = handle
         self._polling = polling
@@ -168,6 +169,8 @@ class Watcher:
         self._settle = settle
         self._rescan = rescan
         self._broken_after = broken_after if broken_after is not None else max(30.0, 10 * settle)
+        self._on_idle = on_idle  # after a burst of handled files, when nothing is pending
+        self._handled_since_idle = False
         self._pending: dict[Path, _Entry] = {}
         self._done: dict[Path, Signature] = {}  # signature at the last handle call
         self._lock = threading.Lock()
@@ -204,6 +207,7 @@ class Watcher:
                     next_rescan = time.monotonic() + self._rescan
                 self._wake.clear()
                 self._work(stop)
+                self._idle_if_done()
                 self._wake.wait(self._sleep_time(next_rescan))
         finally:
             self._stop_observer(observer)
@@ -275,11 +279,25 @@ class Watcher:
             if entry.sig != sig:
                 entry.sig, entry.since = sig, now
             stable_for = now - entry.since
-        if not closed and stable_for < self._settle:
-            return now + max(self._settle - stable_for, 0.01)
-        if is_complete(path) or stable_for >= self._broken_after:
+        complete = is_complete(path)
+        # A zip's directory is written last: once it reads and the file has kept still for
+        # one interval, the save is over. Other files wait out the whole settle window.
+        zip_done = complete and path.suffix.lower() in ZIP_SUFFIXES
+        settle = min(self._settle, self._interval) if zip_done else self._settle
+        if not closed and stable_for < settle:
+            return now + max(settle - stable_for, 0.01)
+        if complete or stable_for >= self._broken_after:
             return None
         return now + self._interval
+
+    def _idle_if_done(self) -> None:
+        """Call `on_idle` once after files were handled and nothing is pending any more."""
+        with self._lock:
+            busy = bool(self._pending)
+        if busy or not self._handled_since_idle or self._on_idle is None:
+            return
+        self._handled_since_idle = False
+        self._guarded("pekerjaan akhir (buku agenda, rekap)", self._on_idle)
 
     def _reschedule(self, path: Path, gen: int, due: float) -> None:
         """Set the next look, unless an event arrived meanwhile (then look at once)."""
@@ -301,15 +319,21 @@ class Watcher:
         return True
 
     def _call(self, path: Path, sig: Signature) -> None:
-        """Call the handler; the one broad catch, so one bad file never stops the watcher."""
+        """Hand a ready file on."""
         self._done[path] = sig  # before the call: a file that crashes is not retried in a loop
+        self._handled_since_idle = True
         log.info("Memproses %s", path.name)
+        self._guarded(path.name, lambda: self._handle(path))
+
+    @staticmethod
+    def _guarded(what: str, call: Callable[[], object]) -> None:
+        """Run a handler; the one broad catch, so one bad file never stops the watcher."""
         try:
-            self._handle(path)
+            call()
         except (ConfigError, TemplateError):
             raise  # every file would fail the same way: stop, so `perda watch` says why
         except Exception:  # noqa: BLE001 - unattended folder: log, keep watching
-            log.exception("Gagal memproses %s; pemantauan tetap berjalan.", path.name)
+            log.exception("Gagal memproses %s; pemantauan tetap berjalan.", what)
 
     def _sleep_time(self, next_rescan: float) -> float:
         """Seconds until the next due look or rescan, at most `TICK`."""

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from pipeline.pdf import find_soffice
-from pipeline.process import open_state, process_file, recover
+from pipeline.process import finish_batch, open_state, process_file, recover
 from tests.conftest import full_row, set_config, write_intake
 
 STEP_FOLDERS = ["01-penerimaan-laporan", "02-penerusan-ke-camat", "03-disposisi-camat",
@@ -24,7 +24,9 @@ def run(path: Path, cfg):
     """Process one file with a fresh state connection, as a run would."""
     state = open_state(cfg)
     try:
-        return process_file(path, cfg, state)
+        outcome = process_file(path, cfg, state)
+        finish_batch(cfg, state, [outcome])
+        return outcome
     finally:
         state.close()
 
@@ -97,8 +99,8 @@ def test_new_step_adds_only_that_steps_letters(make_intake, cfg):
     outcome = run(make_intake([full_row()]), cfg)
     assert [r.doc for r in outcome.letters] == ["laporan_hasil", "pemberitahuan"]
     after = hashes(cfg.outbox / "2024")
-    assert {k: v for k, v in after.items() if k in first and not k.startswith("Buku")} == \
-        {k: v for k, v in first.items() if not k.startswith("Buku")}
+    assert {k: v for k, v in after.items() if k in first and k.endswith(".docx")} == \
+        {k: v for k, v in first.items() if k.endswith(".docx")}
 
 
 def test_changed_data_makes_a_new_version_with_the_same_number(make_intake, cfg):
@@ -224,3 +226,16 @@ def test_archived_year_is_not_recreated_at_start(make_intake, cfg, tmp_path):
     recover(cfg, state)
     state.close()
     assert not (cfg.outbox / "2024").exists()
+
+
+@pytest.mark.libreoffice
+def test_pdfs_a_stopped_run_did_not_make_are_made_at_start(make_intake, office):
+    if find_soffice() is None:
+        pytest.skip("LibreOffice is not installed")
+    cfg = set_config(office, 'pdf = "tidak"', 'pdf = "auto"')
+    state = open_state(cfg)
+    process_file(make_intake([full_row()]), cfg, state)  # stopped before finish_batch
+    assert not list(cfg.outbox.rglob("*.pdf"))
+    recover(cfg, state)
+    state.close()
+    assert len(list(cfg.outbox.rglob("*.pdf"))) == len(letters(cfg)) == 8

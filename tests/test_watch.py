@@ -464,3 +464,17 @@ def test_inbox_removed_and_back_is_watched_again(
     running.wait_for("kembali.xlsx")
     running.settle_with_sentinel()
     assert running.names() == ["awal.xlsx", "kembali.xlsx", "zz-penanda.xlsx"]
+
+
+def test_idle_hook_runs_once_after_a_burst(inbox: Path, start: Callable[..., Running]) -> None:
+    # Registers and recaps are rewritten once the burst is over, not after every file,
+    # so the letters of each save are not held up by them.
+    handled: list[str] = []
+    idles: list[int] = []
+    running = start(handler=lambda path: handled.append(path.name),
+                    on_idle=lambda: idles.append(len(handled)))
+    for i in range(5):
+        (inbox / f"laporan-{i}.xlsx").write_bytes(xlsx_bytes("isi"))
+    assert wait_until(lambda: len(handled) == 5 and idles)
+    assert idles[-1] == 5 and all(n > 0 for n in idles)
+    assert running.names() == []  # the custom handler was used

@@ -54,8 +54,8 @@ def report_paths(source_name: str, outdir: Path) -> tuple[Path, Path]:
 
 
 def write_problem_report(source: Path, problems: list[Problem], outdir: Path,
-                         rows_ok: int | None = None,
-                         data: bytes | None = None) -> tuple[Path, Path]:
+                         rows_ok: int | None = None, data: bytes | None = None,
+                         copy: bool = True) -> tuple[Path, Path]:
     """Write the marked copy (when the file opens) and the summary; return both paths.
 
     `rows_ok` is how many rows went through (None: counted from the workbook). `data` is
@@ -64,7 +64,7 @@ def write_problem_report(source: Path, problems: list[Problem], outdir: Path,
     """
     source = Path(source)
     xlsx_path, txt_path = report_paths(source.name, outdir)
-    wb = _open_copy(source, data) if any(p.sheet for p in problems) else None
+    wb = _open_copy(source, data) if copy and any(p.sheet for p in problems) else None
     if wb is not None:
         if rows_ok is None:
             rows_ok = _count_rows_ok(wb, problems)

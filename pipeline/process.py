@@ -22,6 +22,7 @@ from pipeline.validate import Validation, validate
 from pipeline.watch import is_candidate
 
 log = logging.getLogger("pipeline.process")
+MARKED_COPY_MAX_ROWS = 20_000  # above this, the problem report is the .txt summary only
 
 
 @dataclass
@@ -51,7 +52,7 @@ def process_file(path: Path, cfg: Config, state: State) -> Outcome:
         return Outcome(path.name, "unchanged", still_rejected=previous != "ok")
     snapshot = keep_snapshot(cfg, digest, path.suffix, data)
     validation, rejected = read_cases(path.name, data, cfg)
-    made = make_letters(validation.cases, cfg, state)
+    made = make_letters(validation.iter_cases(), cfg, state)
     problems = [rejected] if rejected else validation.problems
     report_problems(path, problems, validation, data, cfg)
     status = "rejected" if rejected else ("problems" if problems else "ok")
@@ -59,7 +60,7 @@ def process_file(path: Path, cfg: Config, state: State) -> Outcome:
                         validation.rows_with_problems, len(made), snapshot)
     outcome = Outcome(path.name, status, problems, made, validation.rows_read,
                       time.perf_counter() - started,
-                      years={case.tahun for case in validation.cases})
+                      years=validation.years)
     log_outcome(outcome)
     return outcome
 
@@ -85,10 +86,18 @@ def report_problems(path: Path, problems: list[Problem], validation: Validation,
                     cfg: Config) -> None:
     """Write (or clear, once fixed) the file's report in outbox/_perlu-perbaikan/."""
     folder = cfg.outbox / PROBLEM_FOLDER
+    if validation.more_problems:
+        problems = [*problems, Problem(
+            code="masalah-lain", file=path.name,
+            message=f"Masih ada {validation.more_problems} masalah lain yang tidak dicantumkan "
+                    "satu per satu. Perbaiki masalah di atas, simpan ulang, lalu baca laporan "
+                    "perbaikan yang baru.")]
     try:
         if problems:
             ok = validation.rows_read - validation.rows_with_problems
-            write_problem_report(path, problems, folder, rows_ok=ok, data=data)
+            # A marked copy of a huge workbook would cost gigabytes: the summary must do.
+            copy = validation.rows_read <= MARKED_COPY_MAX_ROWS
+            write_problem_report(path, problems, folder, rows_ok=ok, data=data, copy=copy)
         elif folder.is_dir():
             clear_problem_report(path.name, folder)
     except PermissionError:  # Windows: the old report is open in Excel

@@ -7,9 +7,12 @@ due are made; a problem in a step-1 column, or a duplicate No. Laporan, holds th
 
 from __future__ import annotations
 
+import pickle
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import IO, Any
 
 from pipeline.config import Config, choice_lists
 from pipeline.intake import Intake, RawRow
@@ -30,23 +33,76 @@ PARSE_CODES = {Kind.datetime: "tanggal-tidak-terbaca", Kind.phone: "telepon-sala
                Kind.text: "teks-terlalu-panjang"}
 
 
+MAX_PROBLEMS = 2000  # listed one by one; beyond that only counted (a pasted-over sheet)
+IN_MEMORY_CASES = 2000  # beyond that, accepted cases wait in a temporary file
+
+
+class CaseSpool:
+    """Accepted cases in arrival order: in memory for ordinary workbooks, spilled to a
+    temporary file (pickled) past IN_MEMORY_CASES, so a huge workbook keeps memory flat."""
+
+    def __init__(self) -> None:
+        self._memory: list[Case] = []
+        self._file: IO[bytes] | None = None
+        self._spilled = 0
+
+    def append(self, case: Case) -> None:
+        """Add a case."""
+        self._memory.append(case)
+        if len(self._memory) >= IN_MEMORY_CASES:
+            if self._file is None:
+                self._file = tempfile.TemporaryFile(prefix="perda-kasus-")
+            for item in self._memory:
+                pickle.dump(item, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self._spilled += len(self._memory)
+            self._memory = []
+
+    def __iter__(self) -> Iterator[Case]:
+        if self._file is not None:
+            self._file.seek(0)
+            for _ in range(self._spilled):
+                yield pickle.load(self._file)  # our own temporary file, written above
+        yield from self._memory
+
+    def __len__(self) -> int:
+        return self._spilled + len(self._memory)
+
+
 @dataclass
 class Validation:
-    """The outcome for one workbook: accepted cases, problems, and row counts."""
+    """The outcome for one workbook: accepted cases (streamed), problems, and row counts."""
 
-    cases: list[Case] = field(default_factory=list)
+    spool: CaseSpool = field(default_factory=CaseSpool)
+    held: set[str] = field(default_factory=set)  # case ids held whole (duplicate No. Laporan)
     problems: list[Problem] = field(default_factory=list)
+    more_problems: int = 0  # found beyond MAX_PROBLEMS, counted only
     rows_read: int = 0
     rows_with_problems: int = 0
+    years: set[int] = field(default_factory=set)  # years of the accepted cases
 
     @property
     def valid(self) -> bool:
         """True when no problem was found."""
         return not self.problems
 
+    def iter_cases(self) -> Iterator[Case]:
+        """The accepted cases, one at a time, without those held for a duplicate number."""
+        return (case for case in self.spool if _case_key(case) not in self.held)
+
+    @property
+    def cases(self) -> list[Case]:
+        """The accepted cases as a list (small workbooks, tests)."""
+        return list(self.iter_cases())
+
     def flatten(self) -> list[tuple[int | None, str | None, str]]:
         """Problems as (row, column header, code), for tests and logs."""
         return [(p.row, p.header, p.code) for p in self.problems]
+
+    def add_problems(self, problems: list[Problem]) -> None:
+        """Keep problems up to MAX_PROBLEMS; count the rest."""
+        room = max(MAX_PROBLEMS - len(self.problems), 0)
+        self.problems.extend(problems[:room])
+        self.more_problems += max(len(problems) - room, 0)
 
 
 @dataclass
@@ -59,27 +115,39 @@ class _Row:
 
 
 def validate(intake: Intake, cfg: Config, now: datetime | None = None) -> Validation:
-    """Check every row of an opened intake; return cases and problems."""
+    """Check every row of an opened intake as it streams; return cases and problems."""
     now = now or datetime.now()
     lists = choice_lists(cfg)
     result = Validation()
-    rows: list[_Row] = []
+    seen: dict[tuple[str, int], list[tuple[int, str]]] = {}  # id → (row, No. Laporan typed)
+    bad_rows: set[int] = set()
     for raw in intake.rows:
         row = _Row(raw)
         _parse_cells(row, intake, lists)
         _check_steps(row, intake, now)
         _check_conditionals(row, intake)
-        rows.append(row)
-    _check_duplicates(rows, intake)
-    for row in rows:
         result.rows_read += 1
-        result.problems.extend(p for _, p in sorted(row.problems, key=_problem_order))
+        _remember_number(row, seen)
         if row.problems:
-            result.rows_with_problems += 1
+            bad_rows.add(raw.row)
+            result.add_problems([p for _, p in sorted(row.problems, key=_problem_order)])
         case = _build_case(row, intake.name)
         if case is not None:
-            result.cases.append(case)
+            result.spool.append(case)
+            result.years.add(case.tahun)
+    for key, rows in seen.items():
+        if len(rows) > 1:
+            result.held.add(f"{key[1]}/{key[0]}")
+            result.add_problems(_duplicate_problems(rows, key[1], intake))
+            bad_rows.update(number for number, _ in rows)
+    result.problems.sort(key=lambda p: (p.row or 0, (p.column or "").rjust(3)))
+    result.rows_with_problems = len(bad_rows)
     return result
+
+
+def _case_key(case: Case) -> str:
+    """The duplicate-detection key of a case: '<tahun>/<No. Laporan folded>'."""
+    return f"{case.tahun}/{case.no_laporan.casefold()}"
 
 
 def _problem_order(item: tuple[int, Problem]) -> tuple[int, str]:
@@ -208,22 +276,24 @@ def _check_conditionals(row: _Row, intake: Intake) -> None:
              "Isi nomor telepon pelapor.", step=7)
 
 
-def _check_duplicates(rows: list[_Row], intake: Intake) -> None:
-    """No. Laporan must be unique within a year in one workbook; all copies are held."""
-    seen: dict[tuple[str, int], list[_Row]] = {}
-    for row in rows:
-        number, when = row.parsed.get("no_laporan"), row.parsed.get("waktu_lapor")
-        if number and when:
-            seen.setdefault((number.casefold(), when.year), []).append(row)
-    for (_, year), group in seen.items():
-        if len(group) < 2:
-            continue
-        for row in group:
-            others = ", ".join(str(o.raw.row) for o in group if o is not row)
-            _add(row, intake, "no_laporan", "no-laporan-ganda",
-                 f"No. Laporan {row.parsed['no_laporan']} tahun {year} juga dipakai di baris "
-                 f"{others}. Setiap laporan harus punya nomor sendiri; perbaiki salah satunya.",
-                 step=1)
+def _remember_number(row: _Row, seen: dict[tuple[str, int], list[tuple[int, str]]]) -> None:
+    """Note where each (No. Laporan, year) appears; they must be unique in one workbook."""
+    number, when = row.parsed.get("no_laporan"), row.parsed.get("waktu_lapor")
+    if number and when:
+        seen.setdefault((number.casefold(), when.year), []).append((row.raw.row, number))
+
+
+def _duplicate_problems(rows: list[tuple[int, str]], year: int, intake: Intake) -> list[Problem]:
+    """One problem per copy of a number used twice in a year; all copies are held."""
+    problems = []
+    for number, typed in rows:
+        others = ", ".join(str(other) for other, _ in rows if other != number)
+        row = _Row(RawRow(number, {}))
+        problems.append(_problem(
+            row, intake, "no_laporan", "no-laporan-ganda",
+            f"No. Laporan {typed} tahun {year} juga dipakai di baris {others}. Setiap laporan "
+            "harus punya nomor sendiri; perbaiki salah satunya."))
+    return problems
 
 
 def _build_case(row: _Row, source: str) -> Case | None:

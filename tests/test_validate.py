@@ -204,3 +204,22 @@ def test_only_step_one_filled_is_a_valid_new_report(make_intake, cfg):
     result = check(make_intake([row]), cfg)
     assert result.valid
     assert result.cases[0].steps_done == 1
+
+
+def test_many_rows_stream_through_a_temporary_file(make_intake, cfg, monkeypatch):
+    # Huge workbooks must not hold every case in memory (DESIGN: 150 MB on any input).
+    monkeypatch.setattr("pipeline.validate.IN_MEMORY_CASES", 3)
+    rows = [full_row(n) for n in range(1, 11)] + [full_row(3, nama_pelapor="Lain")]
+    result = check(make_intake(rows), cfg)
+    assert result.spool._file is not None  # spilled
+    assert [c.no_laporan for c in result.iter_cases()] == \
+        [f"LP-{n:03d}" for n in range(1, 11) if n != 3]
+    assert result.flatten() == [(5, "No. Laporan", "no-laporan-ganda"),
+                                (13, "No. Laporan", "no-laporan-ganda")]
+
+
+def test_problems_beyond_the_cap_are_counted(make_intake, cfg, monkeypatch):
+    monkeypatch.setattr("pipeline.validate.MAX_PROBLEMS", 2)
+    result = check(make_intake([full_row(n, desa="X") for n in range(1, 6)]), cfg)
+    assert len(result.problems) == 2 and result.more_problems == 3
+    assert result.rows_with_problems == 5

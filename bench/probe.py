@@ -19,7 +19,7 @@ def main(kind: str, path: Path) -> None:
     if kind == "read":
         cfg = load_config(data.ROOT / "config.toml")
         validation, rejected = read_cases(path.name, path.read_bytes(), cfg)
-        result = {"cases": len(validation.cases), "rejected": bool(rejected)}
+        result = {"cases": sum(1 for _ in validation.iter_cases()), "rejected": bool(rejected)}
     elif kind == "process":
         with tempfile.TemporaryDirectory(prefix="perda-probe-") as tmp:
             folder = data.office(Path(tmp) / "office")

@@ -119,7 +119,8 @@ def validate(intake: Intake, cfg: Config, now: datetime | None = None) -> Valida
     now = now or datetime.now()
     lists = choice_lists(cfg)
     result = Validation()
-    seen: dict[tuple[str, int], list[tuple[int, str]]] = {}  # id → (row, No. Laporan typed)
+    first: dict[str, int] = {}  # '<tahun>/<No. Laporan folded>' → first row (kept small)
+    copies: dict[str, tuple[str, list[int]]] = {}  # numbers seen twice: (as typed, rows)
     bad_rows: set[int] = set()
     for raw in intake.rows:
         row = _Row(raw)
@@ -127,7 +128,7 @@ def validate(intake: Intake, cfg: Config, now: datetime | None = None) -> Valida
         _check_steps(row, intake, now)
         _check_conditionals(row, intake)
         result.rows_read += 1
-        _remember_number(row, seen)
+        _remember_number(row, first, copies)
         if row.problems:
             bad_rows.add(raw.row)
             result.add_problems([p for _, p in sorted(row.problems, key=_problem_order)])
@@ -135,11 +136,10 @@ def validate(intake: Intake, cfg: Config, now: datetime | None = None) -> Valida
         if case is not None:
             result.spool.append(case)
             result.years.add(case.tahun)
-    for key, rows in seen.items():
-        if len(rows) > 1:
-            result.held.add(f"{key[1]}/{key[0]}")
-            result.add_problems(_duplicate_problems(rows, key[1], intake))
-            bad_rows.update(number for number, _ in rows)
+    for key, (typed, rows) in copies.items():
+        result.held.add(key)
+        result.add_problems(_duplicate_problems(rows, key.split("/")[0], typed, intake))
+        bad_rows.update(rows)
     result.problems.sort(key=lambda p: (p.row or 0, (p.column or "").rjust(3)))
     result.rows_with_problems = len(bad_rows)
     return result
@@ -276,18 +276,25 @@ def _check_conditionals(row: _Row, intake: Intake) -> None:
              "Isi nomor telepon pelapor.", step=7)
 
 
-def _remember_number(row: _Row, seen: dict[tuple[str, int], list[tuple[int, str]]]) -> None:
+def _remember_number(row: _Row, first: dict[str, int],
+                     copies: dict[str, tuple[str, list[int]]]) -> None:
     """Note where each (No. Laporan, year) appears; they must be unique in one workbook."""
     number, when = row.parsed.get("no_laporan"), row.parsed.get("waktu_lapor")
-    if number and when:
-        seen.setdefault((number.casefold(), when.year), []).append((row.raw.row, number))
+    if not (number and when):
+        return
+    key = f"{when.year}/{number.casefold()}"
+    if key not in first:
+        first[key] = row.raw.row
+    else:
+        copies.setdefault(key, (number, [first[key]]))[1].append(row.raw.row)
 
 
-def _duplicate_problems(rows: list[tuple[int, str]], year: int, intake: Intake) -> list[Problem]:
+def _duplicate_problems(rows: list[int], year: str, typed: str,
+                        intake: Intake) -> list[Problem]:
     """One problem per copy of a number used twice in a year; all copies are held."""
     problems = []
-    for number, typed in rows:
-        others = ", ".join(str(other) for other, _ in rows if other != number)
+    for number in rows:
+        others = ", ".join(str(other) for other in rows if other != number)
         row = _Row(RawRow(number, {}))
         problems.append(_problem(
             row, intake, "no_laporan", "no-laporan-ganda",

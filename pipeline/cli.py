@@ -66,6 +66,31 @@ def startup(cfg: Config) -> None:
     log.info("Pengaturan: %s", describe(cfg))
 
 
+class TerminalProgress:
+    """A one-line progress bar on stderr for long files, only when it is a terminal."""
+
+    MIN_CASES = 200  # a single save of a few cases prints nothing
+
+    def __init__(self) -> None:
+        self.active = sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, name: str, seen: int, total: int, letters: int) -> None:
+        if not self.active or total < self.MIN_CASES:
+            return
+        filled = int(30 * seen / max(total, 1))
+        sys.stderr.write(f"\r{name}: [{'#' * filled}{'.' * (30 - filled)}] "
+                         f"{seen}/{total} laporan, {letters} surat")
+        sys.stderr.flush()
+        self.shown = True
+
+    def done(self) -> None:
+        """End the bar's line."""
+        if self.shown:
+            sys.stderr.write("\n")
+            self.shown = False
+
+
 def exit_code_for(outcomes: list[Outcome]) -> ExitCode:
     """0 when every file went through cleanly, 1 when some input was rejected."""
     bad = any(o.status in ("problems", "rejected", "error") or o.still_rejected
@@ -81,7 +106,11 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
         state = open_state(cfg)
         try:
             recover(cfg, state)
-            outcomes = [safe_process(path, cfg, state) for path in inbox_files(cfg)]
+            bar = TerminalProgress()
+            outcomes = []
+            for path in inbox_files(cfg):
+                outcomes.append(safe_process(path, cfg, state, bar))
+                bar.done()
             finish_batch(cfg, state, outcomes)
         finally:
             state.close()
@@ -110,14 +139,16 @@ def cmd_watch(args: argparse.Namespace) -> ExitCode:
         try:
             recover(cfg, state)
             batch: list[Outcome] = []
+            bar = TerminalProgress()
 
             def finish() -> None:
+                bar.done()
                 finish_batch(cfg, state, batch)
                 batch.clear()
 
             p = cfg.pemantau
             watcher = Watcher(cfg.inbox,
-                              lambda path: batch.append(safe_process(path, cfg, state)),
+                              lambda path: batch.append(safe_process(path, cfg, state, bar)),
                               polling=p.polling, interval=p.interval_detik,
                               settle=p.jeda_stabil_detik, rescan=p.pindai_ulang_detik,
                               on_idle=finish)

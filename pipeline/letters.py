@@ -7,7 +7,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 
@@ -80,23 +80,33 @@ def make_case_letters(case: Case, cfg: Config, state: State) -> list[LetterRow]:
     return make_letters([case], cfg, state)
 
 
-def make_letters(cases: Iterable[Case], cfg: Config, state: State) -> list[LetterRow]:
+def make_letters(cases: Iterable[Case], cfg: Config, state: State,
+                 progress: Callable[[int, int], None] | None = None) -> list[LetterRow]:
     """Make the letters of many cases; a case whose stored data is the same costs a lookup.
 
     Changed cases are reserved in chunks (one transaction per chunk, not per case), then
     rendered (in a process pool when a chunk is large) and filed; exactly-once as in
-    `write_letters`.
+    `write_letters`. `progress(cases_seen, letters_made)` is called after each chunk.
     """
     pending = state.pending_cases()
     made: list[LetterRow] = []
+    seen = [0]
+
+    def counted() -> Iterator[Case]:
+        for case in cases:
+            seen[0] += 1
+            yield case
+
     with Renderer() as renderer:
-        for chunk in _chunks(c for c in cases if _changed(c, state, pending)):
+        for chunk in _chunks(c for c in counted() if _changed(c, state, pending)):
             batch = [([reservation(case, cfg, due) for due in due_letters(case)],
                       (case.case_id, case.tahun, case.no_laporan, case_to_json(case)))
                      for case in chunk]
             reserved = state.reserve_cases(batch)
             made += write_letters(reserved, {c.case_id: c for c in chunk}, cfg, state,
                                   renderer)
+            if progress:
+                progress(seen[0], len(made))
     return made
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,8 +40,12 @@ class Outcome:
     years: set[int] = field(default_factory=set)  # years of the cases read (for the recap)
 
 
-def process_file(path: Path, cfg: Config, state: State) -> Outcome:
-    """Read, validate, make the due letters, report problems, update registers and state."""
+Progress = Callable[[str, int, int, int], None]  # (file, cases seen, cases in file, letters)
+
+
+def process_file(path: Path, cfg: Config, state: State,
+                 progress: Progress | None = None) -> Outcome:
+    """Read, validate, make the due letters, report problems, and record the version."""
     started = time.perf_counter()
     try:
         data = path.read_bytes()  # read once: the hash, the snapshot and the parse agree
@@ -52,7 +57,9 @@ def process_file(path: Path, cfg: Config, state: State) -> Outcome:
         return Outcome(path.name, "unchanged", still_rejected=previous != "ok")
     snapshot = keep_snapshot(cfg, digest, path.suffix, data)
     validation, rejected = read_cases(path.name, data, cfg)
-    made = make_letters(validation.iter_cases(), cfg, state)
+    total = len(validation.spool)
+    made = make_letters(validation.iter_cases(), cfg, state,
+                        progress and (lambda seen, n: progress(path.name, seen, total, n)))
     problems = [rejected] if rejected else validation.problems
     report_problems(path, problems, validation, data, cfg)
     status = "rejected" if rejected else ("problems" if problems else "ok")
@@ -203,14 +210,15 @@ def open_state(cfg: Config) -> State:
     return State(cfg.state_dir / "perda.sqlite3")
 
 
-def safe_process(path: Path, cfg: Config, state: State) -> Outcome:
+def safe_process(path: Path, cfg: Config, state: State,
+                 progress: Progress | None = None) -> Outcome:
     """process_file, where an unexpected failure is logged and reported for that file only.
 
     One of the two broad catches in the code (the watcher has the other): an office PC
     runs unattended, and one odd file must not stop the others.
     """
     try:
-        return process_file(path, cfg, state)
+        return process_file(path, cfg, state, progress)
     except TemplateError:
         raise  # every file would fail the same way: stop and say so
     except Exception:  # noqa: BLE001 — see docstring

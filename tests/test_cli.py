@@ -162,3 +162,19 @@ def test_status_and_report_from_what_run_stored(office, make_intake, capsys):
     assert (office / "outbox" / "2024" / "Laporan Pengamanan 2024-09.xlsx").exists()
     assert perda(office, "report", "--bulan", "September") == ExitCode.usage_error
     assert "Tulis tahun dan bulan seperti 2024-09" in capsys.readouterr().err
+
+
+def test_progress_bar_only_on_a_terminal_and_for_long_files(monkeypatch, capsys):
+    from pipeline.cli import TerminalProgress
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    bar = TerminalProgress()
+    bar("laporan.xlsx", 5, 10, 40)  # a small save: silent
+    bar("tahun-2024.xlsx", 500, 1000, 4000)
+    bar.done()
+    err = capsys.readouterr().err
+    assert err == "\rtahun-2024.xlsx: [" + "#" * 15 + "." * 15 + "] 500/1000 laporan, 4000 surat\n"
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    quiet = TerminalProgress()
+    quiet("tahun-2024.xlsx", 500, 1000, 4000)
+    assert capsys.readouterr().err == ""

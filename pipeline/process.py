@@ -19,7 +19,7 @@ from pipeline.problems import clear_problem_report, write_problem_report
 from pipeline.recap import recap_path, write_recap
 from pipeline.registers import write_agenda
 from pipeline.state import LetterRow, State
-from pipeline.validate import Validation, validate
+from pipeline.validate import Validation, rules_fingerprint, validate
 from pipeline.watch import is_candidate
 
 log = logging.getLogger("pipeline.process")
@@ -56,7 +56,8 @@ def process_file(path: Path, cfg: Config, state: State,
     if previous is not None:
         return Outcome(path.name, "unchanged", still_rejected=previous != "ok")
     snapshot = keep_snapshot(cfg, digest, path.suffix, data)
-    validation, rejected = read_cases(path.name, data, cfg)
+    rules = rules_fingerprint(cfg)
+    validation, rejected = read_cases(path.name, data, cfg, state.good_rows(path.name, rules))
     total = len(validation.spool)
     made = make_letters(validation.iter_cases(), cfg, state,
                         progress and (lambda seen, n: progress(path.name, seen, total, n)))
@@ -64,7 +65,8 @@ def process_file(path: Path, cfg: Config, state: State,
     report_problems(path, problems, validation, data, cfg)
     status = "rejected" if rejected else ("problems" if problems else "ok")
     state.record_intake(path.name, digest, len(data), status, validation.rows_read,
-                        validation.rows_with_problems, len(made), snapshot)
+                        validation.rows_with_problems, len(made), snapshot,
+                        (rules, validation.good_digests))
     outcome = Outcome(path.name, status, problems, made, validation.rows_read,
                       time.perf_counter() - started,
                       years=validation.years)
@@ -72,10 +74,12 @@ def process_file(path: Path, cfg: Config, state: State,
     return outcome
 
 
-def read_cases(name: str, data: bytes, cfg: Config) -> tuple[Validation, Problem | None]:
+def read_cases(name: str, data: bytes, cfg: Config, known_good: set[bytes] | None = None
+               ) -> tuple[Validation, Problem | None]:
     """The validated cases of a workbook, or its whole-file problem."""
     try:
-        return validate(open_intake(name, data, cfg.batas), cfg), None
+        return validate(open_intake(name, data, cfg.batas), cfg,
+                        known_good=known_good or set()), None
     except IntakeRejected as exc:
         return Validation(), exc.problem
 

@@ -67,6 +67,11 @@ CREATE TABLE IF NOT EXISTS letters (
     UNIQUE (case_id, doc, instansi, version)
 );
 CREATE INDEX IF NOT EXISTS letters_by_year ON letters (tahun, urut);
+CREATE TABLE IF NOT EXISTS good_rows (
+    name TEXT PRIMARY KEY,         -- the intake file's name
+    rules TEXT NOT NULL,           -- validate.rules_fingerprint when the digests were taken
+    digests BLOB NOT NULL          -- 16-byte digests of its rows that had no problem
+);
 CREATE TABLE IF NOT EXISTS counters (
     tahun INTEGER PRIMARY KEY,
     last INTEGER NOT NULL
@@ -164,10 +169,24 @@ class State:
                               "ORDER BY id DESC LIMIT 1", (name, sha256)).fetchone()
         return None if row is None else str(row["result"])
 
+    def good_rows(self, name: str, rules: str) -> set[bytes]:
+        """Digests of the rows of `name` that were valid last time under the same rules."""
+        row = self.db.execute("SELECT digests FROM good_rows WHERE name=? AND rules=?",
+                              (name, rules)).fetchone()
+        if row is None:
+            return set()
+        blob = bytes(row["digests"])
+        return {blob[i:i + 16] for i in range(0, len(blob), 16)}
+
     def record_intake(self, name: str, sha256: str, size: int, result: str, rows_read: int,
-                      rows_with_problems: int, letters_made: int, snapshot: str) -> None:
-        """Record a fully processed intake version (the last step of processing a file)."""
+                      rows_with_problems: int, letters_made: int, snapshot: str,
+                      good_rows: tuple[str, list[bytes]] | None = None) -> None:
+        """Record a fully processed intake version (the last step of processing a file),
+        with the digests of its good rows (`(rules fingerprint, digests)`)."""
         with self.transaction() as db:
+            if good_rows is not None:
+                db.execute("INSERT OR REPLACE INTO good_rows VALUES (?,?,?)",
+                           (name, good_rows[0], b"".join(good_rows[1])))
             db.execute("INSERT INTO intake_versions (name, sha256, size, seen_at, result, "
                        "rows_read, rows_with_problems, letters_made, snapshot) "
                        "VALUES (?,?,?,?,?,?,?,?,?)",

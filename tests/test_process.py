@@ -11,6 +11,7 @@ import docx
 import pytest
 from openpyxl import load_workbook
 
+from pipeline.config import load_config
 from pipeline.pdf import find_soffice
 from pipeline.process import finish_batch, open_state, process_file, recover
 from tests.conftest import full_row, set_config, write_intake
@@ -239,3 +240,34 @@ def test_pdfs_a_stopped_run_did_not_make_are_made_at_start(make_intake, office):
     recover(cfg, state)
     state.close()
     assert len(list(cfg.outbox.rglob("*.pdf"))) == len(letters(cfg)) == 8
+
+
+def test_resave_validates_only_the_rows_that_changed(make_intake, cfg, monkeypatch):
+    import pipeline.validate as validate_module
+
+    rows = [full_row(n) for n in range(1, 6)]
+    run(make_intake(rows), cfg)
+    parsed: list[int] = []
+    real = validate_module._parse_cells
+    monkeypatch.setattr(validate_module, "_parse_cells",
+                        lambda row, *args: (parsed.append(row.raw.row), real(row, *args)))
+    rows[2] = full_row(3, hasil="Hasil yang diperbaiki.")
+    outcome = run(make_intake(rows), cfg)
+    assert parsed == [5]  # LP-003 sits on row 5
+    assert {r.case_id for r in outcome.letters} == {"2024/LP-003"}
+    assert outcome.rows_read == 5
+
+
+def test_unchanged_row_that_becomes_a_duplicate_is_still_reported(make_intake, cfg):
+    run(make_intake([full_row(1)]), cfg)
+    outcome = run(make_intake([full_row(1), full_row(1, nama_pelapor="Orang Lain")]), cfg)
+    assert [(p.row, p.code) for p in outcome.problems] == [(3, "no-laporan-ganda"),
+                                                           (4, "no-laporan-ganda")]
+
+
+def test_unchanged_rows_are_checked_again_when_the_lists_change(make_intake, office):
+    cfg = load_config(office / "config.toml")
+    run(make_intake([full_row(1)]), cfg)
+    cfg = set_config(office, '"Kuto", ', "")
+    outcome = run(make_intake([full_row(1), full_row(2, desa="Botok")]), cfg)
+    assert [(p.row, p.header, p.code) for p in outcome.problems] == [(3, "Desa", "bukan-pilihan")]

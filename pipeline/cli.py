@@ -31,7 +31,6 @@ from pipeline.process import (
 )
 from pipeline.recap import recap_path, write_recap
 from pipeline.render import check_templates
-from pipeline.state import State
 from pipeline.status import format_status, status_rows
 from pipeline.watch import Watcher, install_signal_handlers
 from pipeline.workbook import write_blank_intake

@@ -35,6 +35,7 @@ import time
 import traceback
 import zipfile
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,6 @@ from typing import Any
 import jinja2
 from docx.opc.oxml import parse_xml, serialize_part_xml
 from docxtpl import DocxTemplate
-from lxml import etree
 
 DOCUMENT = "word/document.xml"
 _TAG = re.compile(r"\{[{%#]")
@@ -98,7 +98,7 @@ class Compiled:
         xml = _render_xml(part, context)
         if part is self.body:
             return _document_xml(self.skeleton, xml)
-        return serialize_part_xml(parse_xml(xml.encode(part.encoding)))
+        return serialize_part_xml(parse_xml(xml.encode(part.encoding)))  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- per letter
@@ -159,7 +159,7 @@ def _add_docx_context(exc: jinja2.TemplateError, source: str) -> None:
                             for line in source.splitlines()[start:start + 7]]
 
 
-def _zip(members: list[tuple[_Raw | _Part, bytes | None]]) -> bytes:
+def _zip(members: Sequence[tuple[_Raw | _Part, bytes | None]]) -> bytes:
     """A zip archive of raw (already deflated) entries and freshly deflated XML parts."""
     date, clock = _dos_time()
     out, central = bytearray(), bytearray()
@@ -209,7 +209,7 @@ def compile_template(path: Path, data: bytes, stat_key: tuple[int, int],
     tpl.render_init()
     digest = hashlib.sha256(data).hexdigest()
     body = _compile(DOCUMENT, tpl.get_xml(), tpl, jinja_env)
-    skeleton = parse_xml(serialize_part_xml(tpl.docx._element))
+    skeleton = parse_xml(serialize_part_xml(tpl.docx._element))  # type: ignore[arg-type]
     for child in skeleton.find(_W_BODY):
         child.getparent().remove(child)
     compiled = Compiled(path, stat_key, digest, body, skeleton)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 

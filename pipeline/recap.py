@@ -162,7 +162,8 @@ def _table(ws: Worksheet, row: int, col: int, title: str, headers: Sequence[str]
     ws.row_dimensions[row + 1].height = 30
     data = [list(r) for r in rows]
     if total:
-        data.append(["Jumlah", *(sum(r[i] for r in rows) for i in range(1, len(headers)))])
+        data.append(["Jumlah", *(sum(int(r[i]) for r in rows)  # type: ignore[call-overload]
+                                 for i in range(1, len(headers)))])
     for r_off, values in enumerate(data, start=row + 2):
         for c_off, value in enumerate(values):
             cell = ws.cell(r_off, col + c_off, value)

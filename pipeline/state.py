@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -239,8 +239,8 @@ class State:
         """
         return self.reserve_cases([(requests, case)])
 
-    def reserve_cases(self, batch: list[tuple[list[Reservation],
-                                              tuple[str, int, str, dict[str, object]] | None]]
+    def reserve_cases(self, batch: Sequence[tuple[list[Reservation],
+                                                  tuple[str, int, str, dict[str, object]] | None]]
                       ) -> list[LetterRow]:
         """`reserve_all` for many cases in one transaction (a backlog: one commit, not many)."""
         reserved = []

@@ -53,9 +53,9 @@ def test_single_save_renders_without_a_pool(make_intake, cfg, monkeypatch):
 
 
 def test_pool_renders_what_this_process_renders(tmp_path):
+    from pipeline.schema import DOCUMENTS
     from tests.test_engine import contexts
     from tests.test_render import make_config
-    from pipeline.schema import DOCUMENTS
 
     jobs = [(str(make_config().templates / d.template), ctx) for d in DOCUMENTS
             for _, ctx in contexts(d)]

@@ -151,7 +151,7 @@ def cmd_watch(args: argparse.Namespace) -> ExitCode:
                               polling=p.polling, interval=p.interval_detik,
                               settle=p.jeda_stabil_detik, rescan=p.pindai_ulang_detik,
                               on_idle=finish)
-            log.info("Memantau %s. Tekan Ctrl+C untuk berhenti.", cfg.inbox)
+            log.info("Tekan Ctrl+C untuk berhenti.")
             watcher.run(stop)
         finally:
             state.close()

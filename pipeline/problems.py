@@ -31,7 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pipeline.filing import safe_name
 from pipeline.model import Problem
 from pipeline.schema import COLUMN_BY_KEY, HEADER_ROW, HEADER_SEARCH_ROWS, fold_header
-from pipeline.workbook import BOX, fill, save_workbook_atomic, write_text_atomic
+from pipeline.workbook import BOX, as_text, fill, save_workbook_atomic, write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +174,7 @@ def _add_problem_sheet(wb: Workbook, problems: list[Problem]) -> None:
         ws.column_dimensions[get_column_letter(index)].width = width
     for row in ws.iter_rows():
         for cell in row:
-            cell.border = BOX
+            as_text(cell).border = BOX  # a header typed as "=…" stays text
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if cell.row == 1:
                 cell.font = Font(bold=True)

@@ -54,7 +54,14 @@ from pipeline.status import (
     service_times,
     status_label,
 )
-from pipeline.workbook import BOX, STEP_FILLS, fill, print_a4_landscape, save_workbook_atomic
+from pipeline.workbook import (
+    BOX,
+    STEP_FILLS,
+    as_text,
+    fill,
+    print_a4_landscape,
+    save_workbook_atomic,
+)
 
 if TYPE_CHECKING:
     from pipeline.config import Config
@@ -340,7 +347,7 @@ Looks = dict[tuple[str, bool], StyleArray]
 def _put(ws: Worksheet, row: int, col: int, value: object, kind: str, late: bool,
          looks: Looks) -> None:
     """Write a Kasus cell, styling it once per (kind, late) and copying that style after."""
-    cell = ws.cell(row, col, value)
+    cell = as_text(ws.cell(row, col, value))
     look = looks.get((kind, late))
     if look is not None:  # copying the style ids skips openpyxl's hashing: 5x faster
         cell._style = copy(look)

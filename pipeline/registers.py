@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.schema import STEPS
-from pipeline.workbook import BOX, fill, print_a4_landscape, save_workbook_atomic
+from pipeline.workbook import BOX, as_text, fill, print_a4_landscape, save_workbook_atomic
 
 if TYPE_CHECKING:
     from pipeline.config import Config
@@ -103,7 +103,7 @@ def _write_letter(ws: Worksheet, row: int, letter: Letter, link: str) -> None:
               letter.no_laporan, f"{letter.step}. {step.name}" if step else str(letter.step),
               letter.path, letter.version)
     for index, value in enumerate(values, start=1):
-        cell = ws.cell(row, index, value)
+        cell = as_text(ws.cell(row, index, value))
         cell.border = BOX
         cell.alignment = Alignment(vertical="top", wrap_text=index in (2, 4, 5, 7, 8))
         if index == 2 or index == 6:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -77,6 +78,14 @@ def print_a4_landscape(ws: Worksheet, title_rows: str | None = None) -> None:
     if title_rows:
         ws.print_title_rows = title_rows
     ws.oddFooter.center.text = "Halaman &P dari &N"
+
+
+def as_text(cell: Cell) -> Cell:
+    """Keep typed text that starts with '=' as text: openpyxl would store it as a formula,
+    which Excel would then run (a name like =HYPERLINK(…) typed by a reporter)."""
+    if isinstance(cell.value, str) and cell.data_type == "f":
+        cell.data_type = "s"
+    return cell
 
 
 def fill(rgb: str) -> PatternFill:

@@ -271,3 +271,18 @@ def test_unchanged_rows_are_checked_again_when_the_lists_change(make_intake, off
     cfg = set_config(office, '"Kuto", ', "")
     outcome = run(make_intake([full_row(1), full_row(2, desa="Botok")]), cfg)
     assert [(p.row, p.header, p.code) for p in outcome.problems] == [(3, "Desa", "bukan-pilihan")]
+
+
+def test_typed_formula_stays_text_in_the_registers(make_intake, cfg):
+    # A reporter "named" =HYPERLINK(…) must not become a live formula in the Buku Agenda.
+    name = '=HYPERLINK("http://contoh.invalid","klik")'
+    path = make_intake([full_row(nama_pelapor=name)])
+    book = load_workbook(path)
+    book["Laporan"]["D3"].data_type = "s"  # typed as text, as Excel stores it
+    book.save(path)
+    run(path, cfg)
+    agenda = load_workbook(cfg.outbox / "2024" / "Buku Agenda 2024.xlsx").active
+    cells = [c for row in agenda.iter_rows() for c in row if c.value == name]
+    assert cells and all(c.data_type == "s" for c in cells)
+    receipt = next((cfg.outbox / "2024" / "01-penerimaan-laporan").glob("*.docx"))
+    assert name in text_of(receipt)

@@ -20,7 +20,7 @@ from pipeline import __version__
 from pipeline.config import Config, describe, load_config, placeholders
 from pipeline.errors import ExitCode, PerdaError, TemplateError, UsageError
 from pipeline.lock import InstanceLock
-from pipeline.model import Case, case_from_json
+from pipeline.model import Case
 from pipeline.process import (
     Outcome,
     finish_batch,
@@ -177,7 +177,7 @@ def stored_cases(cfg: Config) -> list[Case]:
     """Every case the state holds (read without taking the lock: WAL allows readers)."""
     state = open_state(cfg)
     try:
-        return [case_from_json(data) for data in state.cases()]
+        return state.cases()
     finally:
         state.close()
 

@@ -75,11 +75,6 @@ def reservation(case: Case, cfg: Config, due: Due) -> Reservation:
                          due.instansi))
 
 
-def make_case_letters(case: Case, cfg: Config, state: State) -> list[LetterRow]:
-    """Make every letter of a case that is new or whose data changed; return those made."""
-    return make_letters([case], cfg, state)
-
-
 def make_letters(cases: Iterable[Case], cfg: Config, state: State,
                  progress: Callable[[int, int], None] | None = None) -> list[LetterRow]:
     """Make the letters of many cases; a case whose stored data is the same costs a lookup.

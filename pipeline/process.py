@@ -14,7 +14,7 @@ from pipeline.errors import TemplateError
 from pipeline.filing import PROBLEM_FOLDER, remove_stray_temporaries, sha256_bytes, write_atomic
 from pipeline.intake import IntakeRejected, open_intake
 from pipeline.letters import agenda_path, as_letter, finish_pending, make_letters
-from pipeline.model import Problem, case_from_json
+from pipeline.model import Problem
 from pipeline.problems import clear_problem_report, write_problem_report
 from pipeline.recap import recap_path, write_recap
 from pipeline.registers import write_agenda
@@ -31,7 +31,7 @@ class Outcome:
     """What processing one intake file did."""
 
     name: str
-    status: str  # 'ok', 'problems', 'rejected', 'unchanged' or 'gone'
+    status: str  # 'ok', 'problems', 'rejected', 'error', 'unchanged' or 'gone'
     problems: list[Problem] = field(default_factory=list)
     letters: list[LetterRow] = field(default_factory=list)
     rows_read: int = 0
@@ -150,7 +150,7 @@ def update_recaps(cfg: Config, state: State, years: set[int]) -> None:
     years = years - archived  # a year folder moved out of outbox/ is never re-created
     if not years:
         return
-    cases = [case_from_json(data) for data in state.cases()]
+    cases = state.cases()
     for tahun in sorted(years):
         try:
             write_recap(recap_path(cfg, tahun), cases, cfg, tahun)
@@ -175,7 +175,7 @@ def recover(cfg: Config, state: State) -> list[LetterRow]:
         log.info("%d berkas sementara dari proses yang terhenti dihapus.", removed)
     made = finish_pending(cfg, state)
     update_registers(cfg, state, made)
-    refresh_stale_registers(cfg, state)
+    refresh_stale_registers(cfg, state)  # then skips those years: their agenda is fresh
     catch_up_pdfs(cfg, state)
     return made
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from pipeline.model import Case, case_from_json
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS intake_versions (
     id INTEGER PRIMARY KEY,
@@ -205,9 +207,9 @@ class State:
                    (case_id, tahun, no_laporan, case_json(data),
                     data.get("source_file", ""), data.get("source_row", 0), _now()))
 
-    def cases(self) -> list[dict[str, object]]:
-        """Every case's last accepted data."""
-        return [json.loads(r["data"]) for r in
+    def cases(self) -> list[Case]:
+        """Every case, as last accepted."""
+        return [case_from_json(json.loads(r["data"])) for r in
                 self.db.execute("SELECT data FROM cases ORDER BY tahun, no_laporan")]
 
     def case_data(self, case_ids: set[str]) -> dict[str, dict[str, object]]:
@@ -227,22 +229,16 @@ class State:
                               (case_id, doc, instansi)).fetchone()
         return _letter(row)
 
-    def reserve_all(self, requests: list[Reservation],
-                    case: tuple[str, int, str, dict[str, object]] | None = None
-                    ) -> list[LetterRow]:
-        """Reserve, in one transaction, every letter of `requests` that must be made now,
-        storing the case's data (case_id, tahun, no_laporan, data) in the same transaction.
+    def reserve_cases(self, batch: Sequence[tuple[list[Reservation],
+                                                  tuple[str, int, str, dict[str, object]] | None]]
+                      ) -> list[LetterRow]:
+        """Reserve, in one transaction, every letter of many cases that must be made now,
+        storing each case's data (case_id, tahun, no_laporan, data) in the same transaction.
 
         A letter whose newest made version says the same is skipped. A pending version is
         reused (its data brought up to date); a changed letter gets a new version with the
         number of the first one; a new letter takes the next number of its year.
         """
-        return self.reserve_cases([(requests, case)])
-
-    def reserve_cases(self, batch: Sequence[tuple[list[Reservation],
-                                                  tuple[str, int, str, dict[str, object]] | None]]
-                      ) -> list[LetterRow]:
-        """`reserve_all` for many cases in one transaction (a backlog: one commit, not many)."""
         reserved = []
         with self.transaction() as db:
             for requests, case in batch:
@@ -332,10 +328,6 @@ class State:
         db.execute("INSERT INTO audit (at, event, detail) VALUES (?,?,?)",
                    (_now(), event, detail))
 
-    def audit(self, event: str, detail: str) -> None:
-        """Append a line to the audit log."""
-        with self.transaction() as db:
-            self._audit(db, event, detail)
 
 
 def _letter(row: sqlite3.Row | None) -> LetterRow | None:

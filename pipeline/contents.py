@@ -253,7 +253,7 @@ def _settlement(case: Case, rujukan: Mapping[str, Rujukan]) -> dict[str, Any]:
     name = HAL[Doc.bukti_penyelesaian]
     lampiran = f"1 (satu) berkas {name}" + (f" Nomor {ba.nomor}" if ba else "")
     return {"waktu_lapor_camat": _time(case, 6), "lampiran": lampiran,
-            "berita_acara": {"nomor": ba.nomor if ba else KOSONG,
+            "berita_acara": {"nomor": ba.nomor if ba else "",
                              "tanggal": indo.tanggal(ba.tanggal) if ba
                              else _time(case, 5).tanggal}}
 

@@ -217,18 +217,107 @@ def nota_header(doc: DocxDocument, heading: str, sifat: str, lampiran: str) -> N
     para(doc, after=6)
 
 
+
+# ---------------------------------------------------------------- content parts (issue 11)
+
+NIP_IF_ANY = "{%%p if %s %%}"  # a signer's NIP line is printed only when there is a NIP
+
+
+def tag(container: object, text: str) -> None:
+    """A paragraph holding only a docxtpl paragraph tag ({%p if %}, {%p for %}, ...)."""
+    para(container, text)
+
+
+def signer(container: object, *, label: str, nama: str, nip: str = "", pangkat: str = "",
+           dated: bool = False, indent: Cm | None = SIGN_INDENT, before: float = 12) -> None:
+    """A signature block: [place, date], position, space, name, [rank], NIP if there is one.
+
+    `nama`, `nip`, `pangkat` are variable names; an empty rank or NIP prints no line, and
+    a signer without `nip` (the reporter, the party reported) has no NIP line at all.
+    """
+    ind = {"align": CENTER, "left_indent": indent, "keep": True}
+    if dated:
+        para(container, "{{ tempat_tanggal }}", before=before, **ind)
+        before = 0
+    para(container, label, before=before, **ind)
+    para(container, "{{ %s }}" % nama, bold=True, underline=True, before=42, **ind)
+    if pangkat:
+        tag(container, "{%%p if %s %%}" % pangkat)
+        para(container, "{{ %s }}" % pangkat, **ind)
+        tag(container, "{%p endif %}")
+    if nip:
+        tag(container, NIP_IF_ANY % nip)
+        para(container, "NIP. {{ %s }}" % nip, **ind)
+        tag(container, "{%p endif %}")
+
+
+def official(container: object, who: str, *, label: str = "", **kwargs: object) -> None:
+    """The signature block of an official from [pejabat] (camat, sekcam, kasi)."""
+    signer(container, label=label or "{{ %s.jabatan }}," % who, nama=f"{who}.nama",
+           nip=f"{who}.nip", pangkat=f"{who}.pangkat", **kwargs)  # type: ignore[arg-type]
+
+
+def _close_cells(*cells: object) -> None:
+    """Drop each cell's blank first paragraph; end it with one that no tag removes (Word
+    needs a paragraph in every cell)."""
+    for cell in cells:
+        first = cell.paragraphs[0]._p  # type: ignore[attr-defined]
+        first.getparent().remove(first)
+        cell.add_paragraph()  # type: ignore[attr-defined]
+
+
+def paraf_boxes(doc: DocxDocument) -> None:
+    """Paraf hierarki: the Sekretaris Camat's and the Kasi's initial boxes (Camat signs)."""
+    para(doc, "Paraf:", before=6, size=9, keep=True)
+    table = doc.add_table(rows=2, cols=2)
+    table.style = doc.styles["Table Grid"]
+    _fixed_widths(table, (Cm(5.5), Cm(1.8)))
+    for row, who in zip(table.rows, ("sekcam", "kasi"), strict=True):
+        _cell_text(row.cells[0], "{{ %s.jabatan }}" % who)
+        row.cells[0].paragraphs[0].runs[0].font.size = Pt(8)
+        row.height = Cm(0.8)
+
+
+def copies_block(doc: DocxDocument) -> None:
+    """The Tembusan list from config (left out when the list is empty)."""
+    tag(doc, "{%p if tembusan %}")
+    para(doc, "Tembusan:", before=12, size=10, keep=True)
+    tag(doc, "{%p for t in tembusan %}")
+    para(doc, "{{ loop.index }}. {{ t }}{% if loop.last %}.{% else %};{% endif %}", size=10,
+         keep=True)
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
+
+
+def tagged_fields(doc: DocxDocument, rows: Rows, label: Cm = LABEL) -> Table:
+    """`fields` where a row whose label starts with '{%tr' is a docxtpl row tag."""
+    return fields(doc, [(name, "" if name.startswith("{%tr") else text)
+                        for name, text in rows], label=label)
+
+
+def nota_block(doc: DocxDocument, sifat: str, lampiran: str) -> None:
+    """NOTA DINAS with its Yth. / Dari / Tanggal / Nomor / Sifat / Lampiran / Hal block."""
+    para(doc, "NOTA DINAS", align=CENTER, bold=True, size=12, after=6)
+    fields(doc, [("Yth.", "{{ camat.jabatan }}"), ("Dari", "{{ kasi.jabatan }}"),
+                 ("Tanggal", "{{ tanggal_surat }}"), ("Nomor", "{{ nomor_surat }}"),
+                 ("Sifat", sifat), ("Lampiran", lampiran), ("Hal", "{{ hal }}")],
+          label=Cm(2.6))
+    bottom_rule(doc.paragraphs[-1], style="single", size=8)
+    para(doc, after=6)
+
+
 PLACE_ROWS: Rows = (("Lokasi Kejadian", "{{ lokasi }}, Desa {{ desa }}"),
-                   ("Uraian", "{{ uraian }}"))
+                    ("Uraian", "{{ uraian }}"))
 CASE_ROWS: Rows = (PLACE_ROWS[0], ("Perda yang Diduga Dilanggar", "{{ perda }}"), PLACE_ROWS[1])
 
 
-# ---------------------------------------------------------------- the seven documents
+# ---------------------------------------------------------------- the eight documents
 
 
 def tanda_terima(doc: DocxDocument) -> None:
-    """1. Receipt handed (or read back) to the reporter."""
+    """1. Receipt: signed by the reporter at the desk; for the file when by Telepon/SMS."""
     kop(doc)
-    title(doc, "TANDA TERIMA LAPORAN")
+    title(doc, "TANDA TERIMA LAPORAN DUGAAN PELANGGARAN PERDA")
     body(doc, "Telah diterima laporan dugaan pelanggaran Peraturan Daerah (Perda) dengan "
               "keterangan sebagai berikut:")
     fields(doc, [("No. Laporan", "{{ no_laporan }}"), ("Nama Pelapor", "{{ pelapor.nama }}"),
@@ -237,51 +326,64 @@ def tanda_terima(doc: DocxDocument) -> None:
                  ("Diterima pada", "{{ waktu_lapor }}"), ("Cara Lapor", "{{ cara_lapor }}"),
                  *CASE_ROWS, ("Petugas Penerima", "{{ petugas }}")])
     body(doc, "Laporan ini akan ditindaklanjuti sesuai dengan Standar Operasional Prosedur "
-              "Pengamanan Pelaksanaan Perda. Simpan tanda terima ini dan sebutkan "
-              "No. Laporan di atas bila menanyakan perkembangannya.")
-    names = doc.add_table(rows=4, cols=2)  # reporter left, receiving officer right
+              "Pengamanan Pelaksanaan Perda. Sebutkan No. Laporan di atas bila menanyakan "
+              "perkembangannya.")
+    tag(doc, "{%p if not pelapor_hadir %}")
+    body(doc, "Laporan diterima melalui {{ cara_lapor }}; tanda terima ini disimpan sebagai "
+              "arsip. No. Laporan disampaikan kepada pelapor melalui SMS ke nomor "
+              "{{ pelapor.telepon }} dengan teks berikut:")
+    para(doc, "{{ teks_sms }}", left_indent=Cm(1.25), after=6)
+    tag(doc, "{%p endif %}")
+    names = doc.add_table(rows=1, cols=2)  # reporter left (when present), officer right
     _fixed_widths(names, (SIGN_INDENT, TEXT_WIDTH - SIGN_INDENT))
-    cells = (("", "{{ tempat_tanggal }}"), ("Pelapor,", "Petugas Penerima,"), ("", ""),
-             ("{{ pelapor.nama }}", "{{ petugas }}"))
-    for i, (row, texts) in enumerate(zip(names.rows, cells, strict=True)):
-        for cell, text in zip(row.cells, texts, strict=True):
-            _cell_text(cell, text, bold=i == 3)
-            cell.paragraphs[0].alignment = CENTER
-    names.rows[2].height = Cm(1.6)
+    left, right = names.rows[0].cells
+    tag(left, "{%p if pelapor_hadir %}")
+    signer(left, label="Pelapor,", nama="pelapor.nama", indent=None,
+           before=14)
+    tag(left, "{%p endif %}")
+    signer(right, label="Petugas Penerima,", nama="petugas", nip="nip_petugas", dated=True,
+           indent=None, before=0)
+    _close_cells(left, right)
 
 
 def nota_dinas(doc: DocxDocument) -> None:
     """2. Forwarding memo from the Kasi Trantib to the Camat."""
     kop(doc)
-    nota_header(doc, "NOTA DINAS", "Biasa", "1 (satu) berkas laporan")
+    nota_block(doc, "Biasa", "1 (satu) berkas laporan")
     body(doc, "Dengan hormat, bersama ini kami teruskan laporan dugaan pelanggaran Peraturan "
               "Daerah yang diterima pada {{ waktu_lapor }} dengan keterangan sebagai berikut:")
     fields(doc, [("No. Laporan", "{{ no_laporan }}"), ("Nama Pelapor", "{{ pelapor.nama }}"),
                  ("Cara Lapor", "{{ cara_lapor }}"), *CASE_ROWS,
                  ("Petugas Penerima", "{{ petugas }}")])
-    body(doc, "Berkas laporan terlampir. Mohon petunjuk dan disposisi Bapak/Ibu Camat untuk "
-              "tindak lanjutnya. Demikian, atas perhatiannya kami ucapkan terima kasih.")
-    signature(doc, "kasi", dated=False)
+    body(doc, "Berkas laporan terlampir. Demikian kami sampaikan, mohon petunjuk dan "
+              "disposisi Bapak/Ibu Camat untuk tindak lanjutnya.")
+    official(doc, "kasi")
+    copies_block(doc)
 
 
 def disposisi(doc: DocxDocument) -> None:
-    """3. The Camat's disposition sheet (a bordered form)."""
+    """3. The Camat's disposition of the step-2 Nota Dinas (a bordered form, no number)."""
     kop(doc)
     title(doc, "LEMBAR DISPOSISI", numbered=False)
     half = Cm(8.0)
-    table = doc.add_table(rows=6, cols=2)
+    table = doc.add_table(rows=8, cols=2)
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _fixed_widths(table, (half, TEXT_WIDTH - half))
     grid = [
         ("Surat dari: {{ kasi.jabatan }}", "Diterima tanggal: {{ waktu_diteruskan.tanggal }}"),
-        ("Nomor surat (No. Laporan): {{ no_laporan }}", "Nomor agenda: {{ nomor_surat }}"),
-        ("Tanggal surat: {{ waktu_lapor.tanggal }}",
+        ("Nomor surat: {{ nota_dinas.nomor }}", "Nomor agenda: {{ nota_dinas.agenda }}"),
+        ("Tanggal surat: {{ nota_dinas.tanggal }}",
          "Sifat:\n{{ tanda_sifat.biasa }} Biasa\n{{ tanda_sifat.segera }} Segera\n"
          "{{ tanda_sifat.sangat_segera }} Sangat Segera\n{{ tanda_sifat.rahasia }} Rahasia"),
-        ("Hal: {{ hal }}\n{{ perda }}, di {{ lokasi }}, Desa {{ desa }}", None),
+        ("Hal: {{ nota_dinas.hal }}\nNo. Laporan {{ no_laporan }}: {{ perda }}, di "
+         "{{ lokasi }}, Desa {{ desa }}", None),
         ("Uraian singkat:\n{{ uraian }}", None),
-        ("Diteruskan kepada:\n☑ {{ kasi.jabatan }}", "Isi disposisi:\n{{ isi_disposisi }}"),
+        ("Diteruskan kepada:\n☑ {{ kasi.jabatan }}",
+         "Dengan hormat harap:\n{%p for h in harap %}\n{{ h.tanda }} {{ h.teks }}\n"
+         "{%p endfor %}"),
+        ("Isi disposisi:\n{{ isi_disposisi }}", None),
+        ("Catatan:\n\n\n", None),
     ]
     for row, (left, right) in zip(table.rows, grid, strict=True):
         cells = row.cells
@@ -290,9 +392,10 @@ def disposisi(doc: DocxDocument) -> None:
         for cell, text in zip(cells, (left, right), strict=False):
             _form_cell(cell, text)
     para(doc)
-    para(doc, "Paraf dan tanggal disposisi: {{ waktu_disposisi.tanggal }}",
-         left_indent=SIGN_INDENT, align=CENTER)
-    signature(doc, "camat", dated=False, before=6)
+    ind = {"align": CENTER, "left_indent": SIGN_INDENT, "keep": True}
+    para(doc, "{{ camat.jabatan }},", before=6, **ind)
+    para(doc, "Paraf: ....................", before=24, **ind)
+    para(doc, "Tanggal: {{ waktu_disposisi.tanggal }}", before=6, **ind)
 
 
 def _form_cell(cell: object, text: str) -> None:
@@ -310,62 +413,100 @@ def _form_cell(cell: object, text: str) -> None:
 
 
 def koordinasi(doc: DocxDocument) -> None:
-    """4. Letter to ONE related agency; it never names the reporter."""
+    """4. Letter to the head of ONE related agency; it never names the reporter."""
     kop(doc)
     nomor_block(doc, "{{ sifat }}")
-    para(doc, "Yth. {{ instansi }}")
+    para(doc, "Yth. {{ tujuan.jabatan }}")
     para(doc, "di")
-    para(doc, "Tempat", left_indent=Cm(0.6), after=6)
+    para(doc, "{{ tujuan.di }}", left_indent=Cm(0.6), after=6)
     body(doc, "Berdasarkan laporan masyarakat yang kami terima pada {{ waktu_lapor }} dengan "
               "No. Laporan {{ no_laporan }}, terdapat dugaan pelanggaran {{ perda }} dengan "
               "keterangan sebagai berikut:")
-    fields(doc, [*PLACE_ROWS, ("Rencana Tindakan", "{{ tindakan }}"),
-                 ("Instansi Terkait", "{{ daftar_instansi }}")])
-    body(doc, "Sehubungan dengan hal tersebut, kami mohon kesediaan Saudara untuk "
-              "berkoordinasi dan melakukan tindakan bersama sesuai dengan prosedur dan "
-              "kewenangan masing-masing. Identitas pelapor dirahasiakan.")
+    fields(doc, [*PLACE_ROWS, ("Tindakan yang diperlukan", "{{ tindakan }}"),
+                 ("Instansi yang dilibatkan", "{{ daftar_instansi }}")])
+    body(doc, "Sehubungan dengan hal tersebut, kami mohon kesediaan Saudara menugaskan "
+              "personel untuk melaksanakan tindakan yang diperlukan tersebut bersama kami, "
+              "sesuai dengan prosedur dan kewenangan masing-masing, pada:")
+    tagged_fields(doc, [("{%tr if jadwal_tindakan %}", ""),
+                        ("hari/tanggal", "{{ jadwal_tindakan.hari_tanggal }}"),
+                        ("{%tr if jadwal_tindakan.jam %}", ""),
+                        ("pukul", "{{ jadwal_tindakan.jam }}"), ("{%tr endif %}", ""),
+                        ("{%tr else %}", ""),
+                        ("waktu", "akan disepakati bersama melalui narahubung di bawah ini"),
+                        ("{%tr endif %}", ""), ("tempat", "{{ tempat_tindakan }}")],
+                  label=Cm(3.0))
+    body(doc, "Narahubung: {{ narahubung.nama }} ({{ narahubung.jabatan }}), telepon "
+              "{{ narahubung.telepon }}. Identitas pelapor dirahasiakan.")
     body(doc, "Demikian permohonan ini kami sampaikan. Atas perhatian dan kerja sama "
               "Saudara, kami ucapkan terima kasih.")
-    signature(doc, "camat", dated=False)
-    tembusan(doc, ["{{ kasi.jabatan }};", "Arsip."])
+    official(doc, "camat")
+    paraf_boxes(doc)
+    copies_block(doc)
 
 
 def bukti_penyelesaian(doc: DocxDocument) -> None:
-    """5. Proof that the complaint was resolved."""
+    """5. Berita Acara Penyelesaian: date in words, parties, what was done, signatures."""
     kop(doc)
-    title(doc, "BUKTI PENYELESAIAN PENGADUAN")
-    body(doc, "Yang bertanda tangan di bawah ini menerangkan bahwa pengaduan masyarakat "
-              "berikut telah ditangani:")
-    fields(doc, [("No. Laporan", "{{ no_laporan }}"), ("Nama Pelapor", "{{ pelapor.nama }}"),
-                 ("Tanggal Laporan", "{{ waktu_lapor.hari_tanggal }}"), *CASE_ROWS,
-                 ("Instansi Terkait", "{{ daftar_instansi }}"),
-                 ("Tindakan", "{{ tindakan }}"), ("Status Akhir", "{{ status_akhir }}"),
-                 ("Hasil Penyelesaian", "{{ hasil }}"), ("Selesai pada", "{{ waktu_selesai }}")])
-    body(doc, "Demikian bukti penyelesaian ini dibuat untuk dipergunakan sebagaimana "
-              "mestinya.")
-    signature(doc, "kasi", before=0)
+    title(doc, "BERITA ACARA PENYELESAIAN PENGADUAN")
+    body(doc, "Pada hari ini {{ waktu_selesai.terbilang }}{% if waktu_selesai.jam %}, pukul "
+              "{{ waktu_selesai.jam }}{% endif %}, bertempat di {{ tempat_tindakan }}, telah "
+              "dilakukan penyelesaian pengaduan masyarakat No. Laporan {{ no_laporan }} "
+              "tentang dugaan pelanggaran {{ perda }} di {{ lokasi }}, Desa {{ desa }}, "
+              "dengan dihadiri oleh:")
+    tagged_fields(doc, [("Petugas", "{{ kasi.nama }}, {{ kasi.jabatan }}"),
+                        ("Instansi terkait", "{{ daftar_instansi }}"),
+                        ("{%tr if terlapor %}", ""), ("Terlapor", "{{ terlapor }}"),
+                        ("{%tr endif %}", ""), ("{%tr if saksi %}", ""),
+                        ("Saksi", "{{ saksi }}"), ("{%tr endif %}", "")])
+    body(doc, "Hasil pemeriksaan dan penyelesaian:")
+    fields(doc, [("Uraian Pengaduan", "{{ uraian }}"), ("Tindakan", "{{ tindakan }}"),
+                 ("Status Akhir", "{{ status_akhir }}"), ("Hasil Penyelesaian", "{{ hasil }}")])
+    body(doc, "Demikian Berita Acara ini dibuat dengan sebenarnya untuk dipergunakan "
+              "sebagaimana mestinya.")
+    names = doc.add_table(rows=1, cols=2)  # the party reported left (if any), officer right
+    _fixed_widths(names, (SIGN_INDENT, TEXT_WIDTH - SIGN_INDENT))
+    left, right = names.rows[0].cells
+    tag(left, "{%p if terlapor %}")
+    signer(left, label="Terlapor,", nama="terlapor", indent=None)
+    tag(left, "{%p endif %}")
+    official(right, "kasi", label="Petugas,\n{{ kasi.jabatan }},", indent=None)
+    _close_cells(left, right)
+    tag(doc, "{%p if saksi %}")
+    para(doc, "Saksi-saksi:", before=12, keep=True)
+    tag(doc, "{%p for s in saksi %}")
+    para(doc, "{{ loop.index }}. {{ s }}\t(.............................)", before=18,
+         keep=True, left_indent=Cm(0.6))
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
+    official(doc, "camat", label="Mengetahui,\n{{ camat.jabatan }},", indent=Cm(4.0))
+    copies_block(doc)
 
 
 def laporan_hasil(doc: DocxDocument) -> None:
-    """6. Report of the result from the Kasi Trantib to the Camat."""
+    """6. Nota Dinas reporting the result to the Camat; the Berita Acara attached."""
     kop(doc)
-    nota_header(doc, "LAPORAN HASIL PENYELESAIAN", "{{ sifat }}", "-")
+    nota_block(doc, "{{ sifat }}", "{{ lampiran }}")
     body(doc, "Menindaklanjuti disposisi Bapak/Ibu Camat tanggal "
-              "{{ waktu_disposisi.tanggal }} atas laporan No. {{ no_laporan }}, dengan hormat "
-              "kami laporkan hasil penyelesaiannya sebagai berikut:")
+              "{{ waktu_disposisi.tanggal }} atas Nota Dinas Nomor {{ nota_dinas.nomor }} "
+              "tentang laporan No. {{ no_laporan }}, dengan hormat kami laporkan hasil "
+              "penyelesaiannya sebagai berikut:")
     fields(doc, [("Nama Pelapor", "{{ pelapor.nama }}"),  # the uraian is on the disposisi
                  ("Tanggal Laporan", "{{ waktu_lapor.hari_tanggal }}"), *CASE_ROWS[:2],
                  ("Isi Disposisi", "{{ isi_disposisi }}"),
                  ("Koordinasi", "{{ waktu_koordinasi.tanggal }} dengan {{ daftar_instansi }}"),
                  ("Tindakan", "{{ tindakan }}"), ("Status Akhir", "{{ status_akhir }}"),
                  ("Hasil Penyelesaian", "{{ hasil }}"), ("Selesai pada", "{{ waktu_selesai }}")])
-    body(doc, "Selanjutnya pelapor akan diberi tahu hasil penyelesaian ini. Demikian laporan "
-              "ini kami sampaikan untuk menjadi maklum.")
-    signature(doc, "kasi", dated=False, before=0)
+    body(doc, "Berita Acara Penyelesaian Pengaduan{% if berita_acara.nomor %} Nomor "
+              "{{ berita_acara.nomor }}{% endif %} tanggal {{ berita_acara.tanggal }} kami "
+              "lampirkan. Selanjutnya pelapor akan diberi "
+              "tahu hasil penyelesaian ini.")
+    body(doc, "Demikian kami laporkan, mohon arahan lebih lanjut.")
+    official(doc, "kasi", before=0)
+    copies_block(doc)
 
 
 def pemberitahuan(doc: DocxDocument) -> None:
-    """7. Letter to the reporter with the outcome, signed by the Camat."""
+    """7. Letter to the reporter with the outcome (told by Surat), signed by the Camat."""
     kop(doc)
     nomor_block(doc, "Biasa")
     para(doc, "Yth. Sdr. {{ pelapor.nama }}")
@@ -378,20 +519,37 @@ def pemberitahuan(doc: DocxDocument) -> None:
                  ("Selesai pada", "{{ waktu_selesai }}")], indent=Cm(1.25))
     body(doc, "Terima kasih atas kepedulian Saudara dalam menjaga ketenteraman dan "
               "ketertiban di lingkungan kita. Demikian pemberitahuan ini kami sampaikan.")
-    signature(doc, "camat", dated=False)
-    tembusan(doc, ["{{ kasi.jabatan }};", "Arsip."])
+    official(doc, "camat")
+    paraf_boxes(doc)
+    copies_block(doc)
 
 
 def catatan_pemberitahuan(doc: DocxDocument) -> None:
-    """7. Note for the file: the reporter was told by SMS, telephone or in person."""
+    """7. Note for the file: who was told what, when, how and by whom (SMS, Telepon, ...)."""
     kop(doc)
-    title(doc, "CATATAN PEMBERITAHUAN KEPADA PELAPOR", numbered=False)
-    body(doc, "Pada {{ waktu_pemberitahuan }} pelapor Sdr. {{ pelapor.nama }} telah diberi "
-              "tahu hasil penyelesaian laporan No. {{ no_laporan }} melalui "
-              "{{ cara_pemberitahuan }}, sebagai berikut:")
-    fields(doc, [("Status Akhir", "{{ status_akhir }}"), ("Hasil Penyelesaian", "{{ hasil }}"),
-                 ("Selesai pada", "{{ waktu_selesai }}")], indent=Cm(1.25))
-    signature(doc, "kasi", dated=False)
+    title(doc, "CATATAN PEMBERITAHUAN HASIL PENYELESAIAN LAPORAN", numbered=False)
+    body(doc, "Hasil penyelesaian laporan No. {{ no_laporan }} tentang dugaan pelanggaran "
+              "{{ perda }} di {{ lokasi }}, Desa {{ desa }}, telah diberitahukan kepada "
+              "pelapor dengan keterangan sebagai berikut:")
+    tagged_fields(doc, [("Kepada", "Sdr. {{ pelapor.nama }}"),
+                        ("Waktu", "{{ waktu_pemberitahuan }}"),
+                        ("Melalui", "{{ cara_pemberitahuan }}"),
+                        ('{%tr if cara_pemberitahuan != "Datang Langsung" %}', ""),
+                        ("No. Telepon", "{{ pelapor.telepon }}"), ("{%tr endif %}", ""),
+                        ("Oleh", "{{ petugas }}"), ("Status Akhir", "{{ status_akhir }}"),
+                        ("Hasil Penyelesaian", "{{ hasil }}"),
+                        ("Selesai pada", "{{ waktu_selesai }}")])
+    tag(doc, "{%p if teks_sms %}")
+    body(doc, "Teks SMS yang dikirim kepada pelapor:")
+    para(doc, "{{ teks_sms }}", left_indent=Cm(1.25), after=6)
+    tag(doc, "{%p endif %}")
+    body(doc, "Catatan ini disimpan sebagai arsip dan tidak dikirim kepada pelapor.")
+    names = doc.add_table(rows=1, cols=2)
+    _fixed_widths(names, (SIGN_INDENT, TEXT_WIDTH - SIGN_INDENT))
+    left, right = names.rows[0].cells
+    signer(left, label="Yang memberitahukan,", nama="petugas", nip="nip_petugas", indent=None)
+    official(right, "kasi", label="Mengetahui,\n{{ kasi.jabatan }},", indent=None)
+    _close_cells(left, right)
 
 
 BUILDERS: dict[Doc, Callable[[DocxDocument], None]] = {

@@ -231,8 +231,8 @@ def _disposition(case: Case, cfg: Config, rujukan: Mapping[str, Rujukan]) -> dic
     return {"waktu_disposisi": _time(case, 3), "sifat": sifat, "tanda_sifat": boxes,
             "isi_disposisi": case.isi_disposisi, "harap": harap,
             "rahasia": sifat == "Rahasia",
-            "nota_dinas": {"nomor": nota.nomor if nota else KOSONG,
-                           "agenda": str(nota.urut) if nota else KOSONG,
+            "nota_dinas": {"nomor": nota.nomor if nota else "",
+                           "agenda": str(nota.urut) if nota else "",
                            "tanggal": indo.tanggal(nota.tanggal) if nota
                            else _time(case, 2).tanggal,
                            "hal": HAL[Doc.nota_dinas]}}

@@ -487,9 +487,9 @@ def laporan_hasil(doc: DocxDocument) -> None:
     kop(doc)
     nota_block(doc, "{{ sifat }}", "{{ lampiran }}")
     body(doc, "Menindaklanjuti disposisi Bapak/Ibu Camat tanggal "
-              "{{ waktu_disposisi.tanggal }} atas Nota Dinas Nomor {{ nota_dinas.nomor }} "
-              "tentang laporan No. {{ no_laporan }}, dengan hormat kami laporkan hasil "
-              "penyelesaiannya sebagai berikut:")
+              "{{ waktu_disposisi.tanggal }} atas Nota Dinas{% if nota_dinas.nomor %} Nomor "
+              "{{ nota_dinas.nomor }}{% endif %} tentang laporan No. {{ no_laporan }}, "
+              "dengan hormat kami laporkan hasil penyelesaiannya sebagai berikut:")
     fields(doc, [("Nama Pelapor", "{{ pelapor.nama }}"),  # the uraian is on the disposisi
                  ("Tanggal Laporan", "{{ waktu_lapor.hari_tanggal }}"), *CASE_ROWS[:2],
                  ("Isi Disposisi", "{{ isi_disposisi }}"),

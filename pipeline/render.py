@@ -46,7 +46,8 @@ from pipeline.model import Case
 from pipeline.schema import DOCUMENT_BY_KIND, DOCUMENTS, SIFAT, Doc, Document
 
 KOSONG = "-"  # printed for an optional value left empty (NIK, address, phone)
-TANDA_YA, TANDA_TIDAK = "☑", "☐"  # the disposition form's Sifat boxes
+# What the disposition form's Sifat boxes (bordered cells) hold: an X in Arial, no symbol.
+TANDA_YA, TANDA_TIDAK = "X", ""
 README_HINT = "Daftar variabel yang boleh dipakai ada di templates/README.md."
 
 # XML 1.0 forbids these; Excel cells can hold them (pasted text, _x0007_ escapes).
@@ -81,8 +82,20 @@ def _finalize(value: Any) -> Any:
     return Markup(xml.replace("{", "&#123;").replace("}", "&#125;"))
 
 
+def ringkas(value: Any, batas: int = 600, rujukan: str = "") -> str:
+    """Jinja filter: text cut at a word to at most `batas` characters, with "…" and where
+    the whole text is ("selengkapnya dalam <rujukan>") when it was cut (one-page forms)."""
+    text = str(value)
+    if len(text) <= batas:
+        return text
+    cut = text[:batas].rsplit(None, 1)[0] if " " in text[:batas] else text[:batas]
+    where = f" (selengkapnya dalam {rujukan})" if rujukan else ""
+    return cut.rstrip(" ,;:.") + "…" + where
+
+
 JINJA_ENV = SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined,
                                  finalize=_finalize)
+JINJA_ENV.filters["ringkas"] = ringkas
 ENGINE = Engine(JINJA_ENV)  # compiled templates of this process
 # What opening a damaged or non-Word file raises (python-docx, zipfile, lxml).
 _DAMAGED = (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError)
@@ -167,8 +180,8 @@ def _pejabat(p: Pejabat) -> dict[str, str]:
 def _kantor(cfg: Config) -> dict[str, str]:
     k = cfg.kantor
     return {"pemerintah": k.pemerintah, "nama": k.nama, "alamat": k.alamat,
-            "kode_pos": k.kode_pos, "telepon": k.telepon, "email": k.email,
-            "tempat": k.tempat}
+            "kode_pos": k.kode_pos, "telepon": k.telepon, "faksimile": k.faksimile,
+            "laman": k.laman, "email": k.email, "tempat": k.tempat}
 
 
 def _pelapor(case: Case) -> dict[str, str]:
@@ -239,6 +252,7 @@ def build_context(case: Case, cfg: Config, doc: Document, nomor: str,
         "perda": case.perda, "uraian": case.uraian, "petugas": case.petugas,
     }
     ctx["konsep"] = konsep
+    ctx["rahasia"] = doc.step >= 3 and case.sifat == "Rahasia"  # RAHASIA on every page
     if doc.names_reporter:
         ctx["pelapor"] = _pelapor(case)
     if doc.per_agency:

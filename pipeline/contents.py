@@ -20,7 +20,8 @@ from pipeline.model import Case
 from pipeline.schema import SIFAT, Doc, Document
 
 KOSONG = "-"  # printed for an optional value left empty (NIK, address, phone)
-TANDA_YA, TANDA_TIDAK = "☑", "☐"  # the disposition form's boxes (as text)
+# What the disposition form's boxes (bordered cells) hold: an X in Arial, no symbol.
+TANDA_YA, TANDA_TIDAK = "X", ""
 INSTANSI_LAIN = "{instansi_lain}"  # [tembusan] token: the case's other agencies
 SMS_MAKS = 320  # two SMS segments
 HADIR = "Datang Langsung"  # the reporter stands at the desk and can sign
@@ -136,8 +137,8 @@ def _pejabat(p: Pejabat) -> dict[str, str]:
 def _kantor(cfg: Config) -> dict[str, str]:
     k = cfg.kantor
     return {"pemerintah": k.pemerintah, "nama": k.nama, "alamat": k.alamat,
-            "kode_pos": k.kode_pos, "telepon": k.telepon, "email": k.email,
-            "tempat": k.tempat}
+            "kode_pos": k.kode_pos, "telepon": k.telepon, "faksimile": k.faksimile,
+            "laman": k.laman, "email": k.email, "tempat": k.tempat}
 
 
 def _pelapor(case: Case) -> dict[str, str]:

@@ -73,8 +73,20 @@ def _finalize(value: Any) -> Any:
     return Markup(xml.replace("{", "&#123;").replace("}", "&#125;"))
 
 
+def ringkas(value: Any, batas: int = 600, rujukan: str = "") -> str:
+    """Jinja filter: text cut at a word to at most `batas` characters, with "…" and where
+    the whole text is ("selengkapnya dalam <rujukan>") when it was cut (one-page forms)."""
+    text = str(value)
+    if len(text) <= batas:
+        return text
+    cut = text[:batas].rsplit(None, 1)[0] if " " in text[:batas] else text[:batas]
+    where = f" (selengkapnya dalam {rujukan})" if rujukan else ""
+    return cut.rstrip(" ,;:.") + "…" + where
+
+
 JINJA_ENV = SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined,
                                  finalize=_finalize)
+JINJA_ENV.filters["ringkas"] = ringkas
 ENGINE = Engine(JINJA_ENV)  # compiled templates of this process
 # What opening a damaged or non-Word file raises (python-docx, zipfile, lxml).
 _DAMAGED = (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError)

@@ -246,13 +246,42 @@ def test_disposition_refers_to_the_nota_dinas() -> None:
         line for line in got if line.startswith("Nomor"))
 
 
+def boxes(data: bytes) -> dict[str, str]:
+    """Check boxes (bordered cell, gap, label) anywhere in a letter: label -> box text."""
+    found: dict[str, str] = {}
+
+    def walk(container: Any) -> None:
+        for table in container.tables:
+            for row in table.rows:
+                cells = row.cells
+                if len(cells) == 3 and cells[1].text == "" and cells[0].text in ("X", ""):
+                    found[cells[2].text] = cells[0].text
+                for cell in cells:
+                    walk(cell)
+
+    walk(docx.Document(io.BytesIO(data)))
+    return found
+
+
 def test_disposition_ticks_the_instructions_given() -> None:
-    got = lines(render_doc(Doc.disposisi, FULL))
-    assert "☑ Koordinasikan/konfirmasikan" in got and "☑ Laporkan hasilnya" in got
-    assert "☐ Tanggapan dan saran" in got and "☐ Arsip" in got
-    minimal = lines(render_doc(Doc.disposisi, MINIMAL))
-    assert not [line for line in minimal if line.startswith("☑") and "Kepala" not in line
-                and line not in ("☑ Biasa",)]
+    ticked = boxes(render_doc(Doc.disposisi, FULL))
+    harap = {k: ticked[k] for k in make_config().disposisi.instruksi}
+    assert harap == {"Tanggapan dan saran": "", "Proses lebih lanjut": "",
+                     "Koordinasikan/konfirmasikan": "X", "Untuk diketahui": "",
+                     "Untuk ditindaklanjuti": "", "Siapkan bahan": "",
+                     "Laporkan hasilnya": "X", "Arsip": ""}
+    assert ticked["Rahasia"] == "X" and ticked[KASI_JABATAN] == "X"
+    minimal = boxes(render_doc(Doc.disposisi, MINIMAL))
+    assert not [k for k in make_config().disposisi.instruksi if minimal[k]]
+    assert minimal["Biasa"] == "X"
+
+
+def test_long_report_text_is_shortened_on_the_disposition_with_a_pointer() -> None:
+    case = dataclasses.replace(FULL, uraian="Sampah dibakar setiap sore. " * 200)
+    got = lines(render_doc(Doc.disposisi, case))
+    [short] = [line for line in got if line.startswith("Sampah dibakar")]
+    assert len(short) < 700 and short.endswith(f"… (selengkapnya dalam Nota Dinas Nomor "
+                                               f"{ND_NOMOR})")
 
 
 def test_disposition_has_its_text_a_note_space_and_the_camats_paraf() -> None:

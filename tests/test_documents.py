@@ -451,3 +451,17 @@ def test_agenda_subject_and_addressee_are_what_the_letter_prints(doc: Document,
         assert rows["Nama Pelapor"] == tujuan
     else:
         assert tujuan == "Arsip"
+
+
+def _header_footer_text(data: bytes) -> str:
+    """All text of the letter's page headers and footers."""
+    section = docx.Document(io.BytesIO(data)).sections[0]
+    parts = (section.first_page_header, section.header, section.first_page_footer,
+             section.footer)
+    return "\n".join(p.text for part in parts for p in part.paragraphs)
+
+
+@pytest.mark.parametrize("kind", [Doc.koordinasi, Doc.laporan_hasil, Doc.disposisi])
+def test_secret_cases_are_marked_rahasia_on_every_page(kind: Doc) -> None:
+    assert _header_footer_text(render_doc(kind, FULL)).count("RAHASIA") == 4
+    assert "RAHASIA" not in _header_footer_text(render_doc(kind, MINIMAL))

@@ -125,12 +125,17 @@ def labelled(data: bytes) -> dict[str, str]:
     return found
 
 
-def paraf_table(data: bytes) -> list[str] | None:
-    """The paraf hierarki boxes' labels, or None when the letter has none."""
-    for table in docx.Document(io.BytesIO(data)).tables:
-        first = [c.text.strip() for c in table.columns[0].cells]
-        if "Sekretaris Camat Kerjo" in first:
-            return first
+def paraf_table(data: bytes) -> tuple[list[str], str] | None:
+    """The paraf hierarki boxes' labels and the text of the cell beside them (the
+    signature), or None when the letter has none."""
+    for outer in docx.Document(io.BytesIO(data)).tables:
+        for cells in _rows(outer):
+            for i, cell in enumerate(cells):
+                for table in cell.tables:
+                    first = [c.text.strip() for c in table.columns[0].cells]
+                    if "Sekretaris Camat Kerjo" in first:
+                        beside = cells[i + 1].text if i + 1 < len(cells) else ""
+                        return first, beside
     return None
 
 
@@ -341,7 +346,7 @@ def test_result_report_is_a_nota_dinas_with_the_berita_acara_attached() -> None:
     assert rows["Sifat"] == "Rahasia" and rows["Hal"] == "Laporan Hasil Penyelesaian Pengaduan"
     assert rows["Lampiran"] == ("1 (satu) berkas Berita Acara Penyelesaian Pengaduan Nomor "
                                 f"{BA_NOMOR}")
-    assert "Demikian kami laporkan, mohon arahan lebih lanjut." in got
+    assert any(line.endswith("Demikian kami laporkan, mohon arahan lebih lanjut.") for line in got)
     assert "maklum" not in text(data)
 
 
@@ -424,11 +429,14 @@ def test_signer_without_nip_prints_no_nip_line() -> None:
 
 @pytest.mark.parametrize("doc", DOCUMENTS, ids=lambda d: d.kind.value)
 def test_letters_the_camat_signs_carry_the_paraf_boxes(doc: Document) -> None:
-    boxes = paraf_table(render_doc(doc.kind, FULL))
+    found = paraf_table(render_doc(doc.kind, FULL))
     if doc.kind in (Doc.koordinasi, Doc.pemberitahuan):
-        assert boxes == ["Sekretaris Camat Kerjo", KASI_JABATAN]
+        assert found is not None
+        labels, beside = found
+        assert labels == ["Sekretaris Camat Kerjo", KASI_JABATAN]
+        assert "Camat Kerjo," in beside and CAMAT in beside  # at the left of the signature
     else:
-        assert boxes is None
+        assert found is None
 
 
 # ---------------------------------------------------------------- register agrees with the letter

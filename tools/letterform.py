@@ -24,11 +24,10 @@ from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocxDocument
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
@@ -45,8 +44,8 @@ MARGINS = {"left_margin": Cm(3.0), "right_margin": Cm(2.0), "top_margin": Cm(2.0
 TEXT_WIDTH = Cm(16.0)  # A4 21 cm minus the left and right margins
 LABEL, COLON = Cm(4.2), Cm(0.4)  # label : value tables
 SIGN_INDENT = Cm(8.5)  # left edge of the signature block
-EMBLEM_WIDTH = Cm(2.1)  # the lambang daerah in the kop
-KOP_SIDE = Cm(2.5)  # the kop's left (emblem) and right (empty) columns
+EMBLEM_WIDTH = Cm(1.9)  # the lambang daerah in the kop
+KOP_SIDE = Cm(2.5)  # right indent of the kop lines: as wide as the emblem and its gap
 LEFT, CENTER, RIGHT, JUSTIFY = (WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.CENTER,
                                 WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.JUSTIFY)
 Rows = Sequence[tuple[str, str]]
@@ -236,66 +235,59 @@ def bottom_rule(p: Paragraph, style: str = "thinThickSmallGap", size: int = 24) 
 
 
 def kop(doc: DocxDocument) -> None:
-    """The kop: lambang daerah at the left, the office's name and address centred, rule."""
-    side = KOP_SIDE
-    table = doc.add_table(rows=1, cols=3)
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    fixed_widths(table, (side, TEXT_WIDTH - 2 * side, side))
-    _no_cell_margins(table)
-    emblem_cell, text, _ = table.rows[0].cells
-    emblem_cell.vertical_alignment = text.vertical_alignment = 1  # center
-    _emblem(emblem_cell.paragraphs[0])
-    p = text.paragraphs[0]
-    p.alignment = CENTER
-    _run(p, "{{ kantor.pemerintah }}", 14, bold=True)
-    _kop_line(text, "{{ kantor.nama }}", 18, bold=True)
-    line = _kop_line(text, "", 10)
-    runs(line, ["{{ kantor.alamat }}", "{%r if kantor.kode_pos %}",
-                ", Kode Pos {{ kantor.kode_pos }}", "{%r endif %}"], size=10)
-    line = _kop_line(text, "", 10)
-    runs(line, ["Telepon {{ kantor.telepon }}", "{%r if kantor.faksimile %}",
-                ", Faksimile {{ kantor.faksimile }}", "{%r endif %}"], size=10)
-    line = _kop_line(text, "", 10)
-    runs(line, ["{%r if kantor.laman %}", "Laman {{ kantor.laman }}, ", "{%r endif %}",
-                "Pos-el {{ kantor.email }}"], size=10)
+    """The kop: lambang daerah at the left, the office's name and address centred, rule.
+
+    The emblem floats at the left of the first line (square wrapping); the text lines have
+    a right indent as wide as the emblem's column, so they are centred on the page. (A kop
+    table would be simpler, but LibreOffice then ignores keep-with-next on the whole page.)
+    """
+    lines = [("{{ kantor.pemerintah }}",), ("{{ kantor.nama }}",),
+             ("{{ kantor.alamat }}", "{%r if kantor.kode_pos %}",
+              ", Kode Pos {{ kantor.kode_pos }}", "{%r endif %}"),
+             ("Telepon {{ kantor.telepon }}", "{%r if kantor.faksimile %}",
+              ", Faksimile {{ kantor.faksimile }}", "{%r endif %}"),
+             ("{%r if kantor.laman %}", "Laman {{ kantor.laman }}, ", "{%r endif %}",
+              "Pos-el {{ kantor.email }}")]
+    sizes = (14, 18, 10, 10, 10)  # Pemerintah : perangkat daerah : alamat, as 2 : 3 : 1-ish
+    for i, (pieces, size) in enumerate(zip(lines, sizes, strict=True)):
+        p = para(doc, align=CENTER, keep=True)
+        p.paragraph_format.right_indent = KOP_SIDE
+        if i == 0:
+            _emblem(p)
+        for piece in pieces:
+            run = p.add_run(piece)
+            run.font.size = Pt(size)
+            run.bold = (i < 2) or None
     rule = para(doc, after=12)
-    rule.paragraph_format.line_spacing = Pt(4)  # the rule sits close under the kop
+    rule.paragraph_format.line_spacing = Pt(6)  # the rule sits close under the kop
     bottom_rule(rule)
 
 
-def _kop_line(cell: _Cell, text: str, size: float, bold: bool = False) -> Paragraph:
-    """One centred line of the kop's text column."""
-    p = cell.add_paragraph()
-    p.alignment = CENTER
-    if text:
-        _run(p, text, size, bold)
-    return p
-
-
-def _run(p: Paragraph, text: str, size: float, bold: bool = False) -> None:
-    run = p.add_run(text)
-    run.font.size = Pt(size)
-    run.bold = bold or None
-
-
 def _emblem(p: Paragraph) -> None:
-    """The placeholder emblem, named 'lambang' (the engine swaps in [kantor] lambang)."""
-    p.alignment = CENTER
-    p.add_run().add_picture(str(LAMBANG), width=EMBLEM_WIDTH)
-    for docpr in p._p.iter(qn("wp:docPr")):
-        docpr.set("name", LAMBANG_NAME)
-        docpr.set("descr", LAMBANG_NAME)
+    """The placeholder emblem, floating at the left margin, named 'lambang'.
 
-
-def _no_cell_margins(table: Table) -> None:
-    """Cells without left/right padding (the kop's text uses the whole column)."""
-    margins = OxmlElement("w:tblCellMar")
-    for side in ("w:left", "w:right"):
-        el = OxmlElement(side)
-        el.set(qn("w:w"), "0")
-        el.set(qn("w:type"), "dxa")
-        margins.append(el)
-    table._tbl.tblPr.append(margins)
+    The engine finds it by that docPr name/descr and puts in the [kantor] lambang file.
+    """
+    run = p.add_run()
+    run.add_picture(str(LAMBANG), width=EMBLEM_WIDTH)
+    inline = run._r.find(qn("w:drawing")).find(qn("wp:inline"))
+    anchor = parse_xml(
+        f'<wp:anchor {nsdecls("wp")} distT="0" distB="0" distL="0" distR="0" simplePos="0" '
+        'relativeHeight="2" behindDoc="0" locked="0" layoutInCell="1" allowOverlap="1">'
+        '<wp:simplePos x="0" y="0"/>'
+        '<wp:positionH relativeFrom="column"><wp:posOffset>0</wp:posOffset></wp:positionH>'
+        '<wp:positionV relativeFrom="paragraph"><wp:posOffset>0</wp:posOffset></wp:positionV>'
+        '</wp:anchor>')
+    children = {child.tag: child for child in inline}
+    anchor.append(children[qn("wp:extent")])
+    anchor.append(parse_xml(f'<wp:effectExtent {nsdecls("wp")} l="0" t="0" r="0" b="0"/>'))
+    anchor.append(parse_xml(f'<wp:wrapSquare {nsdecls("wp")} wrapText="right"/>'))
+    for tag in ("wp:docPr", "wp:cNvGraphicFramePr", "a:graphic"):
+        anchor.append(children[qn(tag)])
+    inline.getparent().replace(inline, anchor)
+    docpr = anchor.find(qn("wp:docPr"))
+    docpr.set("name", LAMBANG_NAME)
+    docpr.set("descr", LAMBANG_NAME)
 
 
 def title(doc: DocxDocument, text: str, numbered: bool = True) -> None:
@@ -422,7 +414,7 @@ def signature(doc: DocxDocument, who: str, dated: bool = True, before: float = 1
         para(doc, "{{ tempat_tanggal }}", before=before, **ind)
         before = 0
     para(doc, "{{ %s.jabatan }}," % who, before=before, **ind)
-    para(doc, "{{ %s.nama }}" % who, bold=True, underline=True, before=48, **ind)
+    para(doc, "{{ %s.nama }}" % who, bold=True, underline=True, before=40, **ind)
     para(doc, "{{ %s.pangkat }}" % who, **ind)
     ind["keep"] = False
     para(doc, "NIP. {{ %s.nip }}" % who, **ind)

@@ -79,11 +79,23 @@ def _close_cells(*cells: object) -> None:
         cell.add_paragraph()  # type: ignore[attr-defined]
 
 
-def paraf_boxes(doc: DocxDocument) -> None:
+def camat_signs(doc: DocxDocument) -> None:
+    """The Camat's signature, the paraf hierarki boxes at its left (Sekcam, Kasi)."""
+    table = doc.add_table(rows=1, cols=2)
+    fixed_widths(table, (SIGN_INDENT, TEXT_WIDTH - SIGN_INDENT))
+    left, right = table.rows[0].cells
+    left.vertical_alignment = 3  # bottom: the boxes beside the name
+    paraf_boxes(left)
+    official(right, "camat", indent=None)
+    _close_cells(left, right)
+    keep_table(table)
+
+
+def paraf_boxes(container: object) -> None:
     """Paraf hierarki: the Sekretaris Camat's and the Kasi's initial boxes (Camat signs)."""
-    para(doc, "Paraf:", before=6, size=9, keep=True)
-    table = doc.add_table(rows=2, cols=2)
-    table.style = doc.styles["Table Grid"]
+    para(container, "Paraf:", size=9, keep=True)
+    table = container.add_table(rows=2, cols=2)  # type: ignore[attr-defined]
+    table.style = "Table Grid"
     fixed_widths(table, (Cm(5.5), Cm(1.8)))
     for row, who in zip(table.rows, ("sekcam", "kasi"), strict=True):
         cell_text(row.cells[0], "{{ %s.jabatan }}" % who)
@@ -194,28 +206,27 @@ def disposisi(doc: DocxDocument) -> None:
          "if nota_dinas.nomor else 'Nota Dinas') }}", None),
         ("Diteruskan kepada:", "Dengan hormat harap:"),
         ("Isi disposisi:\n{{ isi_disposisi }}", None),
-        ("Catatan:\n\n\n", None),
+        ("Catatan:\n\n", ""),
     ]
     for row, (left, right) in zip(table.rows, grid, strict=True):
         cells = row.cells
         if right is None:
             cells = [cells[0].merge(cells[1])]
         for cell, text in zip(cells, (left, right), strict=False):
-            _form_cell(cell, text)
+            if text:
+                _form_cell(cell, text)
     checkboxes(table.rows[2].cells[1], [
         ("Biasa", "{{ tanda_sifat.biasa }}"), ("Segera", "{{ tanda_sifat.segera }}"),
         ("Sangat Segera", "{{ tanda_sifat.sangat_segera }}"),
         ("Rahasia", "{{ tanda_sifat.rahasia }}")])
     checkboxes(table.rows[5].cells[0], [("{{ kasi.jabatan }}", "X")])
     checkboxes(table.rows[5].cells[1], [("{{ h.teks }}", "{{ h.tanda }}")], loop="for h in harap")
-    for cell in (*table.rows[2].cells[1:], *table.rows[5].cells):
-        cell.add_paragraph()  # Word needs a paragraph after a table in a cell
+    paraf = table.rows[7].cells[1]  # the Camat's paraf and date, beside the Catatan
+    for text, before in (("{{ camat.jabatan }},", 2), ("Paraf: ....................", 20),
+                         ("Tanggal: {{ waktu_disposisi.tanggal }}", 4)):
+        para(paraf, text, align=CENTER, before=before)
+    _close_cells(paraf)
     cant_split(table)
-    para(doc)
-    ind = {"align": CENTER, "left_indent": SIGN_INDENT, "keep": True, "keep_lines": True}
-    para(doc, "{{ camat.jabatan }},", before=6, **ind)
-    para(doc, "Paraf: ....................", before=24, **ind)
-    para(doc, "Tanggal: {{ waktu_disposisi.tanggal }}", before=6, **ind)
 
 
 def _form_cell(cell: object, text: str) -> None:
@@ -259,8 +270,7 @@ def koordinasi(doc: DocxDocument) -> None:
               "{{ narahubung.telepon }}. Identitas pelapor dirahasiakan.")
     closing(doc, "Demikian permohonan ini kami sampaikan. Atas perhatian dan kerja sama "
               "Saudara, kami ucapkan terima kasih.")
-    official(doc, "camat")
-    paraf_boxes(doc)
+    camat_signs(doc)
     copies_block(doc)
 
 
@@ -318,11 +328,10 @@ def laporan_hasil(doc: DocxDocument) -> None:
                  ("Koordinasi", "{{ waktu_koordinasi.tanggal }} dengan {{ daftar_instansi }}"),
                  ("Tindakan", "{{ tindakan }}"), ("Status Akhir", "{{ status_akhir }}"),
                  ("Hasil Penyelesaian", "{{ hasil }}"), ("Selesai pada", "{{ waktu_selesai }}")])
-    body(doc, "Berita Acara Penyelesaian Pengaduan{% if berita_acara.nomor %} Nomor "
-              "{{ berita_acara.nomor }}{% endif %} tanggal {{ berita_acara.tanggal }} kami "
-              "lampirkan. Selanjutnya pelapor akan diberi "
-              "tahu hasil penyelesaian ini.")
-    closing(doc, "Demikian kami laporkan, mohon arahan lebih lanjut.")
+    closing(doc, "Berita Acara Penyelesaian Pengaduan{% if berita_acara.nomor %} Nomor "
+                 "{{ berita_acara.nomor }}{% endif %} tanggal {{ berita_acara.tanggal }} kami "
+                 "lampirkan; selanjutnya pelapor akan diberi tahu hasil penyelesaian ini. "
+                 "Demikian kami laporkan, mohon arahan lebih lanjut.")
     official(doc, "kasi", before=0)
     copies_block(doc)
 
@@ -341,8 +350,7 @@ def pemberitahuan(doc: DocxDocument) -> None:
                  ("Selesai pada", "{{ waktu_selesai }}")], indent=Cm(1.25))
     closing(doc, "Terima kasih atas kepedulian Saudara dalam menjaga ketenteraman dan "
               "ketertiban di lingkungan kita. Demikian pemberitahuan ini kami sampaikan.")
-    official(doc, "camat")
-    paraf_boxes(doc)
+    camat_signs(doc)
     copies_block(doc)
 
 

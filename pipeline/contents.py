@@ -60,12 +60,12 @@ class Waktu:
     terbilang: str  # Rabu tanggal dua puluh lima bulan September tahun dua ribu dua puluh empat
 
     @classmethod
-    def of(cls, dt: datetime, tanpa_jam: bool = False) -> Waktu:
-        """All the forms of one time; `tanpa_jam`: a date without a time (no 'pukul')."""
+    def of(cls, dt: datetime, with_time: bool = True) -> Waktu:
+        """All the forms of one time; `with_time=False`: the date only, never "pukul"."""
         hari_tanggal = indo.hari_tanggal(dt)
         return cls(indo.tanggal(dt), indo.nama_hari(dt), hari_tanggal,
-                   "" if tanpa_jam else indo.jam(dt),
-                   hari_tanggal if tanpa_jam else indo.waktu(dt), indo.tanggal_terbilang(dt))
+                   indo.jam(dt) if with_time else "",
+                   indo.waktu(dt) if with_time else hari_tanggal, indo.tanggal_terbilang(dt))
 
     def __str__(self) -> str:
         return self.lengkap

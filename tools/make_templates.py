@@ -17,119 +17,20 @@ from pathlib import Path
 from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.shared import Cm, Pt
-from docx.table import Table
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
 from letterform import (  # noqa: E402
-    CENTER, LABEL, LONG_LABELS, NOMOR, SIGN_INDENT, TEXT_WIDTH, Rows, body, bottom_rule,
-    cant_split, cell_text, checkboxes, closing, fields, fixed_widths, keep_table, kop,
-    new_document, nomor_block, para, title,
+    CENTER, SIGN_INDENT, TEXT_WIDTH, Rows, body, cant_split, checkboxes, closing, fields, fixed_widths,
+    keep_table, kop, new_document, nomor_block, para, title,
+)
+from letterparts import (  # noqa: E402
+    LONG, camat_signs, close_cells, copies_block, nota_block, official, signer,
+    tag, tagged_fields,
 )
 from pipeline.schema import DOCUMENT_BY_KIND, Doc  # noqa: E402
-
-# ---------------------------------------------------------------- content parts (issue 11)
-
-LONG = LONG_LABELS | {"Tindakan yang diperlukan", "Uraian Pengaduan"}  # may split over pages
-NIP_IF_ANY = "{%%p if %s %%}"  # a signer's NIP line is printed only when there is a NIP
-
-
-def tag(container: object, text: str) -> None:
-    """A paragraph holding only a docxtpl paragraph tag ({%p if %}, {%p for %}, ...)."""
-    para(container, text)
-
-
-def signer(container: object, *, label: str, nama: str, nip: str = "", pangkat: str = "",
-           dated: bool = False, indent: Cm | None = SIGN_INDENT, before: float = 12) -> None:
-    """A signature block: [place, date], position, space, name, [rank], NIP if there is one.
-
-    `nama`, `nip`, `pangkat` are variable names; an empty rank or NIP prints no line, and
-    a signer without `nip` (the reporter, the party reported) has no NIP line at all.
-    """
-    ind = {"align": CENTER, "left_indent": indent, "keep": True, "keep_lines": True}
-    if dated:
-        para(container, "{{ tempat_tanggal }}", before=before, **ind)
-        before = 0
-    para(container, label, before=before, **ind)
-    para(container, "{{ %s }}" % nama, bold=True, underline=True, before=48, **ind)
-    if pangkat:
-        tag(container, "{%%p if %s %%}" % pangkat)
-        para(container, "{{ %s }}" % pangkat, **ind)
-        tag(container, "{%p endif %}")
-    if nip:
-        tag(container, NIP_IF_ANY % nip)
-        para(container, "NIP. {{ %s }}" % nip, **ind)
-        tag(container, "{%p endif %}")
-
-
-def official(container: object, who: str, *, label: str = "", **kwargs: object) -> None:
-    """The signature block of an official from [pejabat] (camat, sekcam, kasi)."""
-    signer(container, label=label or "{{ %s.jabatan }}," % who, nama=f"{who}.nama",
-           nip=f"{who}.nip", pangkat=f"{who}.pangkat", **kwargs)  # type: ignore[arg-type]
-
-
-def _close_cells(*cells: object) -> None:
-    """Drop each cell's blank first paragraph; end it with one that no tag removes (Word
-    needs a paragraph in every cell)."""
-    for cell in cells:
-        first = cell.paragraphs[0]._p  # type: ignore[attr-defined]
-        first.getparent().remove(first)
-        cell.add_paragraph()  # type: ignore[attr-defined]
-
-
-def camat_signs(doc: DocxDocument) -> None:
-    """The Camat's signature, the paraf hierarki boxes at its left (Sekcam, Kasi)."""
-    table = doc.add_table(rows=1, cols=2)
-    fixed_widths(table, (SIGN_INDENT, TEXT_WIDTH - SIGN_INDENT))
-    left, right = table.rows[0].cells
-    left.vertical_alignment = 3  # bottom: the boxes beside the name
-    paraf_boxes(left)
-    official(right, "camat", indent=None)
-    _close_cells(left, right)
-    keep_table(table)
-
-
-def paraf_boxes(container: object) -> None:
-    """Paraf hierarki: the Sekretaris Camat's and the Kasi's initial boxes (Camat signs)."""
-    para(container, "Paraf:", size=9, keep=True)
-    table = container.add_table(rows=2, cols=2)  # type: ignore[attr-defined]
-    table.style = "Table Grid"
-    fixed_widths(table, (Cm(5.5), Cm(1.8)))
-    for row, who in zip(table.rows, ("sekcam", "kasi"), strict=True):
-        cell_text(row.cells[0], "{{ %s.jabatan }}" % who)
-        row.cells[0].paragraphs[0].runs[0].font.size = Pt(8)
-        row.height = Cm(0.8)
-
-
-def copies_block(doc: DocxDocument) -> None:
-    """The Tembusan list from config (left out when the list is empty)."""
-    tag(doc, "{%p if tembusan %}")
-    para(doc, "Tembusan:", before=12, size=10, keep=True)
-    tag(doc, "{%p for t in tembusan %}")
-    para(doc, "{{ loop.index }}. {{ t }}{% if loop.last %}.{% else %};{% endif %}", size=10,
-         keep=True)
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{%p endif %}")
-
-
-def tagged_fields(doc: DocxDocument, rows: Rows, label: Cm = LABEL) -> Table:
-    """`fields` where a row whose label starts with '{%tr' is a docxtpl row tag."""
-    return fields(doc, [(name, "" if name.startswith("{%tr") else text)
-                        for name, text in rows], label=label, long=LONG)
-
-
-def nota_block(doc: DocxDocument, sifat: str, lampiran: str) -> None:
-    """NOTA DINAS with its Yth. / Dari / Tanggal / Nomor / Sifat / Lampiran / Hal block."""
-    para(doc, "NOTA DINAS", align=CENTER, bold=True, size=12, after=6)
-    fields(doc, [("Yth.", "{{ camat.jabatan }}"), ("Dari", "{{ kasi.jabatan }}"),
-                 ("Tanggal", "{{ tanggal_surat }}"), ("Nomor", NOMOR),
-                 ("Sifat", sifat), ("Lampiran", lampiran), ("Hal", "{{ hal }}")],
-          label=Cm(2.6))
-    bottom_rule(doc.paragraphs[-1], style="single", size=8)
-    para(doc, after=6)
-
 
 PLACE_ROWS: Rows = (("Lokasi Kejadian", "{{ lokasi }}, Desa {{ desa }}"),
                     ("Uraian", "{{ uraian }}"))
@@ -168,7 +69,7 @@ def tanda_terima(doc: DocxDocument) -> None:
     tag(left, "{%p endif %}")
     signer(right, label="Petugas Penerima,", nama="petugas", nip="nip_petugas", dated=True,
            indent=None, before=0)
-    _close_cells(left, right)
+    close_cells(left, right)
     keep_table(names)
 
 
@@ -225,7 +126,7 @@ def disposisi(doc: DocxDocument) -> None:
     for text, before in (("{{ camat.jabatan }},", 2), ("Paraf: ....................", 20),
                          ("Tanggal: {{ waktu_disposisi.tanggal }}", 4)):
         para(paraf, text, align=CENTER, before=before)
-    _close_cells(paraf)
+    close_cells(paraf)
     cant_split(table)
 
 
@@ -301,7 +202,7 @@ def bukti_penyelesaian(doc: DocxDocument) -> None:
     signer(left, label="Terlapor,", nama="terlapor", indent=None)
     tag(left, "{%p endif %}")
     official(right, "kasi", label="Petugas,\n{{ kasi.jabatan }},", indent=None)
-    _close_cells(left, right)
+    close_cells(left, right)
     keep_table(names)
     tag(doc, "{%p if saksi %}")
     para(doc, "Saksi-saksi:", before=12, keep=True)
@@ -379,7 +280,7 @@ def catatan_pemberitahuan(doc: DocxDocument) -> None:
     left, right = names.rows[0].cells
     signer(left, label="Yang memberitahukan,", nama="petugas", nip="nip_petugas", indent=None)
     official(right, "kasi", label="Mengetahui,\n{{ kasi.jabatan }},", indent=None)
-    _close_cells(left, right)
+    close_cells(left, right)
     keep_table(names)
 
 

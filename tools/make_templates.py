@@ -23,12 +23,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
 from letterform import (  # noqa: E402
-    CENTER, SIGN_INDENT, TEXT_WIDTH, Rows, body, cant_split, checkboxes, closing, fields, fixed_widths,
-    keep_table, kop, new_document, nomor_block, para, title,
+    CENTER, SIGN_INDENT, TEXT_WIDTH, Rows, body, cant_split, checkboxes, closing, fields,
+    fixed_widths, keep_table, kop, new_document, nomor_block, para, title,
 )
 from letterparts import (  # noqa: E402
-    LONG, camat_signs, close_cells, copies_block, nota_block, official, signer,
-    tag, tagged_fields,
+    LONG, camat_signs, close_cells, copies_block, nota_block, official, signer, tag,
+    tagged_fields,
 )
 from pipeline.schema import DOCUMENT_BY_KIND, Doc  # noqa: E402
 

@@ -154,8 +154,7 @@ def koordinasi(doc: DocxDocument) -> None:
     body(doc, "Berdasarkan laporan masyarakat yang kami terima pada {{ waktu_lapor }} dengan "
               "No. Laporan {{ no_laporan }}, terdapat dugaan pelanggaran {{ perda }} dengan "
               "keterangan sebagai berikut:")
-    fields(doc, [*PLACE_ROWS, ("Tindakan yang diperlukan", "{{ tindakan }}"),
-                 ("Instansi yang dilibatkan", "{{ daftar_instansi }}")], long=LONG)
+    fields(doc, [*PLACE_ROWS, ("Tindakan yang diperlukan", "{{ tindakan }}")], long=LONG)
     body(doc, "Sehubungan dengan hal tersebut, kami mohon kesediaan Saudara menugaskan "
               "personel untuk melaksanakan tindakan yang diperlukan tersebut bersama kami, "
               "sesuai dengan prosedur dan kewenangan masing-masing, pada:")
@@ -167,10 +166,10 @@ def koordinasi(doc: DocxDocument) -> None:
                         ("waktu", "akan disepakati bersama melalui narahubung di bawah ini"),
                         ("{%tr endif %}", ""), ("tempat", "{{ tempat_tindakan }}")],
                   label=Cm(3.0))
-    body(doc, "Narahubung: {{ narahubung.nama }} ({{ narahubung.jabatan }}), telepon "
-              "{{ narahubung.telepon }}. Identitas pelapor dirahasiakan.")
-    closing(doc, "Demikian permohonan ini kami sampaikan. Atas perhatian dan kerja sama "
-              "Saudara, kami ucapkan terima kasih.")
+    closing(doc, "Narahubung: {{ narahubung.nama }} ({{ narahubung.jabatan }}), telepon "
+                 "{{ narahubung.telepon }}. Identitas pelapor dirahasiakan. Demikian "
+                 "permohonan ini kami sampaikan; atas perhatian dan kerja sama Saudara, kami "
+                 "ucapkan terima kasih.")
     camat_signs(doc)
     copies_block(doc)
 
@@ -195,23 +194,27 @@ def bukti_penyelesaian(doc: DocxDocument) -> None:
            long=LONG)
     closing(doc, "Demikian Berita Acara ini dibuat dengan sebenarnya untuk dipergunakan "
               "sebagaimana mestinya.")
-    names = doc.add_table(rows=1, cols=2)  # the party reported left (if any), officer right
+    names = doc.add_table(rows=2, cols=2)  # reported party | officer; witnesses | Camat
     fixed_widths(names, (SIGN_INDENT, TEXT_WIDTH - SIGN_INDENT))
-    left, right = names.rows[0].cells
-    tag(left, "{%p if terlapor %}")
-    signer(left, label="Terlapor,", nama="terlapor", indent=None)
-    tag(left, "{%p endif %}")
-    official(right, "kasi", label="Petugas,\n{{ kasi.jabatan }},", indent=None)
-    close_cells(left, right)
-    keep_table(names)
-    tag(doc, "{%p if saksi %}")
-    para(doc, "Saksi-saksi:", before=12, keep=True)
-    tag(doc, "{%p for s in saksi %}")
-    para(doc, "{{ loop.index }}. {{ s }}\t(.............................)", before=18,
-         keep=True, left_indent=Cm(0.6))
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{%p endif %}")
-    official(doc, "camat", label="Mengetahui,\n{{ camat.jabatan }},", indent=Cm(4.0))
+    (terlapor, petugas), (saksi, camat) = (row.cells for row in names.rows)
+    tag(terlapor, "{%p if terlapor %}")
+    signer(terlapor, label="Terlapor,", nama="terlapor", indent=None)
+    tag(terlapor, "{%p endif %}")
+    official(petugas, "kasi", label="Petugas,\n{{ kasi.jabatan }},", indent=None)
+    tag(saksi, "{%p if saksi %}")
+    para(saksi, "Saksi-saksi:", before=12, keep=True)
+    tag(saksi, "{%p for s in saksi %}")
+    para(saksi, "{{ loop.index }}. {{ s }}", before=16, keep=True)
+    para(saksi, "(.............................)", before=4, keep=True,
+         left_indent=Cm(0.5))
+    tag(saksi, "{%p endfor %}")
+    tag(saksi, "{%p endif %}")
+    official(camat, "camat", label="Mengetahui,\n{{ camat.jabatan }},", indent=None)
+    close_cells(terlapor, petugas, saksi, camat)
+    cant_split(names)  # the closing keeps with row 1; row 2 may start the next page
+    for cell in (terlapor, petugas, saksi, camat):
+        for q in cell.paragraphs:  # a kept paragraph in a row would keep the rows together
+            q.paragraph_format.keep_with_next = None
     copies_block(doc)
 
 

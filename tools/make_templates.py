@@ -211,6 +211,7 @@ def catatan_pemberitahuan(doc: DocxDocument) -> None:
               "{{ cara_pemberitahuan }}, sebagai berikut:")
     fields(doc, [("Status Akhir", "{{ status_akhir }}"), ("Hasil Penyelesaian", "{{ hasil }}"),
                  ("Selesai pada", "{{ waktu_selesai }}")], indent=Cm(1.25))
+    closing(doc, "Demikian catatan ini dibuat sebagai arsip pemberitahuan kepada pelapor.")
     signature(doc, "kasi", dated=False)
 
 

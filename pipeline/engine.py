@@ -44,6 +44,9 @@ import jinja2
 from docx.opc.oxml import parse_xml, serialize_part_xml
 from docxtpl import DocxTemplate
 
+from pipeline import form as page_form
+from pipeline.form import PageForm
+
 DOCUMENT = "word/document.xml"
 _TAG = re.compile(r"\{[{%#]")
 _LISTING_CHARS = ("\n", "\t", "\a", "\f")  # what docxtpl's resolve_listing rewrites
@@ -203,11 +206,21 @@ def _docxtpl_render(data: bytes, context: dict[str, Any], jinja_env: jinja2.Envi
 
 
 def compile_template(path: Path, data: bytes, stat_key: tuple[int, int],
-                     jinja_env: jinja2.Environment) -> Compiled:
-    """Compile a template package (bytes of a .docx) once; raise as docxtpl would."""
+                     jinja_env: jinja2.Environment, form: PageForm | None = None) -> Compiled:
+    """Compile a template package (bytes of a .docx) once; raise as docxtpl would.
+
+    `form`: the configured page set-up and emblem, applied before compiling (None: the
+    template as saved).
+    """
+    digest = hashlib.sha256(data).hexdigest()  # of the file as on disk
     tpl = DocxTemplate(io.BytesIO(data))
     tpl.render_init()
-    digest = hashlib.sha256(data).hexdigest()
+    if form is not None:
+        page_form.apply(tpl.docx, form, page_form.emblem_bytes(form))
+        if _needs_docxtpl(tpl):  # the slow path renders these bytes, so they carry the form
+            saved = io.BytesIO()
+            tpl.docx.save(saved)
+            data = saved.getvalue()
     body = _compile(DOCUMENT, tpl.get_xml(), tpl, jinja_env)
     skeleton = parse_xml(serialize_part_xml(tpl.docx._element))  # type: ignore[arg-type]
     for child in skeleton.find(_W_BODY):
@@ -277,29 +290,31 @@ def _package(tpl: DocxTemplate, body: _Part, tagged: dict[str, _Part]) -> list[_
 
 
 class Engine:
-    """Compiled templates of this process, by path; recompiled when the file changes."""
+    """Compiled templates of this process, by path and page form; recompiled when the
+    file changes."""
 
     def __init__(self, jinja_env: jinja2.Environment) -> None:
         self.jinja_env = jinja_env
-        self._cache: dict[Path, Compiled] = {}
+        self._cache: dict[tuple[Path, PageForm | None], Compiled] = {}
         self._lock = threading.Lock()
         self.compiles = 0  # how many times a template was compiled (tests, bench)
 
-    def get(self, path: Path, read: Any) -> Compiled:
-        """The compiled template at `path`; `read(path)` gives its bytes when needed."""
+    def get(self, path: Path, read: Any, form: PageForm | None = None) -> Compiled:
+        """The compiled template at `path` with `form` applied; `read(path)` gives its
+        bytes when needed."""
         st = path.stat()
         key = (st.st_mtime_ns, st.st_size)
         with self._lock:
-            cached = self._cache.get(path)
+            cached = self._cache.get((path, form))
         if cached is not None and cached.stat_key == key:
             return cached
         data = read(path)
         if cached is not None and cached.digest == hashlib.sha256(data).hexdigest():
             cached.stat_key = key  # touched, not changed
             return cached
-        compiled = compile_template(path, data, key, self.jinja_env)
+        compiled = compile_template(path, data, key, self.jinja_env, form)
         with self._lock:
-            self._cache[path] = compiled
+            self._cache[(path, form)] = compiled
             self.compiles += 1
         return compiled
 

@@ -48,6 +48,7 @@ from pipeline.contents import letter_subject as letter_subject
 from pipeline.contents import sms_text as sms_text
 from pipeline.engine import Compiled, Engine
 from pipeline.errors import TemplateError
+from pipeline.form import PageForm, page_form
 from pipeline.model import Case
 from pipeline.schema import DOCUMENT_BY_KIND, DOCUMENTS, Doc, Document
 
@@ -223,11 +224,12 @@ def _describe_error(name: str, exc: jinja2.TemplateError) -> str:
             f"{README_HINT}")
 
 
-def compiled_template(template_path: Path | str) -> Compiled:
-    """The template compiled once per process (again when the file changes on disk)."""
+def compiled_template(template_path: Path | str, form: PageForm | None = None) -> Compiled:
+    """The template compiled once per process and page form (again when the file changes
+    on disk); `form` None keeps the page set-up and emblem the template was saved with."""
     path = Path(template_path)
     try:
-        return ENGINE.get(path, _read_template)
+        return ENGINE.get(path, _read_template, form)
     except FileNotFoundError as exc:
         raise _missing(path) from exc
     except jinja2.TemplateError as exc:
@@ -236,10 +238,14 @@ def compiled_template(template_path: Path | str) -> Compiled:
         raise _damaged(path) from exc
 
 
-def render_letter(template_path: Path | str, context: dict[str, Any]) -> bytes:
-    """Fill a template with a context; the finished .docx as bytes."""
+def render_letter(template_path: Path | str, context: dict[str, Any],
+                  form: PageForm | None = None) -> bytes:
+    """Fill a template with a context; the finished .docx as bytes.
+
+    `form` (`page_form(cfg)`): the configured page set-up and emblem.
+    """
     path = Path(template_path)
-    compiled = compiled_template(path)
+    compiled = compiled_template(path, form)
     try:
         return compiled.render(context, JINJA_ENV)
     except jinja2.TemplateError as exc:
@@ -275,7 +281,7 @@ def check_template(path: Path, doc: Document, cfg: Config | None = None) -> list
                 for name in sorted(used - DOC_VARIABLES[doc.kind])]
     if not problems:  # catches e.g. {{ kantor.namaa }}, which the name check cannot see
         try:
-            render_letter(path, contoh_context(doc, cfg))
+            render_letter(path, contoh_context(doc, cfg), page_form(cfg) if cfg else None)
         except TemplateError as exc:
             problems.append(exc.message)
     return problems

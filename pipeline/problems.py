@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 SHEET_PROBLEMS = "Perbaikan"
 REPORT_SUFFIX = " - perlu perbaikan"
 PROBLEM_FILL = "FF9C9C"  # red, light enough to read the value through it
+WARNING_FILL = "FFE699"  # yellow: a warning only, the row went through
 COMMENT_AUTHOR = "Pemeriksa otomatis"
 PROBLEM_HEADERS = ("Lembar", "Baris", "Kolom", "Judul kolom", "Kode",
                    "Masalah dan cara memperbaiki")
@@ -139,15 +140,15 @@ def _mark_cells(wb: Workbook, problems: list[Problem]) -> None:
             by_cell[target].append(problem)
     for (sheet, ref), found in by_cell.items():
         cell = wb[sheet][ref]
-        cell.fill = fill(PROBLEM_FILL)
+        cell.fill = fill(PROBLEM_FILL if any(p.blocking for p in found) else WARNING_FILL)
         cell.comment = _comment(found, cell.comment)
 
 
 def _comment(found: list[Problem], old: Comment | None) -> Comment:
     """One comment holding every problem of a cell, the staff's own note kept below."""
     lines = ["Perlu diperbaiki:"]
-    lines += [f"- {p.message}" + ("" if p.column else " (berlaku untuk seluruh baris)")
-              for p in found]
+    lines += [f"- {'' if p.blocking else 'PERINGATAN: '}{p.message}"
+              + ("" if p.column else " (berlaku untuk seluruh baris)") for p in found]
     if old is not None and old.text:
         lines += ["", f"Catatan sebelumnya: {old.text}"]
     text = "\n".join(lines)
@@ -193,7 +194,7 @@ def _count_rows_ok(wb: Workbook, problems: list[Problem]) -> int:
     for sheet in {p.sheet for p in problems if p.sheet in wb.sheetnames}:
         ws = wb[sheet]
         header_row = _key_column(ws)[0]
-        bad = {p.row for p in problems if p.sheet == sheet}
+        bad = {p.row for p in problems if p.sheet == sheet and p.blocking}
         for row in ws.iter_rows(min_row=header_row + 1, values_only=False):
             if row and row[0].row not in bad and any(_filled(c.value) for c in row):
                 ok += 1
@@ -208,7 +209,8 @@ def summary_text(source_name: str, problems: list[Problem], rows_ok: int | None,
                  copy_name: str | None, now: datetime | None = None) -> str:
     """The Indonesian summary written to the .txt report."""
     now = now or datetime.now()
-    bad_rows = {(p.sheet, p.row) for p in problems if p.row}
+    bad_rows = {(p.sheet, p.row) for p in problems if p.row and p.blocking}
+    warnings = sum(not p.blocking for p in problems)
     whole_file = any(p.row is None for p in problems)
     lines = [
         "LAPORAN PERLU PERBAIKAN",
@@ -217,9 +219,11 @@ def summary_text(source_name: str, problems: list[Problem], rows_ok: int | None,
         f"Diperiksa           : {now:%d/%m/%Y %H:%M}",
         f"Baris tanpa masalah : {'-' if rows_ok is None else rows_ok} (diproses seperti biasa)",
         f"Baris bermasalah    : {len(bad_rows)} (bagian yang bermasalah belum diproses)",
-        f"Jumlah masalah      : {len(problems)}",
+        f"Jumlah masalah      : {len(problems) - warnings}",
         "",
     ]
+    if warnings:
+        lines[-1:-1] = [f"Peringatan          : {warnings} (tidak menahan baris; periksa saja)"]
     if whole_file:
         lines += ["Berkas ini belum dapat diproses sama sekali. Perbaiki dahulu masalah "
                   "berkas di bawah ini.", ""]

@@ -27,6 +27,7 @@ from openpyxl.worksheet._reader import DIMENSION_TAG, SHEET_MAIN_NS
 from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.xml.functions import iterparse
 
+from pipeline.codes import Code
 from pipeline.config import Batas
 from pipeline.model import Problem
 from pipeline.schema import (
@@ -48,8 +49,6 @@ MAX_EMPTY_RUN = 10_000
 # What openpyxl raises on damaged or hostile parts (defusedxml's for entity tricks).
 PARSE_ERRORS = (DefusedXmlException, ElementTree.ParseError, zipfile.BadZipFile, zlib.error,
                 KeyError, ValueError, TypeError, IndexError, AttributeError, EOFError, OSError)
-SAVE_AS = ("Buka berkas itu, pilih Simpan Sebagai (Save As), jenis \"Excel Workbook (.xlsx)\", "
-           "lalu simpan ke folder inbox.")
 
 
 class IntakeRejected(Exception):
@@ -114,31 +113,30 @@ _SHEET_DATA_TAG = f"{{{SHEET_MAIN_NS}}}sheetData"
 ReadOnlyWorksheet._get_size = _sheet_size  # type: ignore[method-assign]
 
 
-def _reject(name: str, code: str, message: str, sheet: str | None = None) -> IntakeRejected:
-    return IntakeRejected(Problem(code=code, file=name, message=message, sheet=sheet))
+def _reject(name: str, code: Code, sheet: str | None = None, **fields: object
+            ) -> IntakeRejected:
+    """The whole-file problem `code`, its message filled with `fields`."""
+    return IntakeRejected(Problem(code=code, file=name, message=code.text(**fields),
+                                  sheet=sheet))
 
 
 def check_file_type(name: str, data: bytes, limits: Batas) -> None:
     """Refuse what is not a plain .xlsx before parsing anything."""
     suffix = PurePath(name).suffix.lower()
     if suffix in (".xls", ".ods", ".csv", ".xlsb"):
-        raise _reject(name, "bukan-xlsx", f"Berkas berjenis {suffix}, bukan .xlsx. {SAVE_AS}")
+        raise _reject(name, Code.bukan_xlsx, jenis=suffix)
     if suffix in (".xlsm", ".xltm"):
-        raise _reject(name, "berkas-makro", f"Berkas berisi makro ({suffix}); demi keamanan "
-                      f"berkas bermakro tidak dibaca. {SAVE_AS}")
+        raise _reject(name, Code.berkas_makro, jenis=f" ({suffix})")
     if len(data) > limits.ukuran_berkas_mb * 1024 * 1024:
-        raise _reject(name, "berkas-terlalu-besar",
-                      f"Ukuran berkas {len(data) / 1048576:.1f} MB melebihi batas "
-                      f"{limits.ukuran_berkas_mb} MB. Pisahkan laporan ke beberapa berkas.")
+        raise _reject(name, Code.berkas_terlalu_besar, ukuran=len(data) / 1048576,
+                      batas=limits.ukuran_berkas_mb)
     if not data:
-        raise _reject(name, "berkas-kosong", "Berkas kosong (0 byte). Simpan ulang dari Excel.")
+        raise _reject(name, Code.berkas_kosong)
     if data.startswith(OLE2_MAGIC):
-        raise _reject(name, "berkas-bersandi",
-                      "Berkas dilindungi kata sandi (atau berformat Excel 97-2003), sehingga "
-                      f"tidak dapat dibaca. Hapus kata sandinya, lalu: {SAVE_AS}")
+        raise _reject(name, Code.berkas_bersandi)
     if not data.startswith(ZIP_MAGIC):
-        raise _reject(name, "berkas-rusak", "Berkas bukan buku kerja Excel (.xlsx) atau sudah "
-                      f"rusak. Buka berkas di Excel untuk memeriksanya. {SAVE_AS}")
+        raise _reject(name, Code.berkas_rusak, masalah="Berkas bukan buku kerja Excel (.xlsx) "
+                      "atau sudah rusak. Buka berkas di Excel untuk memeriksanya.")
 
 
 def check_zip(name: str, data: bytes, limits: Batas) -> None:
@@ -147,21 +145,18 @@ def check_zip(name: str, data: bytes, limits: Batas) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise _reject(name, "berkas-rusak", "Berkas .xlsx rusak atau belum tersimpan "
-                      f"utuh. Buka dan simpan ulang di Excel. {SAVE_AS}") from exc
+        raise _reject(name, Code.berkas_rusak, masalah="Berkas .xlsx rusak atau belum "
+                      "tersimpan utuh. Buka dan simpan ulang di Excel.") from exc
     names = {info.filename for info in infos}
     total = sum(info.file_size for info in infos)
     if len(infos) > MAX_ZIP_ENTRIES or total > limits.ukuran_terurai_mb * 1024 * 1024:
-        raise _reject(name, "isi-terlalu-besar",
-                      f"Isi berkas bila diurai berukuran {total / 1048576:.0f} MB, melebihi "
-                      f"batas {limits.ukuran_terurai_mb} MB. Berkas ini tidak wajar; simpan "
-                      "ulang data laporan ke buku kerja baru dari perintah perda new-intake.")
+        raise _reject(name, Code.isi_terlalu_besar, ukuran=total / 1048576,
+                      batas=limits.ukuran_terurai_mb)
     if "xl/vbaProject.bin" in names:
-        raise _reject(name, "berkas-makro", f"Berkas berisi makro; demi keamanan berkas "
-                      f"bermakro tidak dibaca. {SAVE_AS}")
+        raise _reject(name, Code.berkas_makro, jenis="")
     if "xl/workbook.xml" not in names:
-        raise _reject(name, "berkas-rusak", "Berkas .xlsx tidak berisi buku kerja Excel. "
-                      f"Buka dan simpan ulang di Excel. {SAVE_AS}")
+        raise _reject(name, Code.berkas_rusak, masalah="Berkas .xlsx tidak berisi buku kerja "
+                      "Excel. Buka dan simpan ulang di Excel.")
 
 
 def open_intake(name: str, data: bytes, limits: Batas) -> Intake:
@@ -176,7 +171,7 @@ def open_intake(name: str, data: bytes, limits: Batas) -> Intake:
         rows = _guarded(name, ws.iter_rows(values_only=True))
         head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
     except PARSE_ERRORS as exc:
-        raise _reject(name, _parse_error_code(exc), _parse_error_message(exc)) from exc
+        raise _parse_error(name, exc) from exc
     header_row, columns = _find_header(name, sheet, head)
     below = itertools.chain(head[header_row:], rows)
     return Intake(name=name, sheet=sheet, header_row=header_row, columns=columns,
@@ -189,34 +184,29 @@ def _guarded(name: str, rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, 
     try:
         yield from rows
     except PARSE_ERRORS as exc:
-        raise _reject(name, _parse_error_code(exc), _parse_error_message(exc)) from exc
+        raise _parse_error(name, exc) from exc
 
 
-def _parse_error_code(exc: BaseException | None) -> str:
+def _parse_error_code(exc: BaseException | None) -> Code:
     """'xml-berbahaya' when defusedxml refused the XML (openpyxl may wrap it), else damaged."""
     while exc is not None:
         if isinstance(exc, DefusedXmlException):
-            return "xml-berbahaya"
+            return Code.xml_berbahaya
         exc = exc.__cause__ or exc.__context__
-    return "berkas-rusak"
+    return Code.berkas_rusak
 
 
-def _parse_error_message(exc: Exception) -> str:
-    if _parse_error_code(exc) == "xml-berbahaya":
-        return ("Berkas berisi susunan XML yang tidak aman dan tidak dibaca demi keamanan "
-                "komputer kantor. Salin data laporan ke buku kerja baru dari perintah "
-                "perda new-intake.")
-    return f"Berkas .xlsx rusak dan tidak dapat dibaca. Buka dan simpan ulang di Excel. {SAVE_AS}"
+def _parse_error(name: str, exc: Exception) -> IntakeRejected:
+    """The whole-file problem of a part openpyxl could not parse."""
+    return _reject(name, _parse_error_code(exc), masalah="Berkas .xlsx rusak dan tidak dapat "
+                   "dibaca. Buka dan simpan ulang di Excel.")
 
 
 def _find_sheet(name: str, sheetnames: list[str]) -> str:
     for sheet in sheetnames:
         if fold_header(sheet) == fold_header(SHEET_DATA):
             return sheet
-    raise _reject(name, "lembar-tidak-ada",
-                  f"Lembar \"{SHEET_DATA}\" tidak ditemukan; yang ada: "
-                  f"{', '.join(sheetnames)}. Pakai buku kerja dari perintah perda new-intake, "
-                  f"atau ganti nama lembar data menjadi \"{SHEET_DATA}\".")
+    raise _reject(name, Code.lembar_tidak_ada, lembar=SHEET_DATA, ada=", ".join(sheetnames))
 
 
 def _find_header(name: str, sheet: str, head: list[tuple[Any, ...]]
@@ -235,10 +225,8 @@ def _find_header(name: str, sheet: str, head: list[tuple[Any, ...]]
     header_row, columns = best
     missing = [c.header for c in COLUMNS if c.need is Need.always and c.key not in columns]
     if missing:
-        raise _reject(name, "judul-kolom-tidak-ada",
-                      f"Judul kolom {', '.join(repr(h) for h in missing)} tidak ditemukan di "
-                      f"{HEADER_SEARCH_ROWS} baris pertama. Tulis judul kolom persis seperti "
-                      "pada buku kerja dari perintah perda new-intake.", sheet=sheet)
+        raise _reject(name, Code.judul_kolom_tidak_ada, sheet=sheet,
+                      judul=", ".join(repr(h) for h in missing), baris=HEADER_SEARCH_ROWS)
     return header_row, columns
 
 
@@ -257,9 +245,7 @@ def _data_rows(name: str, sheet: str, rows: Iterator[tuple[Any, ...]], header_ro
         empty = 0
         count += 1
         if count > max_rows:
-            raise _reject(name, "baris-terlalu-banyak",
-                          f"Lembar berisi lebih dari {max_rows} baris laporan. Pisahkan laporan "
-                          "ke beberapa berkas (misalnya satu berkas per tahun).", sheet=sheet)
+            raise _reject(name, Code.baris_terlalu_banyak, sheet=sheet, batas=max_rows)
         yield RawRow(number, raw)
 
 

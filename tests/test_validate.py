@@ -376,3 +376,36 @@ def test_new_optional_columns_read_back(make_intake, cfg):
     assert case.jadwal_tindakan == datetime(2024, 9, 30, 9, 0)
     assert (case.tempat_tindakan, case.terlapor) == ("Balai Desa Kuto", "Sutrisno")
     assert case.saksi == ("Joko Susilo", "Wahyu Hidayat")
+
+
+def test_a_short_name_given_to_two_agencies_is_refused(office):
+    from pipeline.errors import ConfigError
+    from tests.conftest import set_config
+
+    with pytest.raises(ConfigError) as caught:
+        set_config(office, 'singkatan = ["DLH"]', 'singkatan = ["DLH", "polsek"]')
+    assert caught.value.message == (
+        "config.toml: nama atau singkatan 'polsek' dipakai oleh dua instansi ('Kepolisian "
+        "Sektor Kerjo' dan 'Dinas Lingkungan Hidup Kabupaten Karanganyar'). Setiap singkatan "
+        "hanya boleh untuk satu instansi.")
+
+
+def test_file_with_only_warnings_is_processed_and_the_report_shows_them(make_intake, cfg,
+                                                                        caplog):
+    from pipeline.process import open_state, process_file
+
+    state = open_state(cfg)
+    try:
+        outcome = process_file(make_intake([full_row(waktu_pemberitahuan="27/09/2024")]),
+                               cfg, state)
+    finally:
+        state.close()
+    assert outcome.status == "ok"
+    assert len(outcome.letters) == 8  # every step's letter, step 4 twice
+    report = (cfg.outbox / "_perlu-perbaikan" / "laporan - perlu perbaikan.txt").read_text(
+        encoding="utf-8-sig")
+    assert "Peringatan          : 1 (tidak menahan baris; periksa saja)" in report
+    assert "Jumlah masalah      : 0" in report
+    assert "kolom AC (Waktu Pemberitahuan): PERINGATAN: Waktu Pemberitahuan berisi tanggal " \
+           "tanpa jam" in report
+    assert any("PERINGATAN: Waktu Pemberitahuan" in r.getMessage() for r in caplog.records)

@@ -209,6 +209,42 @@ def test_petunjuk_explains_how_to_fill(blank: Path) -> None:
         assert col.header in text
 
 
+def test_petunjuk_lists_agencies_with_their_short_names(blank: Path, cfg: Config) -> None:
+    rows = [[c.value for c in row] for row in load_workbook(blank)[SHEET_HELP].iter_rows()]
+    assert ["No.", "Nama resmi", None, "Singkatan", "Surat ditujukan kepada"] in rows
+    assert [1, "Satuan Polisi Pamong Praja Kabupaten Karanganyar", None, "Satpol PP; Satpol",
+            "Kepala Satuan Polisi Pamong Praja Kabupaten Karanganyar, di Karanganyar"] in rows
+    assert [6, "Pemerintah Desa setempat", None, "Pemdes; Kades; Desa",
+            "Kepala Desa <desa kejadian>, di Tempat"] in rows
+
+
+def test_petunjuk_names_the_section_and_the_date_forms(blank: Path, cfg: Config) -> None:
+    ws = load_workbook(blank)[SHEET_HELP]
+    text = "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
+    assert ws["A2"].value == ("SOP Pengamanan Pelaksanaan Perda, Seksi Ketenteraman dan "
+                              "Ketertiban Umum")
+    for phrase in ("25 Sept 2024", "25 Agt 2024", "25-Sep-2024", "Rabu, 25/09/2024 pkl. 08.15",
+                   "Tanggal tanpa jam diterima dengan peringatan", "2016 di antara 2026",
+                   "Instruksi Disposisi: Tanggapan dan saran; Proses lebih lanjut"):
+        assert phrase in text
+
+
+def test_daftar_titles_are_the_column_headers(blank: Path, cfg: Config) -> None:
+    ws = load_workbook(blank)[SHEET_LISTS]
+    columns = {col[0].value: [c.value for c in col[1:] if c.value] for col in ws.iter_cols()}
+    assert columns["Instruksi Disposisi"] == list(cfg.disposisi.instruksi)
+    assert columns["Instansi Terkait"] == [i.nama for i in cfg.instansi]
+    assert columns["Perda yang Diduga Dilanggar"] == list(cfg.daftar.perda)
+
+
+def test_long_text_columns_have_no_length_check_short_ones_do(blank: Path) -> None:
+    found = validations(load_workbook(blank)[SHEET_DATA])
+    assert found[col_letter("uraian")].type is None  # Excel's own cell limit applies
+    assert found[col_letter("hasil")].type is None
+    dv = found[col_letter("no_laporan")]
+    assert (dv.type, dv.formula1) == ("textLength", "40")
+
+
 def test_refuses_to_overwrite(blank: Path, cfg: Config) -> None:
     before = sha256(blank)
     with pytest.raises(FileExistsError):

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import IO, Any
 
 from pipeline.config import Config, choice_lists
-from pipeline.intake import Intake, RawRow
+from pipeline.intake import Formula, Intake, RawRow
 from pipeline.model import Case, Problem
 from pipeline.schema import COLUMN_BY_KEY, COLUMNS, STEPS, Column, Kind, Need
 from pipeline.values import (
@@ -30,12 +30,13 @@ from pipeline.values import (
 )
 
 FUTURE_TOLERANCE = timedelta(minutes=10)  # PC clocks in an office drift a little
+EARLIEST_YEAR = 2000  # a time before this is a typo (25/09/0224) or a stray number
 PARSE_CODES = {Kind.datetime: "tanggal-tidak-terbaca", Kind.phone: "telepon-salah",
                Kind.nik: "nik-salah", Kind.choice: "bukan-pilihan", Kind.choices: "bukan-pilihan",
                Kind.text: "teks-terlalu-panjang"}
 
 
-RULES_VERSION = 1  # raise when a validation rule changes: every row is then checked again
+RULES_VERSION = 2  # raise when a validation rule changes: every row is then checked again
 MAX_PROBLEMS = 2000  # listed one by one; beyond that only counted (a pasted-over sheet)
 IN_MEMORY_CASES = 2000  # beyond that, accepted cases wait in a temporary file
 
@@ -164,6 +165,7 @@ def validate(intake: Intake, cfg: Config, now: datetime | None = None,
         if case is not None:
             result.spool.append(case)
             result.years.add(case.tahun)
+    result.add_problems(intake.notes)  # complete now that every row was read
     for key, (typed, rows) in copies.items():
         result.held.add(key)
         result.add_problems(_duplicate_problems(rows, key.split("/")[0], typed, intake))
@@ -213,10 +215,33 @@ def _parse_cells(row: _Row, intake: Intake, lists: dict[str, tuple[str, ...]]) -
         if value is None:
             continue
         column = COLUMN_BY_KEY[key]
+        if isinstance(value, Formula):
+            _add(row, intake, key, *_formula_problem(value))
+            continue
         try:
             row.parsed[key] = _parse(column, value, intake, lists)
         except ValueError as exc:
             _add(row, intake, key, PARSE_CODES[column.kind], str(exc))
+            continue
+        if column.kind is Kind.datetime and row.parsed[key].year < EARLIEST_YEAR:
+            year = row.parsed.pop(key).year
+            _add(row, intake, key, "tahun-tidak-wajar",
+                 f"Tahun {year:04d} tidak wajar (sebelum {EARLIEST_YEAR}). Periksa tahun: "
+                 "ketik tanggal dengan empat angka tahun, misalnya 25/09/2024 08:15.")
+
+
+def _formula_problem(value: Formula) -> tuple[str, str]:
+    """The code and message for a formula cell whose value cannot be used."""
+    if value.cached is None:
+        return ("rumus-tanpa-nilai",
+                f"Sel berisi rumus {value.shown} tanpa hasil tersimpan (berkas dibuat oleh "
+                "program lain dan belum pernah dihitung di Excel), sehingga isinya tidak "
+                "dapat dibaca. Ketik isinya langsung, atau buka berkas di Excel lalu simpan "
+                "ulang.")
+    return ("rumus-waktu",
+            f"Sel berisi rumus {value.shown}, yang hasilnya berubah setiap kali berkas dibuka "
+            "atau dihitung ulang. Waktu langkah harus diketik, bukan dihitung: ketik tanggal "
+            "dan jamnya, misalnya 25/09/2024 08:15.")
 
 
 def _parse(column: Column, value: Any, intake: Intake,

@@ -1,0 +1,95 @@
+"""What a damaged or odd workbook's read failure means: exception → problem code + message.
+
+openpyxl and zipfile fail in many ways on files from home-made exporters, zip tools or
+hostile senders. Each way staff can act on gets its own code and an Indonesian sentence
+saying what to do: malformed XML in a part, an XML declaration naming an unknown encoding,
+zip entries that are encrypted or compressed with a method zipfile cannot read, corrupt
+compressed data, absurd style or number-format ids. Anything else is "berkas-rusak".
+"""
+
+from __future__ import annotations
+
+import lzma
+import zipfile
+import zlib
+from xml.etree import ElementTree
+
+from defusedxml import DefusedXmlException
+from lxml import etree
+
+SAVE_AS = ("Buka berkas itu, pilih Simpan Sebagai (Save As), jenis \"Excel Workbook (.xlsx)\", "
+           "lalu simpan ke folder inbox.")
+# What openpyxl and zipfile raise on damaged or hostile parts. LookupError covers KeyError,
+# IndexError and an unknown encoding; RuntimeError an encrypted entry (and RecursionError).
+READ_ERRORS = (DefusedXmlException, ElementTree.ParseError, etree.LxmlError, zipfile.BadZipFile,
+               zlib.error, lzma.LZMAError, LookupError, ValueError, TypeError, AttributeError,
+               EOFError, OSError, OverflowError, RuntimeError, NotImplementedError)
+STRICT_NAMESPACE = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+
+MESSAGES = {
+    "xml-berbahaya": "Berkas berisi susunan XML yang tidak aman dan tidak dibaca demi keamanan "
+                     "komputer kantor. Salin data laporan ke buku kerja baru dari perintah "
+                     "perda new-intake.",
+    "xml-rusak": "Salah satu bagian di dalam berkas .xlsx rusak (isinya bukan XML yang utuh), "
+                 "biasanya karena berkas dibuat atau diubah oleh program selain Excel. "
+                 f"{SAVE_AS} Bila Excel tidak dapat membukanya, salin data laporan ke buku "
+                 "kerja baru dari perintah perda new-intake.",
+    "pengodean-tidak-dikenal": "Bagian di dalam berkas .xlsx memakai pengodean huruf (encoding) "
+                               "yang tidak dikenal, sehingga tidak dapat dibaca. Berkas ini "
+                               f"dibuat oleh program selain Excel. {SAVE_AS}",
+    "zip-bersandi": "Isi berkas .xlsx dikunci dengan kata sandi oleh program pemampat (zip), "
+                    "sehingga tidak dapat dibaca. Jangan mengunci berkas dengan program zip; "
+                    f"{SAVE_AS}",
+    "kompresi-tidak-didukung": "Isi berkas .xlsx dimampatkan dengan cara yang tidak dikenal "
+                               "Excel (misalnya Deflate64, PPMd atau AES dari program zip), "
+                               f"sehingga tidak dapat dibaca. {SAVE_AS}",
+    "isi-rusak": "Data termampat di dalam berkas .xlsx rusak, sehingga isinya tidak dapat "
+                 f"diurai. Berkas mungkin rusak saat disalin. {SAVE_AS}",
+    "gaya-sel-rusak": "Berkas berisi format sel (gaya atau format angka) dengan nomor yang "
+                      "tidak wajar, sehingga tidak dapat dibaca. Berkas ini dibuat oleh program "
+                      f"selain Excel. {SAVE_AS}",
+    "format-strict": "Berkas disimpan dalam format \"Strict Open XML Spreadsheet\", yang tidak "
+                     "dapat dibaca aplikasi ini. Buka berkas itu di Excel, pilih Simpan Sebagai "
+                     "(Save As), pada jenis berkas pilih \"Excel Workbook (.xlsx)\" (bukan "
+                     "\"Strict Open XML Spreadsheet\"), lalu simpan ke folder inbox.",
+    "berkas-rusak": f"Berkas .xlsx rusak dan tidak dapat dibaca. Buka dan simpan ulang di Excel. "
+                    f"{SAVE_AS}",
+}
+
+
+def diagnose(exc: BaseException) -> str:
+    """The problem code for a read failure (the first cause in the chain that tells)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        code = _code_of(seen)
+        if code:
+            return code
+        seen = seen.__cause__ or seen.__context__
+    return "berkas-rusak"
+
+
+def _code_of(exc: BaseException) -> str | None:
+    """The specific code of one exception, or None when it says nothing specific."""
+    text = str(exc).lower()
+    if isinstance(exc, DefusedXmlException):
+        return "xml-berbahaya"
+    if isinstance(exc, etree.XMLSyntaxError | ElementTree.ParseError):
+        return "pengodean-tidak-dikenal" if "encoding" in text else "xml-rusak"
+    if type(exc) is LookupError or (isinstance(exc, ValueError) and "encoding" in text):
+        return "pengodean-tidak-dikenal"  # "unknown encoding: …" (KeyError is a LookupError)
+    if isinstance(exc, RuntimeError) and ("encrypted" in text or "password" in text):
+        return "zip-bersandi"
+    if isinstance(exc, NotImplementedError):
+        return "zip-bersandi" if "encryption" in text else "kompresi-tidak-didukung"
+    if isinstance(exc, lzma.LZMAError | zlib.error) or (isinstance(exc, zipfile.BadZipFile)
+                                                        and "crc" in text):
+        return "isi-rusak"
+    if isinstance(exc, OverflowError):
+        return "gaya-sel-rusak"  # an id too large for openpyxl's style arrays
+    return None
+
+
+def is_strict(archive: zipfile.ZipFile) -> bool:
+    """True for an Excel "Strict Open XML" workbook (other namespaces; openpyxl sees no sheet)."""
+    with archive.open("xl/workbook.xml") as part:
+        return STRICT_NAMESPACE in part.read(4096)

@@ -84,8 +84,8 @@ def _code_of(exc: BaseException) -> str | None:
     if isinstance(exc, lzma.LZMAError | zlib.error) or (isinstance(exc, zipfile.BadZipFile)
                                                         and "crc" in text):
         return "isi-rusak"
-    if isinstance(exc, OverflowError):
-        return "gaya-sel-rusak"  # an id too large for openpyxl's style arrays
+    if isinstance(exc, OverflowError) or (isinstance(exc, IndexError) and "cannot fit" in text):
+        return "gaya-sel-rusak"  # an id too large for openpyxl's style arrays or lists
     return None
 
 

@@ -113,9 +113,10 @@ def _write_copy(source: Path, data: bytes | None, problems: list[Problem], rows_
         save_workbook_atomic(wb, path)
     except OSError:
         raise  # the folder, not the workbook: the caller decides (e.g. open in Excel)
-    except Exception:  # noqa: BLE001 — see docstring
-        log.warning("Salinan bertanda untuk %s tidak dapat dibuat; laporan teks tetap ditulis.",
-                    source.name, exc_info=True)
+    except Exception as exc:  # noqa: BLE001 — see docstring
+        log.warning("Salinan bertanda untuk %s tidak dapat dibuat (%s: %s); laporan teks tetap "
+                    "ditulis.", source.name, type(exc).__name__, exc)
+        log.debug("Penyebab", exc_info=True)
         return False, rows_ok
     return True, rows_ok
 

@@ -19,6 +19,7 @@ SAVE_AS = ("Buka berkas itu, pilih Simpan Sebagai (Save As), jenis \"Excel Workb
 DATE_HINT = "Ketik tanggal dan jam seperti 25/09/2024 08:15, atau pilih format tanggal di Excel."
 PHONE_HINT = "Ketik nomor seperti 0812 3456 7890 atau +62 812 3456 7890."
 NEW_INTAKE = "buku kerja baru dari perintah perda new-intake"
+RUSAK = "Berkas .xlsx rusak dan tidak dapat dibaca. Buka dan simpan ulang di Excel."
 
 
 class Code(StrEnum):
@@ -59,8 +60,22 @@ class Code(StrEnum):
                          "the weekday typed does not match the date", "correct the date "
                          "or the weekday")
     periksa_tahun = ("periksa-tahun", "Tahun {tahun} {sebab}. Periksa tahunnya.",
-                     "a year far from the row's other steps' years, or before 1900",
+                     "a year far from the row's other steps' years (2016 among 2026)",
                      "correct the year")
+    tahun_tidak_wajar = ("tahun-tidak-wajar", "Tahun {tahun} tidak wajar (sebelum {batas}). "
+                         "Periksa tahun: ketik tanggal dengan empat angka tahun, misalnya "
+                         "25/09/2024 08:15.", "a year before 2000 (25/09/0224, year 1)",
+                         "type the year with four digits")
+    rumus_tanpa_nilai = ("rumus-tanpa-nilai", "Sel berisi rumus {rumus} tanpa hasil tersimpan "
+                         "(berkas dibuat oleh program lain dan belum pernah dihitung di Excel), "
+                         "sehingga isinya tidak dapat dibaca. Ketik isinya langsung, atau buka "
+                         "berkas di Excel lalu simpan ulang.",
+                         "a formula cell without a stored result (written by another program)",
+                         "type the value, or open and save in Excel")
+    rumus_waktu = ("rumus-waktu", "Sel berisi rumus {rumus}, yang hasilnya berubah setiap kali "
+                   "berkas dibuka atau dihitung ulang. Waktu langkah harus diketik, bukan "
+                   "dihitung: ketik tanggal dan jamnya, misalnya 25/09/2024 08:15.",
+                   "a time computed by a volatile formula (`=NOW()`)", "type the date and time")
     waktu_mundur = ("waktu-mundur", "Waktu {waktu} lebih awal dari {kolom_sebelum} "
                     "({waktu_sebelum}). Waktu setiap langkah tidak boleh mundur; periksa "
                     "tanggal dan jamnya.", "a step's time is before the previous step's",
@@ -98,9 +113,47 @@ class Code(StrEnum):
                        "Excel 97-2003), sehingga tidak dapat dibaca. Hapus kata sandinya, "
                        "lalu: " + SAVE_AS, "password-protected (or Excel 97-2003)",
                        "remove the password, *Save As* .xlsx")
-    berkas_rusak = ("berkas-rusak", "{masalah} " + SAVE_AS,
+    berkas_rusak = ("berkas-rusak", "{masalah} " + SAVE_AS,  # masalah: RUSAK by default
                     "not a workbook, damaged, or an unfinished save",
                     "open and save again in Excel")
+    xml_rusak = ("xml-rusak", "Salah satu bagian di dalam berkas .xlsx rusak (isinya bukan XML "
+                 "yang utuh), biasanya karena berkas dibuat atau diubah oleh program selain "
+                 "Excel. " + SAVE_AS + " Bila Excel tidak dapat membukanya, salin data laporan "
+                 "ke " + NEW_INTAKE + ".", "a part of the .xlsx is not well-formed XML",
+                 "open and save again in Excel, or copy the data into a new workbook")
+    pengodean_tidak_dikenal = ("pengodean-tidak-dikenal", "Bagian di dalam berkas .xlsx memakai "
+                               "pengodean huruf (encoding) yang tidak dikenal, sehingga tidak "
+                               "dapat dibaca. Berkas ini dibuat oleh program selain Excel. "
+                               + SAVE_AS, "an XML part names an unknown encoding",
+                               "*Save As* .xlsx from Excel")
+    zip_bersandi = ("zip-bersandi", "Isi berkas .xlsx dikunci dengan kata sandi oleh program "
+                    "pemampat (zip), sehingga tidak dapat dibaca. Jangan mengunci berkas dengan "
+                    "program zip; " + SAVE_AS, "zip entries encrypted by a zip tool",
+                    "*Save As* .xlsx from Excel, without a zip password")
+    kompresi_tidak_didukung = ("kompresi-tidak-didukung", "Isi berkas .xlsx dimampatkan dengan "
+                               "cara yang tidak dikenal Excel (misalnya Deflate64, PPMd atau "
+                               "AES dari program zip), sehingga tidak dapat dibaca. " + SAVE_AS,
+                               "zip entries compressed with Deflate64, PPMd, AES…",
+                               "*Save As* .xlsx from Excel")
+    isi_rusak = ("isi-rusak", "Data termampat di dalam berkas .xlsx rusak, sehingga isinya "
+                 "tidak dapat diurai. Berkas mungkin rusak saat disalin. " + SAVE_AS,
+                 "corrupt compressed data (CRC, LZMA)", "copy the file again, or save again")
+    gaya_sel_rusak = ("gaya-sel-rusak", "Berkas berisi format sel (gaya atau format angka) "
+                      "dengan nomor yang tidak wajar, sehingga tidak dapat dibaca. Berkas ini "
+                      "dibuat oleh program selain Excel. " + SAVE_AS,
+                      "absurd style or number-format ids", "*Save As* .xlsx from Excel")
+    format_strict = ("format-strict", "Berkas disimpan dalam format \"Strict Open XML "
+                     "Spreadsheet\", yang tidak dapat dibaca aplikasi ini. Buka berkas itu di "
+                     "Excel, pilih Simpan Sebagai (Save As), pada jenis berkas pilih \"Excel "
+                     "Workbook (.xlsx)\" (bukan \"Strict Open XML Spreadsheet\"), lalu simpan ke "
+                     "folder inbox.", "an Excel \"Strict Open XML\" workbook",
+                     "*Save As* Excel Workbook (.xlsx), not Strict")
+    baris_di_luar_batas = ("baris-di-luar-batas", "Lembar menyimpan baris bernomor {baris}, "
+                           "melewati baris terakhir Excel ({batas}). Baris itu dan sesudahnya "
+                           "tidak dibaca. Berkas ini dibuat oleh program selain Excel; salin "
+                           "data laporan ke " + NEW_INTAKE + ".",
+                           "a row stored past Excel's last row (the rest is not read)",
+                           "copy the data into a new workbook")
     berkas_kosong = ("berkas-kosong", "Berkas kosong (0 byte). Simpan ulang dari Excel.",
                      "an empty (0-byte) file", "save again from Excel")
     berkas_terlalu_besar = ("berkas-terlalu-besar", "Ukuran berkas {ukuran:.1f} MB melebihi "

@@ -1,25 +1,26 @@
 """Intake workbook bytes → header map and raw rows, with whole-file checks first.
 
 Cheap checks come before any XML parsing: the file type by name and magic bytes, the
-size, the zip directory (declared uncompressed sizes, macros). openpyxl parses with
-defusedxml, so hostile XML (entity expansion) is refused. Cached values are read, never
-formulas (`data_only=True`), in read-only mode (rows stream; memory stays flat).
+size, the zip directory (declared uncompressed sizes, macros, entries zipfile cannot
+read). openpyxl parses with defusedxml, so hostile XML (entity expansion) is refused.
+Cached values are read, never formulas, in read-only mode (rows stream, `sheet.py`).
+Every way a damaged file makes openpyxl or zipfile fail becomes a named problem
+(`_diagnose`); a formula whose value cannot be trusted reaches the validator as a
+`Formula`, and a row stored past Excel's last row as a note (`Intake.notes`).
 """
 
 from __future__ import annotations
 
 import io
 import itertools
+import logging
 import zipfile
-import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePath
 from typing import Any
-from xml.etree import ElementTree
 
-from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -27,8 +28,9 @@ from openpyxl.worksheet._reader import DIMENSION_TAG, SHEET_MAIN_NS
 from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.xml.functions import iterparse
 
-from pipeline.codes import Code
+from pipeline.codes import RUSAK, SAVE_AS, Code
 from pipeline.config import Batas
+from pipeline.damage import READ_ERRORS, diagnose, is_strict
 from pipeline.model import Problem
 from pipeline.schema import (
     COLUMN_BY_FOLDED_HEADER,
@@ -36,19 +38,18 @@ from pipeline.schema import (
     HEADER_SEARCH_ROWS,
     SHEET_DATA,
     Column,
+    Kind,
     Need,
     fold_header,
 )
+from pipeline.sheet import EXCEL_MAX_ROW, BeyondLastRow, Cells, Formula, stored_rows
+
+log = logging.getLogger(__name__)
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and any password-protected .xlsx
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_ZIP_ENTRIES = 10_000
-# This many empty rows in a row end the data: the rest of the sheet is not read. Excel
-# writes empty <row> elements for formatted rows; a hostile file can hold millions.
-MAX_EMPTY_RUN = 10_000
-# What openpyxl raises on damaged or hostile parts (defusedxml's for entity tricks).
-PARSE_ERRORS = (DefusedXmlException, ElementTree.ParseError, zipfile.BadZipFile, zlib.error,
-                KeyError, ValueError, TypeError, IndexError, AttributeError, EOFError, OSError)
+__all__ = ["SAVE_AS", "Formula", "Intake", "IntakeRejected", "RawRow", "open_intake"]
 
 
 class IntakeRejected(Exception):
@@ -87,6 +88,9 @@ class Intake:
     columns: dict[str, SourceColumn]
     epoch: datetime
     rows: Iterator[RawRow]
+    # Problems met while the rows stream that do not reject the file (rows past Excel's
+    # last row); complete once `rows` is exhausted.
+    notes: list[Problem] = field(default_factory=list)
 
 
 def _sheet_size(ws: ReadOnlyWorksheet) -> None:
@@ -165,41 +169,45 @@ def open_intake(name: str, data: bytes, limits: Batas) -> Intake:
     check_zip(name, data, limits)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        if is_strict(book._archive):
+            raise _reject(name, Code.format_strict)
         sheet = _find_sheet(name, book.sheetnames)
-        ws = book[sheet]
-        ws.reset_dimensions()  # LibreOffice and others may write a wrong <dimension>
-        rows = _guarded(name, ws.iter_rows(values_only=True))
-        head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
-    except PARSE_ERRORS as exc:
-        raise _parse_error(name, exc) from exc
+        rows = _guarded(name, stored_rows(book[sheet]))
+        head = _head(rows)
+    except READ_ERRORS as exc:
+        raise _damaged(name, exc) from exc
     header_row, columns = _find_header(name, sheet, head)
-    below = itertools.chain(head[header_row:], rows)
-    return Intake(name=name, sheet=sheet, header_row=header_row, columns=columns,
-                  epoch=book.epoch, rows=_data_rows(name, sheet, below, header_row, columns,
-                                                    limits.baris_maks))
+    intake = Intake(name=name, sheet=sheet, header_row=header_row, columns=columns,
+                    epoch=book.epoch, rows=iter(()))
+    intake.rows = _data_rows(intake, itertools.chain(head, rows), limits.baris_maks)
+    return intake
 
 
-def _guarded(name: str, rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
-    """Rows from openpyxl, with parse failures met mid-sheet turned into IntakeRejected."""
+def _head(rows: Iterator[tuple[int, Cells] | BeyondLastRow]
+          ) -> list[tuple[int, Cells] | BeyondLastRow]:
+    """The stored rows up to the first one below the header search area (that one too)."""
+    head: list[tuple[int, Cells] | BeyondLastRow] = []
+    for item in rows:
+        head.append(item)
+        if isinstance(item, BeyondLastRow) or item[0] > HEADER_SEARCH_ROWS \
+                or len(head) >= HEADER_SEARCH_ROWS:
+            break
+    return head
+
+
+def _guarded(name: str, rows: Iterator[Any]) -> Iterator[Any]:
+    """Rows from the sheet, with read failures met mid-sheet turned into IntakeRejected."""
     try:
         yield from rows
-    except PARSE_ERRORS as exc:
-        raise _parse_error(name, exc) from exc
+    except READ_ERRORS as exc:
+        raise _damaged(name, exc) from exc
 
 
-def _parse_error_code(exc: BaseException | None) -> Code:
-    """'xml-berbahaya' when defusedxml refused the XML (openpyxl may wrap it), else damaged."""
-    while exc is not None:
-        if isinstance(exc, DefusedXmlException):
-            return Code.xml_berbahaya
-        exc = exc.__cause__ or exc.__context__
-    return Code.berkas_rusak
-
-
-def _parse_error(name: str, exc: Exception) -> IntakeRejected:
-    """The whole-file problem of a part openpyxl could not parse."""
-    return _reject(name, _parse_error_code(exc), masalah="Berkas .xlsx rusak dan tidak dapat "
-                   "dibaca. Buka dan simpan ulang di Excel.")
+def _damaged(name: str, exc: BaseException) -> IntakeRejected:
+    """The named whole-file problem for a failure to read the file's parts."""
+    code = diagnose(exc)
+    log.info("%s tidak terbaca (%s): %s: %s", name, code, type(exc).__name__, exc)
+    return _reject(name, code, masalah=RUSAK)
 
 
 def _find_sheet(name: str, sheetnames: list[str]) -> str:
@@ -209,13 +217,17 @@ def _find_sheet(name: str, sheetnames: list[str]) -> str:
     raise _reject(name, Code.lembar_tidak_ada, lembar=SHEET_DATA, ada=", ".join(sheetnames))
 
 
-def _find_header(name: str, sheet: str, head: list[tuple[Any, ...]]
+def _find_header(name: str, sheet: str, head: list[tuple[int, Cells] | BeyondLastRow]
                  ) -> tuple[int, dict[str, SourceColumn]]:
     """The header row: the one among the first rows naming most known columns."""
     best: tuple[int, dict[str, SourceColumn]] = (0, {})
-    for number, values in enumerate(head, 1):
+    for item in head:
+        if isinstance(item, BeyondLastRow) or item[0] > HEADER_SEARCH_ROWS:
+            continue
+        number, cells = item
         found: dict[str, SourceColumn] = {}
-        for index, value in enumerate(values):
+        for index, value in sorted(cells.items()):
+            value = value.cached if isinstance(value, Formula) else value
             column = COLUMN_BY_FOLDED_HEADER.get(fold_header(value)) if value else None
             if column and column.key not in found:
                 found[column.key] = SourceColumn(column, index, get_column_letter(index + 1),
@@ -230,27 +242,55 @@ def _find_header(name: str, sheet: str, head: list[tuple[Any, ...]]
     return header_row, columns
 
 
-def _data_rows(name: str, sheet: str, rows: Iterator[tuple[Any, ...]], header_row: int,
-               columns: dict[str, SourceColumn], max_rows: int) -> Iterator[RawRow]:
-    """Non-empty rows below the header, as raw values by key; refuses too many rows."""
-    count = empty = 0
-    for number, values in enumerate(rows, header_row + 1):
-        raw = {key: _clean(values[src.index]) if src.index < len(values) else None
-               for key, src in columns.items()}
-        if all(v is None for v in raw.values()):
-            empty += 1
-            if empty >= MAX_EMPTY_RUN:  # formatted empty rows, or a zip bomb of them
-                return
+def _data_rows(intake: Intake, rows: Iterable[tuple[int, Cells] | BeyondLastRow],
+               max_rows: int) -> Iterator[RawRow]:
+    """Non-empty rows below the header, as raw values by key; refuses too many rows.
+
+    Rows are read wherever they are stored (after any run of empty rows, out of order);
+    rows above the header are not data. A row past Excel's last row ends the reading and
+    becomes a note, so the staff learn that the rest was not read.
+    """
+    count = 0
+    by_index = {src.index: (key, src.column) for key, src in intake.columns.items()}
+    empty = dict.fromkeys(intake.columns)
+    for item in rows:
+        if isinstance(item, BeyondLastRow):
+            intake.notes.append(_beyond_last_row(intake, item.row))
+            return
+        number, cells = item
+        if number <= intake.header_row or not cells:
             continue
-        empty = 0
+        raw = dict(empty)
+        for index, value in cells.items():
+            if index in by_index:
+                key, column = by_index[index]
+                raw[key] = _clean(value, column)
+        if all(v is None for v in raw.values()):
+            continue
         count += 1
         if count > max_rows:
-            raise _reject(name, Code.baris_terlalu_banyak, sheet=sheet, batas=max_rows)
+            raise _reject(intake.name, Code.baris_terlalu_banyak, sheet=intake.sheet,
+                          batas=max_rows)
         yield RawRow(number, raw)
 
 
-def _clean(value: Any) -> Any:
-    """None for an empty or blank cell; other values as they are."""
+def _beyond_last_row(intake: Intake, number: int) -> Problem:
+    """The note for a row stored past Excel's last row (Excel cannot show it)."""
+    return Problem(code=Code.baris_di_luar_batas, file=intake.name, sheet=intake.sheet,
+                   row=number, message=Code.baris_di_luar_batas.text(baris=number,
+                                                                     batas=EXCEL_MAX_ROW))
+
+
+def _clean(value: Any, column: Column) -> Any:
+    """None for an empty or blank cell; a formula's cached value unless it cannot be trusted.
+
+    A formula stays a Formula (for the validator to report) when it has no cached value,
+    or when it is volatile (=NOW()) in a time column: a time is typed, not computed.
+    """
+    if isinstance(value, Formula):
+        if value.cached is None or (value.volatile and column.kind is Kind.datetime):
+            return value
+        value = value.cached
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     return value

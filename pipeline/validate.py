@@ -18,7 +18,7 @@ from typing import IO, Any
 
 from pipeline.codes import CellError, Code
 from pipeline.config import Config, choice_lists, short_names
-from pipeline.intake import Intake, RawRow
+from pipeline.intake import Formula, Intake, RawRow
 from pipeline.model import Case, Level, Problem
 from pipeline.schema import (
     COLUMN_BY_KEY,
@@ -40,6 +40,7 @@ from pipeline.values import (
 )
 
 FUTURE_TOLERANCE = timedelta(minutes=10)  # PC clocks in an office drift a little
+EARLIEST_YEAR = 2000  # a time before this is a typo (25/09/0224) or a stray number
 YEAR_SPREAD = 1  # a step time more years than this from the row's other times: check it
 # The code of a plain ValueError by column kind (values.py raises CellError with its own).
 PARSE_CODES = {Kind.datetime: Code.tanggal_tidak_terbaca, Kind.phone: Code.telepon_salah,
@@ -186,6 +187,7 @@ def validate(intake: Intake, cfg: Config, now: datetime | None = None,
         if case is not None:
             result.spool.append(case)
             result.years.add(case.tahun)
+    result.add_problems(intake.notes)  # complete now that every row was read
     for key, (typed, rows) in copies.items():
         result.held.add(key)
         result.add_problems(_duplicate_problems(rows, key.split("/")[0], typed, intake))
@@ -244,14 +246,31 @@ def _parse_cells(row: _Row, intake: Intake, lists: _Lists) -> None:
         if value is None:
             continue
         column = COLUMN_BY_KEY[key]
+        if isinstance(value, Formula):
+            _add(row, intake, key, *_formula_problem(value))
+            continue
         try:
             row.parsed[key] = _parse(column, value, intake, lists)
-            if column.kind is Kind.datetime and not time_typed(value, row.parsed[key]):
-                _note_date_only(row, intake, key)
         except CellError as exc:
             _add(row, intake, key, exc.code, str(exc))
+            continue
         except ValueError as exc:
             _add(row, intake, key, PARSE_CODES[column.kind], str(exc))
+            continue
+        if column.kind is not Kind.datetime:
+            continue
+        if row.parsed[key].year < EARLIEST_YEAR:
+            year = row.parsed.pop(key).year
+            _add(row, intake, key, Code.tahun_tidak_wajar,
+                 Code.tahun_tidak_wajar.text(tahun=f"{year:04d}", batas=EARLIEST_YEAR))
+        elif not time_typed(value, row.parsed[key]):
+            _note_date_only(row, intake, key)
+
+
+def _formula_problem(value: Formula) -> tuple[Code, str]:
+    """The code and message for a formula cell whose value cannot be used."""
+    code = Code.rumus_tanpa_nilai if value.cached is None else Code.rumus_waktu
+    return code, code.text(rumus=value.shown)
 
 
 def _note_date_only(row: _Row, intake: Intake, key: str) -> None:

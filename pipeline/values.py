@@ -68,13 +68,19 @@ def parse_datetime(value: object, epoch: datetime | None = None) -> datetime:
         if not 1 <= value <= EXCEL_SERIAL_MAX:
             raise ValueError(f"Angka {value} bukan tanggal. {DATE_HINT}")
         kwargs = {"epoch": epoch} if epoch else {}
-        return _round_second(from_excel(value, **kwargs))
+        try:
+            return _round_second(from_excel(value, **kwargs))
+        except OverflowError:  # past 9999 from the 1904 epoch (serials 2,957,004 and up)
+            raise ValueError(f"Angka {value} bukan tanggal. {DATE_HINT}") from None
     return _parse_text_datetime(str(value).strip())
 
 
 def _round_second(value: datetime) -> datetime:
     """Drop Excel's floating-point noise (08:14:59.9997 → 08:15:00)."""
-    return (value + timedelta(microseconds=500_000)).replace(microsecond=0, tzinfo=None)
+    value = value.replace(tzinfo=None)
+    if value > datetime.max - timedelta(microseconds=500_000):
+        return value.replace(microsecond=0)  # 9999-12-31 23:59:59.5 and later: no next second
+    return (value + timedelta(microseconds=500_000)).replace(microsecond=0)
 
 
 def _parse_text_datetime(text: str) -> datetime:

@@ -19,10 +19,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.config import Config, load_config
 from pipeline.filing import safe_name
-from pipeline.model import Letter, Problem
+from pipeline.model import Letter, Level, Problem
 from pipeline.problems import (
     PROBLEM_FILL,
     SHEET_PROBLEMS,
+    WARNING_FILL,
     clear_problem_report,
     summary_text,
     write_problem_report,
@@ -353,6 +354,20 @@ def test_report_marks_exactly_the_bad_cells(intake: Path, tmp_path: Path) -> Non
     assert "Nama terlalu panjang." in commented["D4"]
     assert "Nama dicek ulang besok" in commented["D4"]  # the staff's own note is kept
     assert "seluruh baris" in commented["A5"]
+
+
+def test_a_warning_is_yellow_and_says_peringatan(intake: Path, tmp_path: Path) -> None:
+    warning = Problem("jam-tidak-diisi", intake.name, "Waktu Lapor berisi tanggal tanpa jam.",
+                      SHEET_DATA, 4, "B", "Waktu Lapor", level=Level.peringatan)
+    xlsx, txt = write_problem_report(intake, [*problems_for(intake), warning],
+                                     tmp_path / "out")
+    cell = load_workbook(xlsx)[SHEET_DATA]["B4"]
+    assert cell.fill.fgColor.rgb.endswith(WARNING_FILL)
+    assert "- PERINGATAN: Waktu Lapor berisi tanggal tanpa jam." in cell.comment.text
+    text = txt.read_text(encoding="utf-8-sig")
+    assert "Baris bermasalah    : 3 (bagian yang bermasalah belum diproses)" in text
+    assert "Peringatan          : 1 (tidak menahan baris; periksa saja)" in text
+    assert "Jumlah masalah      : 4" in text
 
 
 def test_report_never_touches_the_source(intake: Path, tmp_path: Path) -> None:

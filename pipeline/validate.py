@@ -13,21 +13,20 @@ import pickle
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import IO, Any
 
 from pipeline.codes import CellError, Code
 from pipeline.config import Config, choice_lists, short_names
 from pipeline.intake import Formula, Intake, RawRow
 from pipeline.model import Case, Level, Problem
+from pipeline.rules import Row, add, check_conditionals, check_steps, problem
 from pipeline.schema import (
     COLUMN_BY_KEY,
     COLUMNS,
-    DATETIME_KEYS,
     STEPS,
     Column,
     Kind,
-    Need,
 )
 from pipeline.values import (
     number_as_text,
@@ -39,9 +38,7 @@ from pipeline.values import (
     time_typed,
 )
 
-FUTURE_TOLERANCE = timedelta(minutes=10)  # PC clocks in an office drift a little
 EARLIEST_YEAR = 2000  # a time before this is a typo (25/09/0224) or a stray number
-YEAR_SPREAD = 1  # a step time more years than this from the row's other times: check it
 # The code of a plain ValueError by column kind (values.py raises CellError with its own).
 PARSE_CODES = {Kind.datetime: Code.tanggal_tidak_terbaca, Kind.phone: Code.telepon_salah,
                Kind.nik: Code.nik_salah, Kind.choice: Code.bukan_pilihan,
@@ -128,17 +125,6 @@ class Validation:
         self.more_problems += max(len(problems) - room, 0)
 
 
-@dataclass
-class _Row:
-    """Work in progress on one row."""
-
-    raw: RawRow
-    parsed: dict[str, Any] = field(default_factory=dict)
-    problems: list[tuple[int, Problem]] = field(default_factory=list)  # (step, problem)
-    warnings: list[Problem] = field(default_factory=list)  # hold nothing back
-    tanpa_jam: set[str] = field(default_factory=set)  # time keys typed as a date only
-
-
 def rules_fingerprint(cfg: Config) -> str:
     """What a row's verdict depends on besides the row: the rules' version and the lists."""
     text = json.dumps([RULES_VERSION, choice_lists(cfg), short_names(cfg)], ensure_ascii=False,
@@ -166,15 +152,15 @@ def validate(intake: Intake, cfg: Config, now: datetime | None = None,
     copies: dict[str, tuple[str, list[int]]] = {}  # numbers seen twice: (as typed, rows)
     bad_rows: set[int] = set()
     for raw in intake.rows:
-        row = _Row(raw)
+        row = Row(raw)
         digest = row_digest(raw)
         if digest in known_good:
             _skip_known(row, intake, lists, first, copies, result)
             result.good_digests.append(digest)
             continue
         _parse_cells(row, intake, lists)
-        _check_steps(row, intake, now)
-        _check_conditionals(row, intake)
+        check_steps(row, intake, now)
+        check_conditionals(row, intake)
         result.rows_read += 1
         _remember_number(row, first, copies)
         if row.problems:
@@ -205,7 +191,7 @@ class _Lists:
     short: dict[str, dict[str, tuple[str, ...]]]
 
 
-def _skip_known(row: _Row, intake: Intake, lists: _Lists,
+def _skip_known(row: Row, intake: Intake, lists: _Lists,
                 first: dict[str, int], copies: dict[str, tuple[str, list[int]]],
                 result: Validation) -> None:
     """An unchanged good row: parse only its number and report time, for duplicates."""
@@ -225,43 +211,28 @@ def _problem_order(problem: Problem) -> tuple[int, str]:
     return (problem.row or 0, (problem.column or "").rjust(3))
 
 
-def _problem(row: _Row, intake: Intake, key: str, code: Code, message: str,
-             level: Level = Level.masalah) -> Problem:
-    """A Problem at the cell of `key` in this row (or the row, if the column is absent)."""
-    src = intake.columns.get(key)
-    return Problem(code=code, file=intake.name, message=message, sheet=intake.sheet,
-                   row=row.raw.row, column=src.letter if src else None,
-                   header=src.header if src else COLUMN_BY_KEY[key].header, level=level)
-
-
-def _add(row: _Row, intake: Intake, key: str, code: Code, message: str,
-         step: int | None = None) -> None:
-    step = step if step is not None else COLUMN_BY_KEY[key].step
-    row.problems.append((step, _problem(row, intake, key, code, message)))
-
-
-def _parse_cells(row: _Row, intake: Intake, lists: _Lists) -> None:
+def _parse_cells(row: Row, intake: Intake, lists: _Lists) -> None:
     """Parse every filled cell by its column's kind; note times typed as a date only."""
     for key, value in row.raw.values.items():
         if value is None:
             continue
         column = COLUMN_BY_KEY[key]
         if isinstance(value, Formula):
-            _add(row, intake, key, *_formula_problem(value))
+            add(row, intake, key, *_formula_problem(value))
             continue
         try:
             row.parsed[key] = _parse(column, value, intake, lists)
         except CellError as exc:
-            _add(row, intake, key, exc.code, str(exc))
+            add(row, intake, key, exc.code, str(exc))
             continue
         except ValueError as exc:
-            _add(row, intake, key, PARSE_CODES[column.kind], str(exc))
+            add(row, intake, key, PARSE_CODES[column.kind], str(exc))
             continue
         if column.kind is not Kind.datetime:
             continue
         if row.parsed[key].year < EARLIEST_YEAR:
             year = row.parsed.pop(key).year
-            _add(row, intake, key, Code.tahun_tidak_wajar,
+            add(row, intake, key, Code.tahun_tidak_wajar,
                  Code.tahun_tidak_wajar.text(tahun=f"{year:04d}", batas=EARLIEST_YEAR))
         elif not time_typed(value, row.parsed[key]):
             _note_date_only(row, intake, key)
@@ -273,13 +244,13 @@ def _formula_problem(value: Formula) -> tuple[Code, str]:
     return code, code.text(rumus=value.shown)
 
 
-def _note_date_only(row: _Row, intake: Intake, key: str) -> None:
+def _note_date_only(row: Row, intake: Intake, key: str) -> None:
     """A date without a time: accepted, the letters omit "pukul", and the staff are told."""
     row.tanpa_jam.add(key)
     example = f"{row.parsed[key]:%d/%m/%Y} 08:15"
     header = (intake.columns[key].header if key in intake.columns
               else COLUMN_BY_KEY[key].header)
-    row.warnings.append(_problem(row, intake, key, Code.jam_tidak_diisi,
+    row.warnings.append(problem(row, intake, key, Code.jam_tidak_diisi,
                                  Code.jam_tidak_diisi.text(kolom=header, contoh=example),
                                  Level.peringatan))
 
@@ -314,112 +285,7 @@ def _check_length(text: str, column: Column) -> None:
         raise Code.teks_terlalu_panjang.error(panjang=len(text), batas=column.max_len)
 
 
-def _fmt(value: datetime) -> str:
-    return value.strftime("%d/%m/%Y %H:%M")
-
-
-def _shown(row: _Row, key: str, value: datetime) -> str:
-    """A time as the message shows it: without 00:00 when only the date was typed."""
-    return f"{value:%d/%m/%Y}" if key in row.tanpa_jam else _fmt(value)
-
-
-def _check_steps(row: _Row, intake: Intake, now: datetime) -> None:
-    """Required cells, steps in order, plausible years, times not backwards nor future."""
-    values = row.raw.values
-    for column in COLUMNS:
-        if column.need is Need.always and values.get(column.key) is None:
-            _add(row, intake, column.key, Code.wajib_diisi, Code.wajib_diisi.text(
-                kolom=column.header, sebab="pada setiap laporan", perbaikan="Isi sel ini."))
-    odd_years = _check_years(row, intake, now)
-    previous: tuple[str, str, datetime | None] | None = None
-    for step in STEPS:
-        key = step.time_key
-        if values.get(key) is None:
-            _check_later_steps_empty(row, intake, step.number)
-            return
-        if step.number > 1:
-            _check_step_fields(row, intake, step.number)
-        when = None if key in odd_years else row.parsed.get(key)
-        if when is not None and when > now + FUTURE_TOLERANCE:
-            _add(row, intake, key, Code.waktu_masa_depan,
-                 Code.waktu_masa_depan.text(waktu=_shown(row, key, when)))
-        if previous and previous[2] and when and _before(row, key, when, previous[1],
-                                                         previous[2]):
-            _add(row, intake, key, Code.waktu_mundur, Code.waktu_mundur.text(
-                waktu=_shown(row, key, when), kolom_sebelum=previous[0],
-                waktu_sebelum=_shown(row, previous[1], previous[2])))
-        previous = (COLUMN_BY_KEY[key].header, key, when)
-
-
-def _before(row: _Row, key: str, when: datetime, prev_key: str, prev: datetime) -> bool:
-    """Whether `when` is before the previous step's time; by date when either has no time."""
-    if key in row.tanpa_jam or prev_key in row.tanpa_jam:
-        return when.date() < prev.date()
-    return when < prev
-
-
-def _check_years(row: _Row, intake: Intake, now: datetime) -> set[str]:
-    """Times whose year lies far from the row's other times (2016 among 2026): the keys."""
-    years = {key: row.parsed[key].year for key in DATETIME_KEYS if key in row.parsed}
-    if len(set(years.values())) < 2:
-        return set()
-    counts = {year: list(years.values()).count(year) for year in years.values()}
-    usual = max(counts, key=lambda year: (counts[year], -abs(year - now.year)))
-    odd = {key for key, year in years.items() if abs(year - usual) > YEAR_SPREAD}
-    for key in sorted(odd, key=DATETIME_KEYS.index):
-        _add(row, intake, key, Code.periksa_tahun, Code.periksa_tahun.text(
-            tahun=years[key], sebab=f"jauh dari tahun waktu lain pada baris ini ({usual})"))
-    return odd
-
-
-def _check_later_steps_empty(row: _Row, intake: Intake, missing_step: int) -> None:
-    """A later step's time filled while step `missing_step` is empty is a skipped step."""
-    missing_header = COLUMN_BY_KEY[STEPS[missing_step - 1].time_key].header
-    for step in STEPS[missing_step:]:
-        if row.raw.values.get(step.time_key) is not None:
-            _add(row, intake, step.time_key, Code.langkah_melompat,
-                 Code.langkah_melompat.text(langkah=step.number, langkah_kosong=missing_step,
-                                            kolom_kosong=missing_header),
-                 step=missing_step + 1)
-            return
-
-
-def _check_step_fields(row: _Row, intake: Intake, number: int) -> None:
-    """The columns a done step needs are filled."""
-    step = STEPS[number - 1]
-    time_header = COLUMN_BY_KEY[step.time_key].header
-    for column in COLUMNS:
-        if column.step == number and column.need is Need.step \
-                and row.raw.values.get(column.key) is None:
-            _add(row, intake, column.key, Code.wajib_diisi, Code.wajib_diisi.text(
-                kolom=column.header,
-                sebab=f"karena {time_header} (langkah {number}, {step.name}) sudah diisi",
-                perbaikan=f"Isi sel ini, atau kosongkan {time_header}."))
-
-
-def _check_conditionals(row: _Row, intake: Intake) -> None:
-    """Address for a notice by letter; phone for SMS/telephone contact."""
-    values, parsed = row.raw.values, row.parsed
-    step7_done = values.get("waktu_pemberitahuan") is not None
-    notice_by = parsed.get("cara_pemberitahuan", "") if step7_done else ""
-    if notice_by == "Surat" and values.get("alamat_pelapor") is None:
-        _add(row, intake, "alamat_pelapor", Code.wajib_diisi, Code.wajib_diisi.text(
-            kolom="Alamat Pelapor", sebab="karena pemberitahuan dikirim dengan Surat",
-            perbaikan="Isi alamat lengkap pelapor."), step=7)
-    if values.get("telepon_pelapor") is not None:
-        return
-    if parsed.get("cara_lapor") in ("SMS", "Telepon"):
-        _add(row, intake, "telepon_pelapor", Code.wajib_diisi, Code.wajib_diisi.text(
-            kolom="No. Telepon Pelapor",
-            sebab=f"karena laporan masuk melalui {parsed['cara_lapor']}",
-            perbaikan="Isi nomor telepon pelapor."), step=1)
-    elif notice_by in ("SMS", "Telepon"):
-        _add(row, intake, "telepon_pelapor", Code.wajib_diisi, Code.wajib_diisi.text(
-            kolom="No. Telepon Pelapor", sebab=f"karena pemberitahuan melalui {notice_by}",
-            perbaikan="Isi nomor telepon pelapor."), step=7)
-
-
-def _remember_number(row: _Row, first: dict[str, int],
+def _remember_number(row: Row, first: dict[str, int],
                      copies: dict[str, tuple[str, list[int]]]) -> None:
     """Note where each (No. Laporan, year) appears; they must be unique in one workbook."""
     number, when = row.parsed.get("no_laporan"), row.parsed.get("waktu_lapor")
@@ -438,14 +304,14 @@ def _duplicate_problems(rows: list[int], year: str, typed: str,
     problems = []
     for number in rows:
         others = ", ".join(str(other) for other in rows if other != number)
-        row = _Row(RawRow(number, {}))
-        problems.append(_problem(row, intake, "no_laporan", Code.no_laporan_ganda,
+        row = Row(RawRow(number, {}))
+        problems.append(problem(row, intake, "no_laporan", Code.no_laporan_ganda,
                                  Code.no_laporan_ganda.text(nomor=typed, tahun=year,
                                                             baris=others)))
     return problems
 
 
-def _build_case(row: _Row, source: str) -> Case | None:
+def _build_case(row: Row, source: str) -> Case | None:
     """The case with the steps before the first problem, or None if step 1 is held."""
     first_bad = min((step for step, _ in row.problems), default=len(STEPS) + 1)
     if first_bad <= 1:

@@ -17,7 +17,7 @@ from typing import Any
 from pipeline import indo
 from pipeline.config import Config, Pejabat
 from pipeline.model import Case
-from pipeline.schema import SIFAT, Doc, Document
+from pipeline.schema import SIFAT, STEPS, Doc, Document
 
 KOSONG = "-"  # printed for an optional value left empty (NIK, address, phone)
 # What the disposition form's boxes (bordered cells) hold: an X in Arial, no symbol.
@@ -193,7 +193,7 @@ def sms_text(case: Case, cfg: Config, doc: Document) -> str | None:
     the reporter is told by SMS: the result. Filed by the executor as a .txt beside it.
     """
     if doc.kind is Doc.tanda_terima and case.cara_lapor in ("SMS", "Telepon"):
-        when = Waktu.of(case.waktu_lapor)
+        when = _time(case, 1)
         return _fit("Yth. Sdr. {nama}, laporan Saudara tentang dugaan pelanggaran Perda di "
                     "Desa {desa} telah kami terima pada {waktu} dengan No. Laporan {no}. "
                     "Sebutkan nomor ini bila menanyakan perkembangannya. {kantor}",
@@ -211,11 +211,12 @@ def sms_text(case: Case, cfg: Config, doc: Document) -> str | None:
 
 
 def _time(case: Case, step: int) -> Waktu:
-    """A done step's time; a step not done here is a caller's bug."""
+    """A done step's time (without "pukul" when typed as a date only); a step not done
+    here is a caller's bug."""
     when = case.step_time(step)
     if when is None:
         raise ValueError(f"case {case.case_id}: step {step} is not done")
-    return Waktu.of(when)
+    return Waktu.of(when, case.has_time(STEPS[step - 1].time_key))
 
 
 def _disposition(case: Case, cfg: Config, rujukan: Mapping[str, Rujukan]) -> dict[str, Any]:
@@ -230,7 +231,8 @@ def _disposition(case: Case, cfg: Config, rujukan: Mapping[str, Rujukan]) -> dic
     harap = [{"teks": s, "dipilih": s.casefold() in chosen,
               "tanda": TANDA_YA if s.casefold() in chosen else TANDA_TIDAK} for s in listed]
     return {"waktu_disposisi": _time(case, 3), "sifat": sifat, "tanda_sifat": boxes,
-            "isi_disposisi": case.isi_disposisi, "harap": harap,
+            "isi_disposisi": case.isi_disposisi, "instruksi": Rincian(case.instruksi),
+            "harap": harap,
             "rahasia": sifat == "Rahasia",
             "nota_dinas": {"nomor": nota.nomor if nota else "",
                            "agenda": str(nota.urut) if nota else "",
@@ -244,7 +246,8 @@ def _coordination(case: Case) -> dict[str, Any]:
     jadwal = case.jadwal_tindakan
     return {"waktu_koordinasi": _time(case, 4), "daftar_instansi": Rincian(case.instansi),
             "tindakan": case.tindakan,
-            "jadwal_tindakan": Waktu.of(jadwal) if jadwal else None,
+            "jadwal_tindakan": Waktu.of(jadwal, case.has_time("jadwal_tindakan")) if jadwal
+            else None,
             "tempat_tindakan": case.tempat_tindakan or f"{case.lokasi}, Desa {case.desa}"}
 
 

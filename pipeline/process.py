@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import pdf
+from pipeline.codes import Code
 from pipeline.config import Config
 from pipeline.errors import TemplateError
 from pipeline.filing import PROBLEM_FOLDER, remove_stray_temporaries, sha256_bytes, write_atomic
@@ -63,7 +64,8 @@ def process_file(path: Path, cfg: Config, state: State,
                         progress and (lambda seen, n: progress(path.name, seen, total, n)))
     problems = [rejected] if rejected else validation.problems
     report_problems(path, problems, validation, data, cfg)
-    status = "rejected" if rejected else ("problems" if problems else "ok")
+    blocking = any(p.blocking for p in problems)  # warnings alone leave the file 'ok'
+    status = "rejected" if rejected else ("problems" if blocking else "ok")
     state.record_intake(path.name, digest, len(data), status, validation.rows_read,
                         validation.rows_with_problems, len(made), snapshot,
                         (rules, validation.good_digests))
@@ -99,10 +101,8 @@ def report_problems(path: Path, problems: list[Problem], validation: Validation,
     folder = cfg.outbox / PROBLEM_FOLDER
     if validation.more_problems:
         problems = [*problems, Problem(
-            code="masalah-lain", file=path.name,
-            message=f"Masih ada {validation.more_problems} masalah lain yang tidak dicantumkan "
-                    "satu per satu. Perbaiki masalah di atas, simpan ulang, lalu baca laporan "
-                    "perbaikan yang baru.")]
+            code=Code.masalah_lain, file=path.name,
+            message=Code.masalah_lain.text(jumlah=validation.more_problems))]
     try:
         if problems:
             ok = validation.rows_read - validation.rows_with_problems
@@ -227,11 +227,8 @@ def safe_process(path: Path, cfg: Config, state: State,
         raise  # every file would fail the same way: stop and say so
     except Exception:  # noqa: BLE001 — see docstring
         log.exception("Kesalahan tak terduga saat memproses %s", path.name)
-        problem = Problem(code="kesalahan-tak-terduga", file=path.name,
-                          message="Terjadi kesalahan tak terduga saat memproses berkas ini. "
-                                  "Berkas lain tetap diproses. Simpan ulang berkas; bila masih "
-                                  "gagal, hubungi pengelola aplikasi dan sertakan state/log/"
-                                  "perda.log.")
+        problem = Problem(code=Code.kesalahan_tak_terduga, file=path.name,
+                          message=Code.kesalahan_tak_terduga.text())
         try:
             write_problem_report(path, [problem], cfg.outbox / PROBLEM_FOLDER)
         except OSError:

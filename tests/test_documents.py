@@ -475,3 +475,15 @@ def _header_footer_text(data: bytes) -> str:
 def test_secret_cases_are_marked_rahasia_on_every_page(kind: Doc) -> None:
     assert _header_footer_text(render_doc(kind, FULL)).count("RAHASIA") == 4
     assert "RAHASIA" not in _header_footer_text(render_doc(kind, MINIMAL))
+
+
+def test_dates_typed_without_a_time_print_no_pukul() -> None:
+    case = dataclasses.replace(FULL, jadwal_tindakan=datetime(2026, 11, 16),
+                               waktu_selesai=datetime(2026, 11, 17),
+                               tanpa_jam=frozenset({"jadwal_tindakan", "waktu_selesai"}))
+    rows = labelled(render_doc(Doc.koordinasi, case))
+    assert rows["hari/tanggal"] == "Senin, 16 November 2026" and "pukul" not in rows
+    got = text(render_doc(Doc.bukti_penyelesaian, case))
+    assert ("Pada hari ini Selasa tanggal tujuh belas bulan November tahun dua ribu dua "
+            "puluh enam, bertempat di Balai Desa Kuto") in got
+    assert "pukul 00.00" not in got

@@ -76,10 +76,15 @@ def test_missing_sheet_names_the_sheets_found(office, cfg):
     assert "Lembar \"Laporan\" tidak ditemukan; yang ada: Sheet1." in problem.message
 
 
-def test_formula_is_never_read_as_text(office, cfg):
-    # openpyxl saves a formula without a cached value: the reader must not see "=…" text.
+def test_formula_without_cached_value_is_a_problem_naming_the_cell(office, cfg):
+    # openpyxl (like other tools) saves a formula without a cached value. It used to read
+    # as an empty cell ("wajib-diisi"); the cell holds something the reader cannot see.
     path = write_intake(office / "inbox" / "a.xlsx", [full_row(nama_pelapor='=CONCAT("A","B")')])
-    assert check(path, cfg).flatten() == [(3, "Nama Pelapor", "wajib-diisi")]
+    result = check(path, cfg)
+    assert result.flatten() == [(3, "Nama Pelapor", "rumus-tanpa-nilai")]
+    assert result.problems[0].cell == "Laporan!D3"
+    assert result.problems[0].message.startswith(
+        'Sel berisi rumus =CONCAT("A","B") tanpa hasil tersimpan')
 
 
 def test_cached_formula_value_is_read(office, cfg):

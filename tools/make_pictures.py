@@ -9,14 +9,21 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.config import load_config  # noqa: E402
-from pipeline.process import open_state, process_file  # noqa: E402
+from pipeline.process import finish_batch, open_state, process_file  # noqa: E402
 from tests.conftest import full_row, write_intake  # noqa: E402
+
+
+# The optional columns, filled (issue 11): the pictures show every part of each letter.
+OPTIONAL = {"instruksi": "Koordinasikan/konfirmasikan; Laporkan hasilnya",
+            "jadwal_tindakan": datetime(2024, 9, 26, 13, 0), "tempat_tindakan": "Pasar Kuto",
+            "terlapor": "Suparno", "saksi": "Joko Susilo; Wahyu Hidayat"}
 
 
 def main() -> None:
@@ -31,15 +38,21 @@ def main() -> None:
         shutil.copytree(ROOT / "templates", office / "templates")
         (office / "inbox").mkdir()
         cfg = load_config(office / "config.toml")
-        path = write_intake(office / "inbox" / "contoh.xlsx", [full_row()])
+        path = write_intake(office / "inbox" / "contoh.xlsx", [
+            full_row(1, cara_lapor="Datang Langsung", **OPTIONAL),
+            full_row(2, cara_pemberitahuan="SMS", **OPTIONAL)])  # the step-7 note
         state = open_state(cfg)
-        process_file(path, cfg, state)
+        finish_batch(cfg, state, [process_file(path, cfg, state)])  # letters, then PDFs
         state.close()
+        done: set[str] = set()
         for pdf in sorted(cfg.outbox.rglob("*.pdf")):
-            name = pdf.parent.name if "Koordinasi" not in pdf.name else pdf.parent.name
+            name = "07-catatan-pemberitahuan" if "Catatan" in pdf.name else pdf.parent.name
             target = out / name
-            if (out / f"{name}.png").exists() and "Koordinasi" in pdf.name:
-                continue  # one picture per step is enough
+            if "Catatan" not in pdf.name and not pdf.name.startswith("LP-001"):
+                continue  # the second case only gives the step-7 note
+            if name in done:
+                continue  # one picture per step is enough (step 4: the first agency)
+            done.add(name)
             subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1",
                             "-singlefile", str(pdf), str(target)], check=True)
     print("\n".join(sorted(p.name for p in out.glob("*.png"))))

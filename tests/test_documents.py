@@ -487,3 +487,16 @@ def test_dates_typed_without_a_time_print_no_pukul() -> None:
     assert ("Pada hari ini Selasa tanggal tujuh belas bulan November tahun dua ribu dua "
             "puluh enam, bertempat di Balai Desa Kuto") in got
     assert "pukul 00.00" not in got
+
+
+@pytest.mark.parametrize("doc", DOCUMENTS, ids=lambda d: d.kind.value)
+def test_every_document_prints_the_copies_set_for_it(doc: Document) -> None:
+    tembusan = dataclasses.replace(make_config().tembusan,
+                                   **{doc.kind.value: ("Inspektur Kabupaten Karanganyar",)})
+    cfg = dataclasses.replace(make_config(), tembusan=tembusan)
+    case = dataclasses.replace(FULL, cara_pemberitahuan="SMS") if (
+        doc.kind is Doc.catatan_pemberitahuan) else FULL
+    got = lines(render_doc(doc.kind, case, cfg=cfg))
+    assert got[-2:] == ["Tembusan:", "1. Inspektur Kabupaten Karanganyar."]
+    if not getattr(make_config().tembusan, doc.kind.value):
+        assert "Tembusan:" not in lines(render_doc(doc.kind, case))

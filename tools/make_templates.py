@@ -71,6 +71,7 @@ def tanda_terima(doc: DocxDocument) -> None:
            indent=None, before=0)
     close_cells(left, right)
     keep_table(names)
+    copies_block(doc)
 
 
 def nota_dinas(doc: DocxDocument) -> None:
@@ -128,6 +129,7 @@ def disposisi(doc: DocxDocument) -> None:
         para(paraf, text, align=CENTER, before=before)
     close_cells(paraf)
     cant_split(table)
+    copies_block(doc)
 
 
 def _form_cell(cell: object, text: str) -> None:
@@ -285,6 +287,7 @@ def catatan_pemberitahuan(doc: DocxDocument) -> None:
     official(right, "kasi", label="Mengetahui,\n{{ kasi.jabatan }},", indent=None)
     close_cells(left, right)
     keep_table(names)
+    copies_block(doc)
 
 
 BUILDERS: dict[Doc, Callable[[DocxDocument], None]] = {

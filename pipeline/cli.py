@@ -17,9 +17,11 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.config import Config, describe, load_config, placeholders
+from pipeline.argid import IndonesianParser
+from pipeline.config import Config, load_config, placeholders
 from pipeline.errors import ExitCode, PerdaError, TemplateError, UsageError
 from pipeline.lock import InstanceLock
+from pipeline.logid import IndonesianFormatter, describe_settings, route_watchdog
 from pipeline.model import Case
 from pipeline.process import (
     Outcome,
@@ -39,21 +41,24 @@ log = logging.getLogger("pipeline")
 
 
 def setup_logging(state_dir: Path | None, verbose: bool = False) -> None:
-    """Log to the console, and to a rotating file under the state folder."""
+    """Log to the console, and to a rotating file under the state folder (in Indonesian)."""
     root = logging.getLogger("pipeline")
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for handler in list(root.handlers):
         root.removeHandler(handler)
         handler.close()
     console = logging.StreamHandler(sys.stderr)
-    console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+    note = "rincian teknis di state/log/perda.log" if state_dir is not None else None
+    console.setFormatter(IndonesianFormatter("%(asctime)s %(levelname)s %(message)s",
+                                             "%H.%M.%S", traceback_note=note))
     root.addHandler(console)
     if state_dir is not None:
         (state_dir / "log").mkdir(parents=True, exist_ok=True)
         file = RotatingFileHandler(state_dir / "log" / "perda.log", maxBytes=2_000_000,
                                    backupCount=5, encoding="utf-8")
-        file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        file.setFormatter(IndonesianFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         root.addHandler(file)
+    route_watchdog(root.handlers, verbose)
 
 
 def startup(cfg: Config) -> None:
@@ -62,7 +67,7 @@ def startup(cfg: Config) -> None:
     problems = check_templates(cfg)
     if problems:
         raise TemplateError("Templat surat bermasalah:\n" + "\n".join(f"- {p}" for p in problems))
-    log.info("Pengaturan: %s", describe(cfg))
+    log.info("Pengaturan: %s", describe_settings(cfg))
 
 
 class TerminalProgress:
@@ -244,13 +249,14 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], ExitCode], str]] = {
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-command per verb."""
-    parser = argparse.ArgumentParser(
+    parser = IndonesianParser(
         prog="perda", description="Surat pengamanan pelaksanaan Perda — Kecamatan Kerjo.")
-    parser.add_argument("--version", action="version", version=f"perda {__version__}")
+    parser.add_argument("--version", action="version", version=f"perda {__version__}",
+                        help="tampilkan nomor versi lalu selesai")
     sub = parser.add_subparsers(dest="command", required=True, metavar="PERINTAH")
     for name, (func, help_text) in COMMANDS.items():
         cmd = sub.add_parser(name, help=help_text, description=help_text)
-        cmd.add_argument("--config", default="config.toml",
+        cmd.add_argument("--config", default="config.toml", metavar="BERKAS",
                          help="berkas pengaturan (bawaan: ./config.toml)")
         if name == "new-intake":
             cmd.add_argument("path", metavar="PATH", help="nama berkas .xlsx yang dibuat")

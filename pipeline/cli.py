@@ -33,6 +33,7 @@ from pipeline.process import (
 )
 from pipeline.recap import recap_path, write_recap
 from pipeline.render import check_templates
+from pipeline.share import polling_setting
 from pipeline.status import format_status, status_rows
 from pipeline.watch import Watcher, install_signal_handlers
 from pipeline.workbook import write_blank_intake
@@ -153,7 +154,7 @@ def cmd_watch(args: argparse.Namespace) -> ExitCode:
             p = cfg.pemantau
             watcher = Watcher(cfg.inbox,
                               lambda path: batch.append(safe_process(path, cfg, state, bar)),
-                              polling=p.polling, interval=p.interval_detik,
+                              polling=polling_setting(args.config), interval=p.interval_detik,
                               settle=p.jeda_stabil_detik, rescan=p.pindai_ulang_detik,
                               on_idle=finish)
             log.info("Tekan Ctrl+C untuk berhenti.")

@@ -85,20 +85,31 @@ class IndonesianFormatter(logging.Formatter):
         return super().format(copy)
 
 
-class WatchdogTranslator(logging.Filter):
-    """Rewrites watchdog's log records into Indonesian (or marks them as technical)."""
+def translate_watchdog(record: logging.LogRecord) -> None:
+    """Rewrite a watchdog record in Indonesian (or mark it as technical), level included."""
+    text = record.getMessage()
+    for pattern, level, template in WATCHDOG_MESSAGES:
+        match = pattern.match(text)
+        if match:
+            record.msg, record.args = template.format(*match.groups()), None
+            record.levelno, record.levelname = level, logging.getLevelName(level)
+            return
+    record.msg, record.args = f"Pesan teknis pemantau folder (watchdog): {text}", None
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Translate a known message, change its level if needed; keep every record."""
-        text = record.getMessage()
-        for pattern, level, template in WATCHDOG_MESSAGES:
-            match = pattern.match(text)
-            if match:
-                record.msg, record.args = template.format(*match.groups()), None
-                record.levelno, record.levelname = level, logging.getLevelName(level)
-                return True
-        record.msg, record.args = f"Pesan teknis pemantau folder (watchdog): {text}", None
-        return True
+
+class _WatchdogRoute(logging.Handler):
+    """Translates each watchdog record once, then hands it to our handlers."""
+
+    def __init__(self, targets: list[logging.Handler], level: int) -> None:
+        super().__init__()
+        self.targets, self.minimum = targets, level
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Translate, drop what fell below the level, pass the rest on."""
+        translate_watchdog(record)
+        if record.levelno >= self.minimum:
+            for target in self.targets:
+                target.handle(record)
 
 
 def route_watchdog(handlers: list[logging.Handler], verbose: bool = False) -> None:
@@ -106,36 +117,7 @@ def route_watchdog(handlers: list[logging.Handler], verbose: bool = False) -> No
     lib = logging.getLogger("watchdog")
     for handler in list(lib.handlers):
         lib.removeHandler(handler)
-    for existing in list(lib.filters):
-        lib.removeFilter(existing)
-    lib.setLevel(logging.DEBUG if verbose else logging.INFO)
+    level = logging.DEBUG if verbose else logging.INFO
+    lib.setLevel(level)
     lib.propagate = False
-    lib.addFilter(WatchdogTranslator())
-    gate = _MinimumLevel(logging.DEBUG if verbose else logging.INFO)
-    for handler in handlers:
-        lib.addHandler(_Gated(handler, gate))
-
-
-class _MinimumLevel(logging.Filter):
-    """Drops records below a level (applied after translation may have lowered it)."""
-
-    def __init__(self, level: int) -> None:
-        super().__init__()
-        self.level = level
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Whether the record is at or above the level."""
-        return record.levelno >= self.level
-
-
-class _Gated(logging.Handler):
-    """Passes records that pass `gate` on to `target`."""
-
-    def __init__(self, target: logging.Handler, gate: logging.Filter) -> None:
-        super().__init__()
-        self.target, self.gate = target, gate
-
-    def emit(self, record: logging.LogRecord) -> None:
-        """Hand the record on when the gate lets it through."""
-        if self.gate.filter(record):
-            self.target.handle(record)
+    lib.addHandler(_WatchdogRoute(list(handlers), level))

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import logging
 import os
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
+
+from pipeline.logid import seconds
+
+log = logging.getLogger("pipeline.watch")
 
 # Mount types whose files other machines change (no inotify for those) or FUSE.
 NETWORK_TYPES = frozenset({
@@ -151,3 +156,46 @@ def polling_setting(config_path: Path | str) -> bool | None:
         return None
     value = data.get("pemantau", {}).get("polling")
     return value if isinstance(value, bool) else None
+
+
+def choose_polling(inbox: Path, setting: bool | None, share: Share | None,
+                   rescan: float) -> bool:
+    """Whether to poll inbox/: the setting, or (not set) whether it is on a share; logged."""
+    if share is None:
+        return bool(setting)
+    if setting is None:
+        log.info("Folder %s ada di folder jaringan (%s): pemberitahuan langsung tidak sampai "
+                 "dari PC lain, jadi dipakai polling.", inbox, share.describe())
+        return True
+    if not setting:
+        log.warning("Folder %s ada di folder jaringan (%s), tetapi config.toml menulis "
+                    "polling = false: berkas yang disimpan dari PC lain baru terlihat pada "
+                    "pemindaian ulang tiap %s. Tulis polling = true di bagian [pemantau].",
+                    inbox, share.describe(), seconds(rescan))
+    return setting
+
+
+class InboxHealth:
+    """Logs once when inbox/ cannot be read (and why), and once when it reads again."""
+
+    def __init__(self, inbox: Path) -> None:
+        self.inbox = inbox
+        self.reason: str | None = None  # why it cannot be read, while it cannot
+
+    def failed(self, exc: OSError) -> None:
+        """inbox/ could not be read: log it the first time."""
+        reason = why_unreadable(exc)
+        if self.reason is None:
+            log.warning("Folder %s tidak dapat dibaca (%s). Periksa sambungan jaringan atau "
+                        "folder bersama; pemantauan berlanjut sendiri begitu folder dapat "
+                        "dibaca lagi.", self.inbox, reason)
+        self.reason = reason
+
+    def ok(self) -> bool:
+        """inbox/ reads: True (and logged) when it could not before."""
+        if self.reason is None:
+            return False
+        log.info("Folder %s dapat dibaca lagi; berkas yang disimpan selama itu diperiksa "
+                 "sekarang.", self.inbox)
+        self.reason = None
+        return True

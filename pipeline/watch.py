@@ -49,7 +49,7 @@ from watchdog.observers.polling import PollingObserver
 from pipeline.errors import ConfigError, TemplateError
 from pipeline.logid import seconds as _seconds
 from pipeline.readiness import Readiness, Signature, signature
-from pipeline.share import Share, detect_share, why_unreadable
+from pipeline.share import InboxHealth, Share, choose_polling, detect_share
 
 log = logging.getLogger("pipeline.watch")
 
@@ -154,7 +154,7 @@ class Watcher:
         self._done: dict[Path, Signature] = {}  # signature at the last handle call
         self._lock = threading.Lock()
         self._wake = threading.Event()
-        self._unreadable: str | None = None  # why inbox/ cannot be read, while it cannot
+        self._health = InboxHealth(self._inbox)  # logs when inbox/ stops/starts reading
 
     # --- called from the observer thread ---------------------------------------------
 
@@ -208,42 +208,17 @@ class Watcher:
             share = self._detect(self._inbox)
         except OSError:
             share = None
-        if share is None:
-            return self._polling
-        if self._polling_setting is None:
-            log.info("Folder %s ada di folder jaringan (%s): pemberitahuan langsung tidak "
-                     "sampai dari PC lain, jadi dipakai polling.", self._inbox, share.describe())
-            return True
-        if not self._polling_setting:
-            log.warning("Folder %s ada di folder jaringan (%s), tetapi config.toml menulis "
-                        "polling = false: berkas yang disimpan dari PC lain baru terlihat pada "
-                        "pemindaian ulang tiap %s. Tulis polling = true di bagian [pemantau].",
-                        self._inbox, share.describe(), _seconds(self._rescan))
-        return self._polling_setting
+        return choose_polling(self._inbox, self._polling_setting, share, self._rescan)
 
     def _inbox_came_back(self) -> bool:
-        """Check that inbox/ reads; log when it stops and when it is back (True then)."""
+        """Check that inbox/ reads; True when it does again after it could not."""
         try:
             with os.scandir(self._inbox) as entries:
                 next(entries, None)
         except OSError as exc:
-            self._inbox_unreadable(exc)
+            self._health.failed(exc)
             return False
-        if self._unreadable is None:
-            return False
-        log.info("Folder %s dapat dibaca lagi; berkas yang disimpan selama itu diperiksa "
-                 "sekarang.", self._inbox)
-        self._unreadable = None
-        return True
-
-    def _inbox_unreadable(self, exc: OSError) -> None:
-        """Log, once until it is back, that inbox/ cannot be read, and why."""
-        reason = why_unreadable(exc)
-        if self._unreadable is None:
-            log.warning("Folder %s tidak dapat dibaca (%s). Periksa sambungan jaringan atau "
-                        "folder bersama; pemantauan berlanjut sendiri begitu folder dapat "
-                        "dibaca lagi.", self._inbox, reason)
-        self._unreadable = reason
+        return self._health.ok()
 
     def scan(self) -> None:
         """Look at every candidate in inbox/ that is new or changed since it was handled."""
@@ -251,7 +226,7 @@ class Watcher:
             with os.scandir(self._inbox) as entries:
                 names = [entry.name for entry in entries]
         except OSError as exc:
-            self._inbox_unreadable(exc)
+            self._health.failed(exc)
             return
         present = {self._inbox / name for name in names}
         with self._lock:

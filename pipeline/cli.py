@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shutil
 import signal
 import sys
 import threading
@@ -34,7 +35,7 @@ from pipeline.process import (
 from pipeline.recap import recap_path, write_recap
 from pipeline.render import check_templates
 from pipeline.share import polling_setting
-from pipeline.status import format_status, status_rows
+from pipeline.status import format_status, office_attention, status_rows
 from pipeline.watch import Watcher, install_signal_handlers
 from pipeline.workbook import write_blank_intake
 
@@ -189,10 +190,18 @@ def stored_cases(cfg: Config) -> list[Case]:
 
 
 def cmd_status(args: argparse.Namespace) -> ExitCode:
-    """Print every open case (all with --semua), most urgent first."""
+    """Print every open case (all with --semua), most urgent first, in the terminal's width."""
     cfg = load_config(args.config)
-    rows = status_rows(stored_cases(cfg), cfg, datetime.now(), semua=args.semua)
-    print(format_status(rows, tty=sys.stdout.isatty()))
+    now, tty = datetime.now(), sys.stdout.isatty()
+    state = open_state(cfg)  # read without taking the lock: WAL allows readers
+    try:
+        cases = state.cases()
+        seen = office_attention(state, cfg, cases, now)
+    finally:
+        state.close()
+    rows = status_rows(cases, cfg, now, semua=args.semua, hilang=seen.hilang_ids)
+    width = min(shutil.get_terminal_size().columns, 100) if tty else 80
+    print(format_status(rows, tty=tty, width=width, attention=seen), end="")
     return ExitCode.ok
 
 

@@ -65,6 +65,10 @@ def process_file(path: Path, cfg: Config, state: State,
     problems = [rejected] if rejected else validation.problems
     report_problems(path, problems, validation, data, cfg)
     status = "rejected" if rejected else ("problems" if problems else "ok")
+    if not rejected:  # before the version: a kill in between redoes the file. A refused
+        # save says nothing about which reports the file holds.
+        state.record_contents(path.name, validation.numbers, validation.problem_rows,
+                              validation.rows_with_problems)
     state.record_intake(path.name, digest, len(data), status, validation.rows_read,
                         validation.rows_with_problems, len(made), snapshot,
                         (rules, validation.good_digests))

@@ -3,15 +3,21 @@ write them, the rows waiting for correction, and cases whose row was deleted."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from pipeline.cli import main
 from pipeline.config import Config
 from pipeline.model import Case
 from pipeline.schema import STEPS
 from pipeline.state import Contents
 from pipeline.status import Attention, Perbaikan, attention, format_status, status_rows
+from tests.conftest import full_row
 
 NOW = datetime(2024, 9, 25, 10, 0)
 NIK, TELEPON = "3313016508900002", "081234567890"
@@ -152,3 +158,80 @@ def test_which_cases_count_as_deleted(conf: Config) -> None:
     # closed: history. ON_TIME's only workbook was removed from inbox/.
     assert [c.no_laporan for c in seen.hilang] == ["LP-001"]
     assert attention([ON_TIME], held, conf, NOW, None).hilang == ()  # inbox/ unreadable
+
+
+# --- the command, on real workbooks -----------------------------------------------------
+
+def open_row(n: int, **changes: object) -> dict[str, object]:
+    """A report waiting for step 4 (Koordinasi), as staff typed it."""
+    return full_row(n, waktu_koordinasi=None, waktu_selesai=None, waktu_lapor_camat=None,
+                    waktu_pemberitahuan=None, **changes)
+
+
+@pytest.fixture
+def office_with_cases(office: Path, make_intake) -> Path:  # type: ignore[no-untyped-def]
+    """An office whose workbook was saved twice: LP-004's row deleted the second time,
+    LP-002 and LP-003 (rows 4 and 5) waiting for correction."""
+    config = str(office / "config.toml")
+    make_intake([full_row(1), open_row(2), open_row(3), open_row(4)], name="laporan-2024.xlsx")
+    main(["run", "--config", config])
+    make_intake([full_row(1), open_row(2, nik_pelapor="3313"), open_row(3, desa="Kartasura")],
+                name="laporan-2024.xlsx")
+    main(["run", "--config", config])
+    return office
+
+
+def perda_status(office: Path) -> subprocess.CompletedProcess[str]:
+    """`perda status` with its output piped."""
+    return subprocess.run([sys.executable, "-m", "pipeline", "status", "--config",
+                           str(office / "config.toml")], capture_output=True, text=True,
+                          check=True, encoding="utf-8")
+
+
+def test_status_piped_names_the_rows_to_correct_and_the_deleted_case(office_with_cases):
+    lines = perda_status(office_with_cases).stdout.splitlines()
+    assert lines[0] == ("LP-002  Siti Rahayu, Kuto                                 "
+                        "sejak 25/09/2024 08.40")
+    assert lines[1].startswith("        Langkah 4 - Koordinasi dan Tindakan  ")
+    assert lines[-4:] == [
+        "2 kasus terbuka, 2 terlambat.",
+        "2 laporan menunggu perbaikan: laporan-2024.xlsx baris 4, 5",
+        "Tidak ada lagi di buku isian (tidak dihitung sebagai kasus terbuka):",
+        "  LP-004  Siti Rahayu, Kuto; dulu laporan-2024.xlsx baris 6",
+    ]
+    assert max(map(len, lines)) <= 80 and "\033" not in "".join(lines)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="pseudo-terminals are POSIX")
+def test_status_in_an_80_column_terminal(office_with_cases):
+    import fcntl
+    import pty
+    import re
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "status", "--config",
+                             str(office_with_cases / "config.toml")], stdout=slave,
+                            stderr=subprocess.DEVNULL, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    assert proc.wait(timeout=60) == 0
+    shown = b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+    assert "\033[31;1m" in shown  # overdue cases in red
+    plain = re.sub(r"\033\[[0-9;]*m", "", shown).splitlines()
+    assert max(map(len, plain)) <= 80
+    piped = perda_status(office_with_cases).stdout.splitlines()
+    same = [line for line in plain if "menunggu" not in line]  # a minute may pass
+    assert same == [line for line in piped if "menunggu" not in line]

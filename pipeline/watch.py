@@ -316,7 +316,7 @@ class Watcher:
         """Hand a ready file on."""
         self._done[path] = sig  # before the call: a file that crashes is not retried in a loop
         self._handled_since_idle = True
-        log.info("Memproses %s", path.name)
+        log.info("Memeriksa %s", path.name)
         self._guarded(path.name, lambda: self._handle(path))
 
     @staticmethod

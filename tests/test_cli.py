@@ -243,3 +243,14 @@ def test_start_up_line_is_indonesian(office, caplog):
         f"Pengaturan: inbox {office / 'inbox'}; outbox {office / 'outbox'}; data aplikasi "
         f"{office / 'state'}; templat {office / 'templates'}; periksa tiap 1 detik, jeda "
         "stabil 2 detik, pindai ulang tiap 60 detik; PDF: tidak")
+
+
+def test_readme_shows_perda_help_as_it_prints(monkeypatch, capsys):
+    # If this fails after a change to the commands, paste the new `perda --help` (80
+    # columns) into the README's "Untuk staf" section.
+    monkeypatch.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = capsys.readouterr().out
+    assert "```text\n$ perda --help\n" + shown + "```" in (ROOT / "README.md").read_text(
+        encoding="utf-8")

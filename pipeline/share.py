@@ -41,6 +41,8 @@ REASONS = {
     errno.ESTALE: "sambungan ke folder bersama terputus",
     errno.EIO: "sambungan ke folder bersama terputus",
     errno.ENOTCONN: "sambungan ke folder bersama terputus",
+    errno.ENOSPC: "batas pemantauan folder di sistem tercapai",
+    errno.EMFILE: "terlalu banyak berkas terbuka",
 }
 WINDOWS_REASONS = {
     3: "folder tidak ada", 5: "akses ditolak", 53: "jaringan tidak terjangkau",

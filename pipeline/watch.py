@@ -49,7 +49,7 @@ from watchdog.observers.polling import PollingObserver
 from pipeline.errors import ConfigError, TemplateError
 from pipeline.logid import seconds as _seconds
 from pipeline.readiness import Readiness, Signature, signature
-from pipeline.share import InboxHealth, Share, choose_polling, detect_share
+from pipeline.share import InboxHealth, Share, choose_polling, detect_share, why_unreadable
 
 log = logging.getLogger("pipeline.watch")
 
@@ -347,7 +347,8 @@ class Watcher:
         except OSError as exc:
             if polling or not self._inbox.is_dir():
                 raise  # no inbox/ at all: falling back to polling would not help
-            log.warning("Pemantauan langsung tidak tersedia (%s); memakai polling.", exc)
+            log.warning("Pemberitahuan langsung tidak tersedia (%s); memakai polling.",
+                        why_unreadable(exc))
             return self._start_observer(True)
         return observer
 
@@ -361,7 +362,7 @@ class Watcher:
             return self._start_observer(self._polling)
         except OSError as exc:
             log.warning("Folder %s belum dapat dipantau (%s); dicoba lagi nanti.",
-                        self._inbox, exc)
+                        self._inbox, why_unreadable(exc))
             return observer
 
     @staticmethod

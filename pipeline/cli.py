@@ -22,7 +22,12 @@ from pipeline.argid import IndonesianParser
 from pipeline.config import Config, load_config, placeholders
 from pipeline.errors import ExitCode, PerdaError, TemplateError, UsageError
 from pipeline.lock import InstanceLock
-from pipeline.logid import IndonesianFormatter, describe_settings, route_watchdog
+from pipeline.logid import (
+    IndonesianFormatter,
+    describe_settings,
+    route_thread_errors,
+    route_watchdog,
+)
 from pipeline.model import Case
 from pipeline.process import (
     Outcome,
@@ -61,6 +66,7 @@ def setup_logging(state_dir: Path | None, verbose: bool = False) -> None:
         file.setFormatter(IndonesianFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         root.addHandler(file)
     route_watchdog(root.handlers, verbose)
+    route_thread_errors()
 
 
 def startup(cfg: Config) -> None:

@@ -3,13 +3,15 @@
 The console shows no traceback (a clerk cannot act on one): it says where the details
 are. The log file keeps the traceback, the only English a user may meet.
 Messages from the watchdog library (its own loggers) are routed into the same handlers,
-those we know translated, the others marked as technical.
+those we know translated, the others marked as technical; so are errors that end a
+thread (`threading.excepthook`).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -121,3 +123,19 @@ def route_watchdog(handlers: list[logging.Handler], verbose: bool = False) -> No
     lib.setLevel(level)
     lib.propagate = False
     lib.addHandler(_WatchdogRoute(list(handlers), level))
+
+
+def _thread_error(args: threading.ExceptHookArgs) -> None:
+    """A thread that died (e.g. watchdog's emitter): one Indonesian line, traceback to the file."""
+    if issubclass(args.exc_type, SystemExit):
+        return
+    name = args.thread.name if args.thread is not None else "?"
+    exc_info = (args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback)
+    logging.getLogger("pipeline").error(
+        "Kesalahan tak terduga di utas %s; pemantauan memulihkannya pada pemindaian ulang.",
+        name, exc_info=exc_info)
+
+
+def route_thread_errors() -> None:
+    """Log errors escaping any thread through our handlers instead of bare stderr."""
+    threading.excepthook = _thread_error

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -194,16 +195,21 @@ def test_log_is_indonesian_and_the_traceback_stays_in_the_file(office, capsys):
     logging.getLogger("watchdog.observers.polling").warning(
         "Cannot take a snapshot of %r, will retry: %s", "/srv/perda/inbox", "Host is down")
     logging.getLogger("watchdog.observers").warning("Something new in watchdog")
+    crash = threading.Thread(target=lambda: 1 / 0, name="emitter")
+    crash.start()
+    crash.join()
     console = [line.split(" ", 1)[1] for line in capsys.readouterr().err.splitlines()]
     assert console == [
         "KESALAHAN Gagal memproses laporan.xlsx (rincian teknis di state/log/perda.log)",
         "PERINGATAN Terlalu banyak perubahan sekaligus; sebagian pemberitahuan hilang. Folder "
         "dipindai ulang pada pemindaian berikutnya.",
         "PERINGATAN Pesan teknis pemantau folder (watchdog): Something new in watchdog",
+        "KESALAHAN Kesalahan tak terduga di utas emitter; pemantauan memulihkannya pada "
+        "pemindaian ulang. (rincian teknis di state/log/perda.log)",
     ]  # the snapshot retry is our own "tidak dapat dibaca" line's business (InboxHealth)
     logged = (office / "state" / "log" / "perda.log").read_text(encoding="utf-8")
     assert "KESALAHAN pipeline.process Gagal memproses laporan.xlsx\nTraceback" in logged
-    assert "ValueError: rusak" in logged
+    assert "ValueError: rusak" in logged and "ZeroDivisionError" in logged
 
 
 def test_help_and_argument_errors_are_indonesian(capsys):

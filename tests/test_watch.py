@@ -24,6 +24,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from pipeline import share as share_module
 from pipeline.errors import AlreadyRunning, ExitCode, TemplateError
 from pipeline.lock import InstanceLock, already_running_message
 from pipeline.readiness import CFB_MAGIC, Readiness, is_complete, signature
@@ -649,3 +650,43 @@ def test_unreadable_inbox_is_logged_at_once_and_again_when_back(
     assert wait_until(lambda: back in caplog.messages)
     running.wait_for("selama-putus.xlsx")
     assert caplog.messages.count(lost) == 1 and caplog.messages.count(back) == 1
+
+
+@pytest.fixture
+def mounted(tmp_path: Path) -> Iterator[Path]:
+    """A real tmpfs mounted inside tmp_path (root on Linux only), unmounted afterwards."""
+    point = tmp_path / "share"
+    point.mkdir()
+    if not sys.platform.startswith("linux") or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=4m", "perda-test", str(point)],
+            capture_output=True).returncode != 0:
+        pytest.skip("mounting a tmpfs needs root on Linux")
+    try:
+        (point / "inbox").mkdir()
+        yield point / "inbox"
+    finally:
+        subprocess.run(["umount", "-l", str(point)], check=False)
+
+
+def test_real_mount_is_found_and_a_network_type_switches_to_polling(
+        mounted: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    # No SMB server can be mounted here: a real tmpfs stands in for it, and is counted as
+    # a network type for this test, so the real mountinfo and detect_share are used.
+    assert linux_share(mounted) is None  # tmpfs is local
+    monkeypatch.setattr(share_module, "NETWORK_TYPES", share_module.NETWORK_TYPES | {"tmpfs"})
+    assert share_module.detect_share(mounted) == Share("tmpfs", "perda-test")
+    caplog.set_level(logging.INFO, logger="pipeline")
+    stop, calls = threading.Event(), []
+    watcher = Watcher(mounted, lambda path: calls.append(path.name), polling=None,
+                      interval=INTERVAL, settle=SETTLE, rescan=60.0)
+    thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        (mounted / "di-share.xlsx").write_bytes(xlsx_bytes())
+        assert wait_until(lambda: calls == ["di-share.xlsx"])
+    finally:
+        stop.set()
+        thread.join(DEADLINE)
+    assert (f"Folder {mounted} ada di folder jaringan (tmpfs perda-test): pemberitahuan "
+            "langsung tidak sampai dari PC lain, jadi dipakai polling.") in caplog.messages

@@ -346,7 +346,6 @@ class State:
         db.execute("INSERT INTO audit (at, event, detail) VALUES (?,?,?)",
                    (_now(), event, detail))
 
-
     # --- what each workbook holds now (perda status, the recap) --------------------------
     # Kept apart from the tables above: its own table, created on first use.
 

@@ -309,8 +309,7 @@ class Perbaikan:
     def line(self) -> str:
         """'2 laporan menunggu perbaikan: laporan-2024.xlsx baris 4, 5'."""
         if self.ditolak:
-            return (f"{self.name} ditolak seluruhnya; lihat laporan perbaikannya di "
-                    f"outbox/{PROBLEM_FOLDER}/.")
+            return f"{self.name} ditolak seluruhnya: lihat outbox/{PROBLEM_FOLDER}/."
         shown = self.rows[:MAX_ROWS_LISTED]
         text = f"{self.jumlah} laporan menunggu perbaikan: {self.name}"
         if shown:

@@ -125,7 +125,7 @@ def test_rows_waiting_for_correction_one_line_per_workbook() -> None:
         "2 laporan menunggu perbaikan: laporan-2024.xlsx baris 4, 5",
         "15 laporan menunggu perbaikan: laporan-2023.xlsx baris 3, 4, 5, 6, 7, 8, 9, 10, 11, "
         "12 dan 5 lainnya",
-        "lama.xls ditolak seluruhnya; lihat laporan perbaikannya di outbox/_perlu-perbaikan/.",
+        "lama.xls ditolak seluruhnya: lihat outbox/_perlu-perbaikan/.",
     ]
     assert fixes.menunggu_perbaikan == 17  # the recap's Ringkasan shows this count
 
@@ -235,3 +235,16 @@ def test_status_in_an_80_column_terminal(office_with_cases):
     piped = perda_status(office_with_cases).stdout.splitlines()
     same = [line for line in plain if "menunggu" not in line]  # a minute may pass
     assert same == [line for line in piped if "menunggu" not in line]
+
+
+def test_workbook_refused_whole_keeps_what_it_held(office_with_cases):
+    # A half-copied save must not make every report "tidak ada lagi di buku isian".
+    (office_with_cases / "inbox" / "laporan-2024.xlsx").write_bytes(b"PK\x03\x04 rusak")
+    main(["run", "--config", str(office_with_cases / "config.toml")])
+    lines = perda_status(office_with_cases).stdout.splitlines()
+    assert lines[-4:] == [
+        "2 kasus terbuka, 2 terlambat.",
+        "laporan-2024.xlsx ditolak seluruhnya: lihat outbox/_perlu-perbaikan/.",
+        "Tidak ada lagi di buku isian (tidak dihitung sebagai kasus terbuka):",
+        "  LP-004  Siti Rahayu, Kuto; dulu laporan-2024.xlsx baris 6",
+    ]  # LP-002 and LP-003 are still held by the version before

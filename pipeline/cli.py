@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.argid import IndonesianParser
+from pipeline.attention import office_attention
 from pipeline.config import Config, load_config, placeholders
 from pipeline.errors import ExitCode, PerdaError, TemplateError, UsageError
 from pipeline.lock import InstanceLock
@@ -40,7 +41,7 @@ from pipeline.process import (
 from pipeline.recap import recap_path, write_recap
 from pipeline.render import check_templates
 from pipeline.share import polling_setting
-from pipeline.status import format_status, office_attention, status_rows
+from pipeline.status import colours_work, format_status, status_rows
 from pipeline.watch import Watcher, install_signal_handlers
 from pipeline.workbook import write_blank_intake
 
@@ -207,7 +208,7 @@ def cmd_status(args: argparse.Namespace) -> ExitCode:
         state.close()
     rows = status_rows(cases, cfg, now, semua=args.semua, hilang=seen.hilang_ids)
     width = min(shutil.get_terminal_size().columns, 100) if tty else 80
-    print(format_status(rows, tty=tty, width=width, attention=seen), end="")
+    print(format_status(rows, tty=tty and colours_work(), width=width, attention=seen), end="")
     return ExitCode.ok
 
 

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.attention import Attention, Perbaikan, attention
 from pipeline.cli import main
 from pipeline.config import Config
 from pipeline.model import Case
 from pipeline.schema import STEPS
 from pipeline.state import Contents
-from pipeline.status import Attention, Perbaikan, attention, format_status, status_rows
+from pipeline.status import format_status, status_rows
 from tests.conftest import full_row
 
 NOW = datetime(2024, 9, 25, 10, 0)

@@ -347,7 +347,10 @@ def cant_split(table: Table, rows: Collection[int] | None = None) -> None:
     for i, row in enumerate(table.rows):
         if rows is None or i in rows:
             trpr = row._tr.get_or_add_trPr()
-            trpr.append(OxmlElement("w:cantSplit"))
+            if trpr.find(qn("w:cantSplit")) is None:
+                trpr.insert_element_before(OxmlElement("w:cantSplit"), "w:trHeight",
+                                           "w:tblHeader", "w:tblCellSpacing", "w:jc",
+                                           "w:hidden", "w:ins", "w:del", "w:trPrChange")
 
 
 def keep_table(table: Table) -> None:
@@ -422,7 +425,8 @@ def _box_borders(cell: _Cell) -> None:
                            ("w:color", "000000")):
             el.set(qn(key), value)
         borders.append(el)
-    tcpr.append(borders)
+    tcpr.insert_element_before(borders, "w:shd", "w:noWrap", "w:tcMar", "w:textDirection",
+                               "w:tcFitText", "w:vAlign", "w:hideMark")
 
 
 # ---------------------------------------------------------------- signature, tembusan

@@ -20,7 +20,13 @@ from docx.text.paragraph import Paragraph
 
 from pipeline import render
 from pipeline.cli import main
-from pipeline.config import LAMBANG_PLACEHOLDER_MARK, Config, Halaman, load_config
+from pipeline.config import (
+    LAMBANG_PLACEHOLDER_MARK,
+    Config,
+    Halaman,
+    draft_reasons,
+    load_config,
+)
 from pipeline.form import page_form
 from pipeline.schema import DOCUMENT_BY_KIND, DOCUMENTS, Doc
 from tests.test_render import NOMOR, ORDINARY, SATPOL, SIGNER, make_config, render_doc
@@ -135,6 +141,15 @@ def test_perda_check_warns_until_the_office_puts_its_own_emblem(office: Path, ca
     letter = render.render_letter(cfg.templates / DOCUMENTS[1].template,
                                   context(Doc.nota_dinas, cfg=cfg), page_form(cfg))
     assert emblem_of(letter)[1] == png(120, 140)
+
+
+def test_emblem_that_is_not_a_picture_is_named_and_keeps_letters_drafts(office: Path,
+                                                                         capsys: Any) -> None:
+    (office / "templates" / "lambang.png").write_bytes(b"bukan gambar")
+    assert main(["check", "--config", str(office / "config.toml")]) == 0
+    [line] = [ln for ln in capsys.readouterr().out.splitlines() if "[kantor] lambang" in ln]
+    assert "bukan gambar PNG, JPEG atau GIF" in line
+    assert "[kantor] lambang" in draft_reasons(load_config(office / "config.toml"))
 
 
 def test_empty_optional_kop_lines_are_left_out() -> None:

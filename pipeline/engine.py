@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.meta
 from docx.opc.oxml import parse_xml, serialize_part_xml
 from docxtpl import DocxTemplate
 
@@ -48,6 +49,7 @@ from pipeline import form as page_form
 from pipeline.form import PageForm
 
 DOCUMENT = "word/document.xml"
+MEMO_MAX = 64  # rendered headers/footers kept per compiled template
 _TAG = re.compile(r"\{[{%#]")
 _LISTING_CHARS = ("\n", "\t", "\a", "\f")  # what docxtpl's resolve_listing rewrites
 _PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)  # as resolve_listing's
@@ -64,6 +66,7 @@ class _Part:
     source: str  # patched XML as given to Jinja (with docxtpl's '\n<w:p' line breaks)
     template: jinja2.Template | None
     encoding: str = "utf-8"
+    names: tuple[str, ...] = ()  # the context variables it uses (headers: a memo key)
 
 
 @dataclass(frozen=True)
@@ -87,14 +90,33 @@ class Compiled:
     skeleton: Any  # the <w:document> element with an empty <w:body>
     parts: list[_Raw | _Part] = field(default_factory=list)  # zip order, body included
     fallback: bytes | None = None  # template bytes when docxtpl must render it itself
+    # Rendered headers and footers by the values they use: most letters share a handful
+    # (KONSEP or not, RAHASIA or not), so each is rendered and deflated once.
+    _memo: dict[tuple[str, tuple[str, ...]], _Raw] = field(default_factory=dict)
 
     def render(self, context: dict[str, Any], jinja_env: jinja2.Environment) -> bytes:
         """The letter for `context`, as docxtpl would write it."""
         if self.fallback is not None:
             return _docxtpl_render(self.fallback, context, jinja_env)
-        members = [(p, self._render_part(p, context)) if isinstance(p, _Part) else (p, None)
-                   for p in self.parts]
+        members: list[tuple[_Raw | _Part, bytes | None]] = []
+        for p in self.parts:
+            if isinstance(p, _Raw):
+                members.append((p, None))
+            elif p is self.body:
+                members.append((p, self._render_part(p, context)))
+            else:
+                members.append((self._header(p, context), None))
         return _zip(members)
+
+    def _header(self, part: _Part, context: dict[str, Any]) -> _Raw:
+        """A tagged header or footer, deflated, from the memo when its values were seen."""
+        key = (part.name, tuple(repr(context.get(name)) for name in part.names))
+        raw = self._memo.get(key)
+        if raw is None:
+            raw = _deflate(part.name, self._render_part(part, context))
+            if len(self._memo) < MEMO_MAX:
+                self._memo[key] = raw
+        return raw
 
     def _render_part(self, part: _Part, context: dict[str, Any]) -> bytes:
         """One tagged part's XML bytes for `context`."""
@@ -240,10 +262,11 @@ def _compile(name: str, xml: str, tpl: DocxTemplate, jinja_env: jinja2.Environme
     source = re.sub(r"<w:p([ >])", r"\n<w:p\1", tpl.patch_xml(xml))
     try:
         template = jinja_env.from_string(source)
+        names = tuple(sorted(jinja2.meta.find_undeclared_variables(jinja_env.parse(source))))
     except jinja2.TemplateError as exc:
         _add_docx_context(exc, source)
         raise
-    return _Part(name, source, template, encoding)
+    return _Part(name, source, template, encoding, names)
 
 
 def _needs_docxtpl(tpl: DocxTemplate) -> bool:

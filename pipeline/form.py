@@ -117,8 +117,13 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
 
 def apply(document: Any, form: PageForm, emblem: bytes | None) -> None:
     """Apply `form` to a python-docx document in place (template compile time)."""
-    for sect in document.element.body.iter(qn("w:sectPr")):
+    body = document.element.body
+    before = _text_width(body.find(qn("w:sectPr")))
+    for sect in body.iter(qn("w:sectPr")):
         _page(sect, form)
+    after = _text_width(body.find(qn("w:sectPr")))
+    if before and after and abs(after - before) > 20:  # tables follow the text width
+        _scale_tables(body, after / before)
     _defaults(document.styles.element, form)
     if emblem is not None and image_type(emblem) and image_size(emblem):
         for docpr in document.element.body.iter(qn("wp:docPr")):
@@ -159,6 +164,27 @@ def _page(sect: Any, form: PageForm) -> None:
     top, right, bottom, left = form.margins
     _set(_child(sect, "w:pgMar"), {"w:top": str(top), "w:right": str(right),
                                    "w:bottom": str(bottom), "w:left": str(left)})
+
+
+def _text_width(sect: Any) -> int | None:
+    """Page width minus the left and right margins of a section, in twips."""
+    if sect is None:
+        return None
+    size, margins = sect.find(qn("w:pgSz")), sect.find(qn("w:pgMar"))
+    try:
+        return (int(size.get(qn("w:w"))) - int(margins.get(qn("w:left")))
+                - int(margins.get(qn("w:right"))))
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def _scale_tables(body: Any, factor: float) -> None:
+    """Fixed table and cell widths scaled to a wider or narrower text column."""
+    for tag in ("w:gridCol", "w:tcW", "w:tblW", "w:tblInd"):
+        for el in body.iter(qn(tag)):
+            width, kind = el.get(qn("w:w")), el.get(qn("w:type"))
+            if width and width.isdigit() and kind in (None, "dxa"):
+                el.set(qn("w:w"), str(round(int(width) * factor)))
 
 
 def _defaults(styles: Any, form: PageForm) -> None:

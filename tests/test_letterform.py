@@ -20,7 +20,13 @@ from docx.text.paragraph import Paragraph
 
 from pipeline import render
 from pipeline.cli import main
-from pipeline.config import LAMBANG_PLACEHOLDER_MARK, Config, Halaman, load_config
+from pipeline.config import (
+    LAMBANG_PLACEHOLDER_MARK,
+    Config,
+    Halaman,
+    draft_reasons,
+    load_config,
+)
 from pipeline.form import page_form
 from pipeline.schema import DOCUMENT_BY_KIND, DOCUMENTS, Doc
 from tests.test_render import NOMOR, ORDINARY, SATPOL, SIGNER, make_config, render_doc
@@ -135,6 +141,15 @@ def test_perda_check_warns_until_the_office_puts_its_own_emblem(office: Path, ca
     letter = render.render_letter(cfg.templates / DOCUMENTS[1].template,
                                   context(Doc.nota_dinas, cfg=cfg), page_form(cfg))
     assert emblem_of(letter)[1] == png(120, 140)
+
+
+def test_emblem_that_is_not_a_picture_is_named_and_keeps_letters_drafts(office: Path,
+                                                                         capsys: Any) -> None:
+    (office / "templates" / "lambang.png").write_bytes(b"bukan gambar")
+    assert main(["check", "--config", str(office / "config.toml")]) == 0
+    [line] = [ln for ln in capsys.readouterr().out.splitlines() if "[kantor] lambang" in ln]
+    assert "bukan gambar PNG, JPEG atau GIF" in line
+    assert "[kantor] lambang" in draft_reasons(load_config(office / "config.toml"))
 
 
 def test_empty_optional_kop_lines_are_left_out() -> None:
@@ -278,32 +293,46 @@ def test_long_text_flows_over_pages_with_numbers_and_the_signature_kept(tmp_path
             f"{name}: the signature's page does not hold the closing paragraph")
 
 
+PAGES = {"f4": (Halaman(kertas="F4", margin_kiri_cm=3.5, margin_kanan_cm=1.5,
+                        margin_atas_cm=2.5, margin_bawah_cm=2.0, ukuran_huruf=11), 21.5, 33.0),
+         "a4-wide-margins": (Halaman(margin_kiri_cm=4.0, margin_kanan_cm=3.0), 21.0, 29.7)}
+
+
 @pytest.mark.libreoffice
 @pytest.mark.skipif(not HAS_LO, reason="LibreOffice, pdftotext dan pdffonts tidak terpasang")
-def test_f4_paper_margins_and_11_pt_from_config(tmp_path: Path) -> None:
-    halaman = Halaman(kertas="F4", margin_kiri_cm=3.5, margin_kanan_cm=1.5,
-                      margin_atas_cm=2.5, margin_bawah_cm=2.0, ukuran_huruf=11)
-    cfg = dataclasses.replace(make_config(), halaman=halaman)
+def test_paper_margins_and_font_size_from_config(tmp_path: Path) -> None:
     doc = DOCUMENT_BY_KIND[Doc.nota_dinas]
-    letter = render.render_letter(cfg.templates / doc.template, context(Doc.nota_dinas, cfg=cfg),
-                                  page_form(cfg))
-    document = docx.Document(io.BytesIO(letter))
-    section = document.sections[0]
-    assert [round(x.cm, 2) for x in (section.page_width, section.page_height,
-                                     section.left_margin, section.right_margin,
-                                     section.top_margin, section.bottom_margin)] == [
-        21.5, 33.0, 3.5, 1.5, 2.5, 2.0]
-    sizes = document.styles.element.find(f"{W}docDefaults").iter(f"{W}sz")
-    assert [s.get(f"{W}val") for s in sizes] == ["22"]  # 11 pt body text
-    pdf = convert(tmp_path, {"f4": letter})["f4"]
-    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True,
-                          text=True).stdout
-    width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())
-    assert abs(width - 21.5 / 2.54 * 72) < 1 and abs(height - 33 / 2.54 * 72) < 1
-    words = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
-                           check=True, capture_output=True, text=True).stdout
-    boxes = [tuple(map(float, m)) for m in
-             re.findall(r'xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"', words)]
-    left, right = min(b[0] for b in boxes), max(b[1] for b in boxes)
-    assert abs(left - 3.5 / 2.54 * 72) < 2  # body text starts at the left margin
-    assert right <= width - 1.5 / 2.54 * 72 + 1  # and stays inside the right one
+    letters = {}
+    for name, (halaman, width_cm, height_cm) in PAGES.items():
+        cfg = dataclasses.replace(make_config(), halaman=halaman)
+        letters[name] = render.render_letter(cfg.templates / doc.template,
+                                             context(Doc.nota_dinas, cfg=cfg), page_form(cfg))
+        document = docx.Document(io.BytesIO(letters[name]))
+        section = document.sections[0]
+        assert [round(x.cm, 2) for x in (section.page_width, section.page_height,
+                                         section.left_margin, section.right_margin,
+                                         section.top_margin, section.bottom_margin)] == [
+            width_cm, height_cm, halaman.margin_kiri_cm, halaman.margin_kanan_cm,
+            halaman.margin_atas_cm, halaman.margin_bawah_cm], name
+        sizes = document.styles.element.find(f"{W}docDefaults").iter(f"{W}sz")
+        assert [s.get(f"{W}val") for s in sizes] == [str(halaman.ukuran_huruf * 2)], name
+    pdfs = convert(tmp_path, letters)
+    for name, (halaman, width_cm, height_cm) in PAGES.items():
+        info = subprocess.run(["pdfinfo", str(pdfs[name])], check=True, capture_output=True,
+                              text=True).stdout
+        size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info)
+        assert size, info
+        width, height = float(size[1]), float(size[2])
+        assert abs(width - pt(width_cm)) < 1 and abs(height - pt(height_cm)) < 1, name
+        words = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdfs[name]),
+                                "-"], check=True, capture_output=True, text=True).stdout
+        boxes = [tuple(map(float, m)) for m in
+                 re.findall(r'xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"', words)]
+        left, right = min(b[0] for b in boxes), max(b[1] for b in boxes)
+        assert abs(left - pt(halaman.margin_kiri_cm)) < 2, name  # text starts at the margin
+        assert right <= width - pt(halaman.margin_kanan_cm) + 1, name  # tables fit too
+
+
+def pt(cm: float) -> float:
+    """Centimetres in PDF points."""
+    return cm / 2.54 * 72

@@ -142,15 +142,40 @@ def _rahasia(p: Paragraph) -> None:
     run.font.size = Pt(12)
 
 
+_WATERMARK = """<w:r %s><w:pict>
+<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800"
+ path="m@7,l@8,m@5,21600l@6,21600e"><v:formulas><v:f eqn="sum #0 0 10800"/>
+<v:f eqn="prod #0 2 1"/><v:f eqn="sum 21600 0 @1"/><v:f eqn="sum 0 0 @2"/>
+<v:f eqn="sum 21600 0 @3"/><v:f eqn="if @0 @3 0"/><v:f eqn="if @0 21600 @1"/>
+<v:f eqn="if @0 0 @2"/><v:f eqn="if @0 @4 21600"/><v:f eqn="mid @5 @6"/>
+<v:f eqn="mid @8 @5"/><v:f eqn="mid @7 @8"/><v:f eqn="mid @6 @7"/>
+<v:f eqn="sum @6 0 @5"/></v:formulas><v:path textpathok="t" o:connecttype="custom"
+ o:connectlocs="@9,0;@10,10800;@11,21600;@12,10800" o:connectangles="270,180,90,0"/>
+<v:textpath on="t" fitshape="t"/><v:handles><v:h position="#0,bottomRight"
+ xrange="6629,14971"/></v:handles><o:lock v:ext="edit" text="t" shapetype="t"/></v:shapetype>
+<v:shape id="PowerPlusWaterMarkObject%d" type="#_x0000_t136" o:allowincell="f"
+ style="position:absolute;margin-left:0;margin-top:0;width:360pt;height:90pt;rotation:315;
+z-index:-251657216;mso-position-horizontal:center;mso-position-horizontal-relative:margin;
+mso-position-vertical:center;mso-position-vertical-relative:margin"
+ fillcolor="#c8c8c8" stroked="f"><v:fill opacity=".5"/>
+<v:textpath style="font-family:&quot;Arial&quot;;font-size:1pt" string="KONSEP"/>
+<w10:wrap anchorx="margin" anchory="margin"/></v:shape></w:pict></w:r>"""
+_VML_NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+           'xmlns:v="urn:schemas-microsoft-com:vml" '
+           'xmlns:o="urn:schemas-microsoft-com:office:office" '
+           'xmlns:w10="urn:schemas-microsoft-com:office:word"')
+_GREY = RGBColor(0x80, 0x80, 0x80)
+
+
 def _konsep(p: Paragraph) -> None:
-    """Large grey KONSEP behind the text of every page of a draft."""
+    """A draft: KONSEP across the page (a Word watermark) and a line saying so."""
     p.alignment = CENTER
-    run = p.add_run("KONSEP")
+    number = "".join(ch for ch in str(p.part.partname) if ch.isdigit()) or "1"  # per header
+    p._p.append(parse_xml(_WATERMARK % (_VML_NS, int(number))))
+    run = p.add_run("KONSEP – belum bernomor, tidak untuk dikirim")
     run.bold = True
-    run.font.size = Pt(28)
-    run.font.color.rgb = RGBColor(0x99, 0x99, 0x99)
-    p.add_run(" – belum bernomor, tidak untuk dikirim").font.color.rgb = RGBColor(
-        0x99, 0x99, 0x99)
+    run.font.size = Pt(10)
+    run.font.color.rgb = _GREY
 
 
 def _page_number(p: Paragraph) -> None:
@@ -322,7 +347,10 @@ def cant_split(table: Table, rows: Collection[int] | None = None) -> None:
     for i, row in enumerate(table.rows):
         if rows is None or i in rows:
             trpr = row._tr.get_or_add_trPr()
-            trpr.append(OxmlElement("w:cantSplit"))
+            if trpr.find(qn("w:cantSplit")) is None:
+                trpr.insert_element_before(OxmlElement("w:cantSplit"), "w:trHeight",
+                                           "w:tblHeader", "w:tblCellSpacing", "w:jc",
+                                           "w:hidden", "w:ins", "w:del", "w:trPrChange")
 
 
 def keep_table(table: Table) -> None:
@@ -397,7 +425,8 @@ def _box_borders(cell: _Cell) -> None:
                            ("w:color", "000000")):
             el.set(qn(key), value)
         borders.append(el)
-    tcpr.append(borders)
+    tcpr.insert_element_before(borders, "w:shd", "w:noWrap", "w:tcMar", "w:textDirection",
+                               "w:tcFitText", "w:vAlign", "w:hideMark")
 
 
 # ---------------------------------------------------------------- signature, tembusan

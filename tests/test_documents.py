@@ -500,3 +500,15 @@ def test_every_document_prints_the_copies_set_for_it(doc: Document) -> None:
     assert got[-2:] == ["Tembusan:", "1. Inspektur Kabupaten Karanganyar."]
     if not getattr(make_config().tembusan, doc.kind.value):
         assert "Tembusan:" not in lines(render_doc(doc.kind, case))
+
+
+def test_long_result_is_shortened_on_the_one_page_note_with_a_pointer() -> None:
+    case = dataclasses.replace(FULL, cara_pemberitahuan="Telepon",
+                               hasil="Lahan dibersihkan. " * 300)
+    rows = labelled(render_doc(Doc.catatan_pemberitahuan, case))
+    assert len(rows["Hasil Penyelesaian"]) < 700
+    assert rows["Hasil Penyelesaian"].endswith(
+        f"… (selengkapnya dalam Berita Acara Penyelesaian Pengaduan Nomor {BA_NOMOR})")
+    rows = labelled(render_doc(Doc.catatan_pemberitahuan, case, rujukan={}))
+    assert rows["Hasil Penyelesaian"].endswith(
+        "… (selengkapnya dalam Berita Acara Penyelesaian Pengaduan)")

@@ -273,7 +273,9 @@ def catatan_pemberitahuan(doc: DocxDocument) -> None:
                         ('{%tr if cara_pemberitahuan != "Datang Langsung" %}', ""),
                         ("No. Telepon", "{{ pelapor.telepon }}"), ("{%tr endif %}", ""),
                         ("Oleh", "{{ petugas }}"), ("Status Akhir", "{{ status_akhir }}"),
-                        ("Hasil Penyelesaian", "{{ hasil }}"),
+                        ("Hasil Penyelesaian", "{{ hasil|ringkas(600, 'Berita Acara "
+                         "Penyelesaian Pengaduan' ~ ((' Nomor ' ~ berita_acara.nomor) if "
+                         "berita_acara.nomor else '')) }}"),
                         ("Selesai pada", "{{ waktu_selesai }}")])
     tag(doc, "{%p if teks_sms %}")
     body(doc, "Teks SMS yang dikirim kepada pelapor:")

@@ -8,6 +8,7 @@ import re
 import shutil
 import struct
 import subprocess
+import sys
 import zipfile
 import zlib
 from pathlib import Path
@@ -29,7 +30,14 @@ from pipeline.config import (
 )
 from pipeline.form import page_form
 from pipeline.schema import DOCUMENT_BY_KIND, DOCUMENTS, Doc
-from tests.test_render import NOMOR, ORDINARY, SATPOL, SIGNER, make_config, render_doc
+from tests.test_render import (
+    NOMOR,
+    ORDINARY,
+    SATPOL,
+    SIGNER,
+    make_config,
+    render_doc,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 HAS_LO = bool(shutil.which("soffice") and shutil.which("pdftotext") and shutil.which("pdffonts"))
@@ -167,6 +175,35 @@ def test_empty_optional_kop_lines_are_left_out() -> None:
 
 def _texts(data: bytes) -> list[str]:
     return [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
+
+
+def boxes_of(container: Any) -> dict[str, str]:
+    """Check boxes (bordered cell, gap, label) anywhere in a document: label -> box text."""
+    found: dict[str, str] = {}
+    for table in container.tables:
+        for row in table.rows:
+            cells = row.cells
+            if len(cells) == 3 and cells[1].text == "" and cells[0].text in ("X", ""):
+                found[cells[2].text] = cells[0].text
+            for cell in cells:
+                found.update(boxes_of(cell))
+    return found
+
+
+def test_check_box_rows_repeat_for_each_item_of_a_list(tmp_path: Path) -> None:
+    sys.path.insert(0, str(REPO / "tools"))
+    import letterform  # the template building blocks
+
+    doc = letterform.new_document("Uji kotak")
+    letterform.checkboxes(doc, [("{{ h.nama }}", "{{ h.tanda }}")], loop="for h in harap")
+    letterform.checkbox_row(doc, "Arsip", "X")
+    doc.save(str(tmp_path / "kotak.docx"))
+    harap = [{"nama": "Tanggapan dan saran", "tanda": "X"},
+             {"nama": "Proses lebih lanjut", "tanda": ""}]
+    data = render.render_letter(tmp_path / "kotak.docx",
+                                {"harap": harap, "konsep": False, "rahasia": False})
+    assert boxes_of(docx.Document(io.BytesIO(data))) == {
+        "Tanggapan dan saran": "X", "Proses lebih lanjut": "", "Arsip": "X"}
 
 
 # ---------------------------------------------------------------- drafts and RAHASIA

@@ -160,6 +160,13 @@ def test_emblem_that_is_not_a_picture_is_named_and_keeps_letters_drafts(office: 
     assert "[kantor] lambang" in draft_reasons(load_config(office / "config.toml"))
 
 
+def test_perda_check_says_when_the_emblem_is_too_large(office: Path, capsys: Any) -> None:
+    (office / "templates" / "lambang.png").write_bytes(png(1000, 1000) + b"\0" * 600_000)
+    assert main(["check", "--config", str(office / "config.toml")]) == 0
+    [line] = [ln for ln in capsys.readouterr().out.splitlines() if "[kantor] lambang" in ln]
+    assert "besar (0,6 MB)" in line and "Perkecil" in line
+
+
 def test_empty_optional_kop_lines_are_left_out() -> None:
     cfg = make_config()
     bare = dataclasses.replace(cfg, kantor=dataclasses.replace(cfg.kantor, kode_pos=""))

@@ -121,6 +121,27 @@ def test_configured_emblem_replaces_the_placeholder_in_the_letter(tmp_path: Path
             "word/media/image1.png"]
 
 
+def test_emblem_is_found_by_its_name_after_a_resave_renames_the_media(tmp_path: Path) -> None:
+    """Word renumbers media files and relationship ids when it saves; the name stays."""
+    source = REPO / "templates" / DOCUMENTS[1].template
+    resaved = tmp_path / DOCUMENTS[1].template
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(resaved, "w") as new:
+        for item in old.infolist():
+            data = old.read(item)
+            name = item.filename.replace("media/image1.png", "media/image7.png")
+            if item.filename in ("word/_rels/document.xml.rels", "word/document.xml"):
+                rid = re.search(rb'Id="(rId\d+)"[^>]*media/image1', old.read(
+                    "word/_rels/document.xml.rels"))[1]
+                data = data.replace(b"media/image1.png", b"media/image7.png").replace(
+                    b'"' + rid + b'"', b'"rId99"')
+            new.writestr(name, data)
+    real = png(200, 240)
+    cfg = with_emblem(make_config(), tmp_path, real)
+    letter = render.render_letter(resaved, context(Doc.nota_dinas, cfg=cfg), page_form(cfg))
+    name, image, _, _ = emblem_of(letter)
+    assert (name, image) == ("/word/media/image7.png", real)
+
+
 def test_jpeg_emblem_gets_a_jpeg_part(tmp_path: Path) -> None:
     jpeg = (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
             b"\xff\xc0\x00\x11\x08\x00\x78\x00\x64\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01"

@@ -24,7 +24,8 @@ from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocxDocument
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
@@ -300,27 +301,30 @@ def fields(doc: DocxDocument, rows: Rows, label: Cm = LABEL, indent: Cm = Cm(0),
     return table
 
 
+BOX = Cm(0.45)  # side of a check box
+
+
 def checkboxes(container: DocxDocument | _Cell, items: Rows, loop: str | None = None
                ) -> Table:
-    """A list of check boxes drawn as bordered cells (no symbol font needed).
+    """A list of check boxes, each a small bordered square cell (no symbol font needed).
 
     `items`: (label, ticked) pairs; `ticked` prints in the box, e.g. "{{ tanda_sifat.biasa }}"
     giving "X" or "". `loop`: a Jinja loop head such as "for h in harap" to repeat the single
-    item row for each element (docxtpl `{%tr %}` rows around it).
+    item row for each element (docxtpl `{%tr %}` rows around it). A label may wrap; the box
+    stays square beside its first line.
     """
     rows = len(items) + (2 if loop else 0)
     table = container.add_table(rows=rows, cols=3)
-    fixed_widths(table, (Cm(0.5), Cm(0.25), Cm(6.5)))
+    fixed_widths(table, (Cm(0.6), Cm(0.2), Cm(6.45)))
     body_rows = table.rows[1:-1] if loop else table.rows
     if loop:
         cell_text(table.rows[0].cells[0], "{%tr " + loop + " %}")
         cell_text(table.rows[-1].cells[0], "{%tr endfor %}")
     for row, (label, ticked) in zip(body_rows, items, strict=True):
         box, _, text = row.cells
-        box.paragraphs[0].alignment = CENTER
-        cell_text(box, ticked, bold=True)
-        _box_borders(box)
+        _square(box, ticked)
         cell_text(text, label)
+        text.paragraphs[0].paragraph_format.space_after = Pt(2)
     cant_split(table)
     return table
 
@@ -328,6 +332,33 @@ def checkboxes(container: DocxDocument | _Cell, items: Rows, loop: str | None = 
 def checkbox_row(container: DocxDocument | _Cell, label: str, ticked: str) -> Table:
     """One check box and its label (see `checkboxes`)."""
     return checkboxes(container, [(label, ticked)])
+
+
+def _square(cell: _Cell, ticked: str) -> None:
+    """A BOX x BOX bordered one-cell table in `cell`, holding `ticked` centred."""
+    first = cell.paragraphs[0]
+    inner = cell.add_table(rows=1, cols=1)
+    cell._tc.remove(first._p)  # the cell: the square, then the paragraph Word requires
+    fixed_widths(inner, (BOX,))
+    row = inner.rows[0]
+    row.height, row.height_rule = BOX, WD_ROW_HEIGHT_RULE.EXACTLY
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("w:top", "w:left", "w:bottom", "w:right"):
+        el = OxmlElement(side)
+        el.set(qn("w:w"), "0")
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    inner._tbl.tblPr.insert_element_before(margins, "w:tblLook")
+    mark = inner.cell(0, 0)
+    _box_borders(mark)
+    mark.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    p = mark.paragraphs[0]
+    p.alignment = CENTER
+    run = p.add_run(ticked)
+    run.bold, run.font.size = True, Pt(10)
+    tail = cell.paragraphs[-1].paragraph_format  # as small as Word allows
+    tail.space_before = tail.space_after = Pt(0)
+    tail.line_spacing, tail.line_spacing_rule = Pt(1), WD_LINE_SPACING.EXACTLY
 
 
 def _box_borders(cell: _Cell) -> None:

@@ -22,7 +22,7 @@ from pipeline.argid import IndonesianParser
 from pipeline.attention import office_attention
 from pipeline.config import Config, load_config, placeholders
 from pipeline.errors import ExitCode, PerdaError, TemplateError, UsageError
-from pipeline.form import emblem_problem
+from pipeline.form import emblem_problem, emblem_size_note
 from pipeline.lock import InstanceLock
 from pipeline.logid import (
     IndonesianFormatter,
@@ -256,6 +256,8 @@ def cmd_check(args: argparse.Namespace) -> ExitCode:
         print(f"SALAH: {problem}")
     for name in placeholders(cfg):
         print(f"PERINGATAN: {_placeholder_warning(cfg, name)}")
+    if note := emblem_size_note(cfg):
+        print(f"PERINGATAN: {note}")
     if problems:
         return ExitCode.config_error
     print("Pengaturan dan templat surat dapat dipakai.")

@@ -85,6 +85,23 @@ def emblem_problem(cfg: Config) -> str | None:
     return None
 
 
+EMBLEM_MAX_BYTES = 500_000  # every letter carries the emblem: larger files bloat outbox/
+
+
+def emblem_size_note(cfg: Config) -> str | None:
+    """A warning when the emblem file is so large that every letter grows with it."""
+    try:
+        size = cfg.lambang.stat().st_size
+    except OSError:
+        return None
+    if size <= EMBLEM_MAX_BYTES:
+        return None
+    megabytes = f"{size / 1_000_000:.1f}".replace(".", ",")
+    return (f"[kantor] lambang: berkas {cfg.lambang} besar ({megabytes} MB) dan ikut "
+            "tersimpan di setiap surat. Perkecil gambarnya (lebar sekitar 300 piksel sudah "
+            "cukup untuk kop) supaya surat tetap kecil.")
+
+
 def image_size(data: bytes) -> tuple[int, int] | None:
     """Pixel width and height of a PNG, JPEG or GIF; None if they cannot be read."""
     kind = image_type(data)

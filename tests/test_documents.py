@@ -253,15 +253,15 @@ def test_disposition_refers_to_the_nota_dinas() -> None:
 
 
 def boxes(data: bytes) -> dict[str, str]:
-    """Check boxes (bordered cell, gap, label) anywhere in a letter: label -> box text."""
+    """Check boxes (square, gap, label) anywhere in a letter: label -> text in the box."""
     found: dict[str, str] = {}
 
     def walk(container: Any) -> None:
         for table in container.tables:
             for row in table.rows:
                 cells = row.cells
-                if len(cells) == 3 and cells[1].text == "" and cells[0].text in ("X", ""):
-                    found[cells[2].text] = cells[0].text
+                if len(cells) == 3 and cells[0].tables and cells[1].text == "":
+                    found[cells[2].text] = cells[0].tables[0].cell(0, 0).text  # the square
                 for cell in cells:
                     walk(cell)
 

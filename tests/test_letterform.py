@@ -8,6 +8,7 @@ import re
 import shutil
 import struct
 import subprocess
+import sys
 import zipfile
 import zlib
 from pathlib import Path
@@ -29,7 +30,14 @@ from pipeline.config import (
 )
 from pipeline.form import page_form
 from pipeline.schema import DOCUMENT_BY_KIND, DOCUMENTS, Doc
-from tests.test_render import NOMOR, ORDINARY, SATPOL, SIGNER, make_config, render_doc
+from tests.test_render import (
+    NOMOR,
+    ORDINARY,
+    SATPOL,
+    SIGNER,
+    make_config,
+    render_doc,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 HAS_LO = bool(shutil.which("soffice") and shutil.which("pdftotext") and shutil.which("pdffonts"))
@@ -113,6 +121,27 @@ def test_configured_emblem_replaces_the_placeholder_in_the_letter(tmp_path: Path
             "word/media/image1.png"]
 
 
+def test_emblem_is_found_by_its_name_after_a_resave_renames_the_media(tmp_path: Path) -> None:
+    """Word renumbers media files and relationship ids when it saves; the name stays."""
+    source = REPO / "templates" / DOCUMENTS[1].template
+    resaved = tmp_path / DOCUMENTS[1].template
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(resaved, "w") as new:
+        for item in old.infolist():
+            data = old.read(item)
+            name = item.filename.replace("media/image1.png", "media/image7.png")
+            if item.filename in ("word/_rels/document.xml.rels", "word/document.xml"):
+                rid = re.search(rb'Id="(rId\d+)"[^>]*media/image1', old.read(
+                    "word/_rels/document.xml.rels"))[1]
+                data = data.replace(b"media/image1.png", b"media/image7.png").replace(
+                    b'"' + rid + b'"', b'"rId99"')
+            new.writestr(name, data)
+    real = png(200, 240)
+    cfg = with_emblem(make_config(), tmp_path, real)
+    letter = render.render_letter(resaved, context(Doc.nota_dinas, cfg=cfg), page_form(cfg))
+    name, image, _, _ = emblem_of(letter)
+    assert (name, image) == ("/word/media/image7.png", real)
+
+
 def test_jpeg_emblem_gets_a_jpeg_part(tmp_path: Path) -> None:
     jpeg = (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
             b"\xff\xc0\x00\x11\x08\x00\x78\x00\x64\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01"
@@ -152,6 +181,13 @@ def test_emblem_that_is_not_a_picture_is_named_and_keeps_letters_drafts(office: 
     assert "[kantor] lambang" in draft_reasons(load_config(office / "config.toml"))
 
 
+def test_perda_check_says_when_the_emblem_is_too_large(office: Path, capsys: Any) -> None:
+    (office / "templates" / "lambang.png").write_bytes(png(1000, 1000) + b"\0" * 600_000)
+    assert main(["check", "--config", str(office / "config.toml")]) == 0
+    [line] = [ln for ln in capsys.readouterr().out.splitlines() if "[kantor] lambang" in ln]
+    assert "besar (0,6 MB)" in line and "Perkecil" in line
+
+
 def test_empty_optional_kop_lines_are_left_out() -> None:
     cfg = make_config()
     bare = dataclasses.replace(cfg, kantor=dataclasses.replace(cfg.kantor, kode_pos=""))
@@ -167,6 +203,35 @@ def test_empty_optional_kop_lines_are_left_out() -> None:
 
 def _texts(data: bytes) -> list[str]:
     return [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
+
+
+def boxes_of(container: Any) -> dict[str, str]:
+    """Check boxes (square, gap, label) anywhere in a document: label -> text in the box."""
+    found: dict[str, str] = {}
+    for table in container.tables:
+        for row in table.rows:
+            cells = row.cells
+            if len(cells) == 3 and cells[0].tables and cells[1].text == "":
+                found[cells[2].text] = cells[0].tables[0].cell(0, 0).text  # the square
+            for cell in cells:
+                found.update(boxes_of(cell))
+    return found
+
+
+def test_check_box_rows_repeat_for_each_item_of_a_list(tmp_path: Path) -> None:
+    sys.path.insert(0, str(REPO / "tools"))
+    import letterform  # the template building blocks
+
+    doc = letterform.new_document("Uji kotak")
+    letterform.checkboxes(doc, [("{{ h.nama }}", "{{ h.tanda }}")], loop="for h in harap")
+    letterform.checkbox_row(doc, "Arsip", "X")
+    doc.save(str(tmp_path / "kotak.docx"))
+    harap = [{"nama": "Tanggapan dan saran", "tanda": "X"},
+             {"nama": "Proses lebih lanjut", "tanda": ""}]
+    data = render.render_letter(tmp_path / "kotak.docx",
+                                {"harap": harap, "konsep": False, "rahasia": False})
+    assert boxes_of(docx.Document(io.BytesIO(data))) == {
+        "Tanggapan dan saran": "X", "Proses lebih lanjut": "", "Arsip": "X"}
 
 
 # ---------------------------------------------------------------- drafts and RAHASIA
@@ -278,6 +343,9 @@ def test_long_text_flows_over_pages_with_numbers_and_the_signature_kept(tmp_path
         if kind is Doc.disposisi:  # the one-page form shortens the Uraian
             flat = " ".join(" ".join(pages[0]).split())
             assert len(pages) == 1 and "… (selengkapnya dalam Nota Dinas" in flat
+            continue
+        if kind is Doc.catatan_pemberitahuan:  # one page: it shows no Uraian, a short Hasil
+            assert len(pages) == 1, name
             continue
         assert len(pages) >= 2, f"{name}: a 10,000-character text on one page?"
         top = [ln for ln in pages[0][:3] if PAGE_NUMBER.match(ln)]

@@ -209,13 +209,13 @@ def test_receipt_shows_when_the_report_was_received() -> None:
 
 
 def _boxes(container: Any) -> dict[str, str]:
-    """Check boxes (bordered cell, gap, label) anywhere in a document: label -> box text."""
+    """Check boxes (square, gap, label) anywhere in a document: label -> text in the box."""
     found: dict[str, str] = {}
     for table in container.tables:
         for row in table.rows:
             cells = row.cells
-            if len(cells) == 3 and cells[1].text == "" and cells[0].text in ("X", ""):
-                found[cells[2].text] = cells[0].text
+            if len(cells) == 3 and cells[0].tables and cells[1].text == "":
+                found[cells[2].text] = cells[0].tables[0].cell(0, 0).text  # the square
             for cell in cells:
                 found.update(_boxes(cell))
     return found

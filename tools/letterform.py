@@ -24,13 +24,15 @@ from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocxDocument
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
+from letterpages import headers_footers
 
 ROOT = Path(__file__).resolve().parent.parent
 LAMBANG = ROOT / "templates" / "lambang.png"  # the placeholder emblem (tools/make_lambang.py)
@@ -52,7 +54,6 @@ Rows = Sequence[tuple[str, str]]
 
 # The letter number, or dots where the number will be written while the letter is a draft.
 NOMOR = "{% if konsep %}........................{% else %}{{ nomor_surat }}{% endif %}"
-RAHASIA_IF = "{%p if rahasia %}"
 # Rows of `fields` allowed to split across pages: their text may be longer than a page.
 LONG_LABELS = frozenset({"Uraian", "Uraian Singkat", "Hasil Penyelesaian", "Tindakan",
                          "Rencana Tindakan", "Isi Disposisi", "Keterangan"})
@@ -71,7 +72,7 @@ def new_document(title: str) -> DocxDocument:
     section.header_distance, section.footer_distance = Cm(1.0), Cm(1.0)
     _set_defaults(doc)
     _set_properties(doc, title)
-    _headers_footers(doc)
+    headers_footers(doc)
     return doc
 
 
@@ -106,91 +107,6 @@ def _set_properties(doc: DocxDocument, title: str) -> None:
     rels = doc.part.package.rels
     for rid in [rid for rid, rel in rels.items() if rel.reltype == RT.THUMBNAIL]:
         rels.pop(rid)
-
-
-def _headers_footers(doc: DocxDocument) -> None:
-    """Page 1: KONSEP/RAHASIA only (the kop is in the body); later pages also '- n -'."""
-    section = doc.sections[0]
-    section.different_first_page_header_footer = True
-    for header, numbered in ((section.first_page_header, False), (section.header, True)):
-        first = header.paragraphs[0]
-        _conditional(header, RAHASIA_IF, _rahasia, before=first)
-        if numbered:
-            _page_number(first)
-        _conditional(header, "{%p if konsep %}", _konsep, before=None)
-    for footer in (section.first_page_footer, section.footer):
-        _conditional(footer, RAHASIA_IF, _rahasia, before=footer.paragraphs[0])
-
-
-def _conditional(part: object, condition: str, fill: object, before: Paragraph | None
-                 ) -> None:
-    """`{%p if %}` paragraph, the paragraph `fill` writes, `{%p endif %}` (before `before`)."""
-    made = []
-    for _ in range(3):
-        p = before.insert_paragraph_before() if before is not None else part.add_paragraph()  # type: ignore[attr-defined]
-        made.append(p)
-    made[0].add_run(condition)
-    fill(made[1])  # type: ignore[operator]
-    made[2].add_run("{%p endif %}")
-
-
-def _rahasia(p: Paragraph) -> None:
-    """The security grading line at the top and bottom of each page."""
-    p.alignment = CENTER
-    run = p.add_run("RAHASIA")
-    run.bold = True
-    run.font.size = Pt(12)
-
-
-_WATERMARK = """<w:r %s><w:pict>
-<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800"
- path="m@7,l@8,m@5,21600l@6,21600e"><v:formulas><v:f eqn="sum #0 0 10800"/>
-<v:f eqn="prod #0 2 1"/><v:f eqn="sum 21600 0 @1"/><v:f eqn="sum 0 0 @2"/>
-<v:f eqn="sum 21600 0 @3"/><v:f eqn="if @0 @3 0"/><v:f eqn="if @0 21600 @1"/>
-<v:f eqn="if @0 0 @2"/><v:f eqn="if @0 @4 21600"/><v:f eqn="mid @5 @6"/>
-<v:f eqn="mid @8 @5"/><v:f eqn="mid @7 @8"/><v:f eqn="mid @6 @7"/>
-<v:f eqn="sum @6 0 @5"/></v:formulas><v:path textpathok="t" o:connecttype="custom"
- o:connectlocs="@9,0;@10,10800;@11,21600;@12,10800" o:connectangles="270,180,90,0"/>
-<v:textpath on="t" fitshape="t"/><v:handles><v:h position="#0,bottomRight"
- xrange="6629,14971"/></v:handles><o:lock v:ext="edit" text="t" shapetype="t"/></v:shapetype>
-<v:shape id="PowerPlusWaterMarkObject%d" type="#_x0000_t136" o:allowincell="f"
- style="position:absolute;margin-left:0;margin-top:0;width:360pt;height:90pt;rotation:315;
-z-index:-251657216;mso-position-horizontal:center;mso-position-horizontal-relative:margin;
-mso-position-vertical:center;mso-position-vertical-relative:margin"
- fillcolor="#c8c8c8" stroked="f"><v:fill opacity=".5"/>
-<v:textpath style="font-family:&quot;Arial&quot;;font-size:1pt" string="KONSEP"/>
-<w10:wrap anchorx="margin" anchory="margin"/></v:shape></w:pict></w:r>"""
-_VML_NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
-           'xmlns:v="urn:schemas-microsoft-com:vml" '
-           'xmlns:o="urn:schemas-microsoft-com:office:office" '
-           'xmlns:w10="urn:schemas-microsoft-com:office:word"')
-_GREY = RGBColor(0x80, 0x80, 0x80)
-
-
-def _konsep(p: Paragraph) -> None:
-    """A draft: KONSEP across the page (a Word watermark) and a line saying so."""
-    p.alignment = CENTER
-    number = "".join(ch for ch in str(p.part.partname) if ch.isdigit()) or "1"  # per header
-    p._p.append(parse_xml(_WATERMARK % (_VML_NS, int(number))))
-    run = p.add_run("KONSEP – belum bernomor, tidak untuk dikirim")
-    run.bold = True
-    run.font.size = Pt(10)
-    run.font.color.rgb = _GREY
-
-
-def _page_number(p: Paragraph) -> None:
-    """'- PAGE -' centred (a Word field that Word and LibreOffice both update)."""
-    p.alignment = CENTER
-    p.add_run("- ")
-    field = OxmlElement("w:fldSimple")
-    field.set(qn("w:instr"), " PAGE ")
-    run = OxmlElement("w:r")
-    text = OxmlElement("w:t")
-    text.text = "2"
-    run.append(text)
-    field.append(run)
-    p._p.append(field)
-    p.add_run(" -")
 
 
 # ---------------------------------------------------------------- paragraphs
@@ -385,27 +301,30 @@ def fields(doc: DocxDocument, rows: Rows, label: Cm = LABEL, indent: Cm = Cm(0),
     return table
 
 
+BOX = Cm(0.45)  # side of a check box
+
+
 def checkboxes(container: DocxDocument | _Cell, items: Rows, loop: str | None = None
                ) -> Table:
-    """A list of check boxes drawn as bordered cells (no symbol font needed).
+    """A list of check boxes, each a small bordered square cell (no symbol font needed).
 
     `items`: (label, ticked) pairs; `ticked` prints in the box, e.g. "{{ tanda_sifat.biasa }}"
     giving "X" or "". `loop`: a Jinja loop head such as "for h in harap" to repeat the single
-    item row for each element (docxtpl `{%tr %}` rows around it).
+    item row for each element (docxtpl `{%tr %}` rows around it). A label may wrap; the box
+    stays square beside its first line.
     """
     rows = len(items) + (2 if loop else 0)
     table = container.add_table(rows=rows, cols=3)
-    fixed_widths(table, (Cm(0.5), Cm(0.25), Cm(6.5)))
+    fixed_widths(table, (Cm(0.6), Cm(0.2), Cm(6.45)))
     body_rows = table.rows[1:-1] if loop else table.rows
     if loop:
         cell_text(table.rows[0].cells[0], "{%tr " + loop + " %}")
         cell_text(table.rows[-1].cells[0], "{%tr endfor %}")
     for row, (label, ticked) in zip(body_rows, items, strict=True):
         box, _, text = row.cells
-        box.paragraphs[0].alignment = CENTER
-        cell_text(box, ticked, bold=True)
-        _box_borders(box)
+        _square(box, ticked)
         cell_text(text, label)
+        text.paragraphs[0].paragraph_format.space_after = Pt(2)
     cant_split(table)
     return table
 
@@ -413,6 +332,33 @@ def checkboxes(container: DocxDocument | _Cell, items: Rows, loop: str | None = 
 def checkbox_row(container: DocxDocument | _Cell, label: str, ticked: str) -> Table:
     """One check box and its label (see `checkboxes`)."""
     return checkboxes(container, [(label, ticked)])
+
+
+def _square(cell: _Cell, ticked: str) -> None:
+    """A BOX x BOX bordered one-cell table in `cell`, holding `ticked` centred."""
+    first = cell.paragraphs[0]
+    inner = cell.add_table(rows=1, cols=1)
+    cell._tc.remove(first._p)  # the cell: the square, then the paragraph Word requires
+    fixed_widths(inner, (BOX,))
+    row = inner.rows[0]
+    row.height, row.height_rule = BOX, WD_ROW_HEIGHT_RULE.EXACTLY
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("w:top", "w:left", "w:bottom", "w:right"):
+        el = OxmlElement(side)
+        el.set(qn("w:w"), "0")
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    inner._tbl.tblPr.insert_element_before(margins, "w:tblLook")
+    mark = inner.cell(0, 0)
+    _box_borders(mark)
+    mark.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    p = mark.paragraphs[0]
+    p.alignment = CENTER
+    run = p.add_run(ticked)
+    run.bold, run.font.size = True, Pt(10)
+    tail = cell.paragraphs[-1].paragraph_format  # as small as Word allows
+    tail.space_before = tail.space_after = Pt(0)
+    tail.line_spacing, tail.line_spacing_rule = Pt(1), WD_LINE_SPACING.EXACTLY
 
 
 def _box_borders(cell: _Cell) -> None:

@@ -170,16 +170,18 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _fit(template: str, **parts: str) -> str:
-    """`template` filled, the last part shortened with '…' (then the others) to ≤ SMS_MAKS."""
+def _fit(template: str, shorten: tuple[str, ...], **parts: str) -> str:
+    """`template` filled on one line; the parts named in `shorten` (in that order) are cut
+    with '…' until the text is at most SMS_MAKS characters. Other parts stay whole."""
     values = {k: _one_line(v) for k, v in parts.items()}
-    for key in reversed(list(values)):
+    for key in shorten:
         over = len(template.format(**values)) - SMS_MAKS
         if over <= 0:
             break
         keep = max(len(values[key]) - over - 1, 8)
         values[key] = values[key][:keep].rstrip() + "…"
-    return template.format(**values)[:SMS_MAKS]
+    text = template.format(**values)
+    return text if len(text) <= SMS_MAKS else text[:SMS_MAKS - 1] + "…"
 
 
 def _kantor_singkat(cfg: Config) -> str:
@@ -196,13 +198,13 @@ def sms_text(case: Case, cfg: Config, doc: Document) -> str | None:
         when = _time(case, 1)
         return _fit("Yth. Sdr. {nama}, laporan Saudara tentang dugaan pelanggaran Perda di "
                     "Desa {desa} telah kami terima pada {waktu} dengan No. Laporan {no}. "
-                    "Sebutkan nomor ini bila menanyakan perkembangannya. {kantor}",
+                    "Sebutkan nomor ini bila menanyakan perkembangannya. {kantor}", ("nama",),
                     kantor=_kantor_singkat(cfg), desa=case.desa, waktu=when.lengkap,
                     no=case.no_laporan, nama=case.nama_pelapor)
     if doc.kind is Doc.catatan_pemberitahuan and case.cara_pemberitahuan == "SMS":
         return _fit("Yth. Sdr. {nama}, laporan Saudara No. {no} telah ditangani. Status: "
                     "{status}. Hasil: {hasil} Terima kasih atas kepedulian Saudara. {kantor}",
-                    kantor=_kantor_singkat(cfg), no=case.no_laporan,
+                    ("hasil", "nama"), kantor=_kantor_singkat(cfg), no=case.no_laporan,
                     status=case.status_akhir, nama=case.nama_pelapor, hasil=case.hasil)
     return None
 

@@ -388,7 +388,9 @@ def test_reporter_told_otherwise_gets_a_note_for_the_file(cara: str) -> None:
 
 def test_sms_texts_stay_within_320_characters() -> None:
     long = dataclasses.replace(FULL, cara_lapor="SMS", cara_pemberitahuan="SMS",
-                               nama_pelapor="Raden Ayu " + "Sekar " * 15, hasil="Lapak " * 700)
+                               no_laporan="LP/" + "9" * 37, desa="Tawangsari",
+                               nama_pelapor=("Raden Ayu " + "Sekar " * 20)[:100],
+                               hasil="Lapak " * 700)
     for kind in (Doc.tanda_terima, Doc.catatan_pemberitahuan):
         sms = render.sms_text(long, make_config(), DOCUMENT_BY_KIND[kind])
         assert sms is not None and len(sms) <= 320 and long.no_laporan in sms

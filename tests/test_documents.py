@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import subprocess
+import sys
+import zipfile
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import docx
@@ -514,3 +518,14 @@ def test_long_result_is_shortened_on_the_one_page_note_with_a_pointer() -> None:
     rows = labelled(render_doc(Doc.catatan_pemberitahuan, case, rujukan={}))
     assert rows["Hasil Penyelesaian"].endswith(
         "… (selengkapnya dalam Berita Acara Penyelesaian Pengaduan)")
+
+
+def test_shipped_templates_are_what_the_generator_writes(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, str(REPO / "tools" / "make_templates.py"), str(tmp_path)],
+                   check=True, capture_output=True, timeout=120)
+    for doc in DOCUMENTS:
+        with zipfile.ZipFile(REPO / "templates" / doc.template) as shipped, \
+                zipfile.ZipFile(tmp_path / doc.template) as made:
+            parts = [n for n in made.namelist() if n.startswith("word/") and n.endswith(".xml")]
+            stale = [n for n in parts if shipped.read(n) != made.read(n)]
+        assert not stale, f"{doc.template}: run python tools/make_templates.py ({stale})"

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from pipeline.codes import CellError
-from pipeline.values import parse_choices, read_text_datetime, time_typed
+from pipeline.values import parse_choices, read_datetime, read_text_datetime
 
 HINT = "Ketik tanggal dan jam seperti 25/09/2024 08:15, atau pilih format tanggal di Excel."
 
@@ -40,9 +40,10 @@ def test_a_date_without_a_time_says_so(typed: str) -> None:
 
 
 def test_midnight_typed_is_a_time_but_a_midnight_date_cell_is_not() -> None:
-    assert time_typed("25/09/2024 00:00", datetime(2024, 9, 25))
-    assert not time_typed(datetime(2024, 9, 25), datetime(2024, 9, 25))
-    assert time_typed(datetime(2024, 9, 25, 8, 15), datetime(2024, 9, 25, 8, 15))
+    assert read_datetime("25/09/2024 00:00") == (datetime(2024, 9, 25), True)
+    assert read_datetime(datetime(2024, 9, 25)) == (datetime(2024, 9, 25), False)
+    assert read_datetime(45560) == (datetime(2024, 9, 25), False)  # a serial number
+    assert read_datetime(datetime(2024, 9, 25, 8, 15))[1]
 
 
 def test_a_wrong_weekday_is_named_with_the_right_one() -> None:

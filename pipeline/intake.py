@@ -168,9 +168,9 @@ def open_intake(name: str, data: bytes, limits: Batas) -> Intake:
     check_file_type(name, data, limits)
     check_zip(name, data, limits)
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        if is_strict(book._archive):
+        if is_strict(data):  # openpyxl would see a workbook without sheets
             raise _reject(name, Code.format_strict)
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = _find_sheet(name, book.sheetnames)
         rows = _guarded(name, stored_rows(book[sheet]))
         head = _head(rows)

@@ -46,7 +46,7 @@ PARSE_CODES = {Kind.datetime: Code.tanggal_tidak_terbaca, Kind.phone: Code.telep
                Kind.names: Code.teks_terlalu_panjang}
 
 
-RULES_VERSION = 2  # raise when a validation rule changes: every row is then checked again
+RULES_VERSION = 3  # raise when a validation rule changes: every row is then checked again
 MAX_PROBLEMS = 2000  # listed one by one; beyond that only counted (a pasted-over sheet)
 IN_MEMORY_CASES = 2000  # beyond that, accepted cases wait in a temporary file
 

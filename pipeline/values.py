@@ -299,7 +299,7 @@ def _unknown_choices(unknown: list[str], options: tuple[str, ...], short: ShortN
     quoted = [f"\"{name}\"" for name in unknown]
     nilai = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " dan " + quoted[-1]
     if short:
-        names = ", ".join((short.get(option) or (option,))[0] for option in options)
+        names = "; ".join((short.get(option) or (option,))[0] for option in options)
         saran = ("Ketik nama resmi atau singkatannya (daftar lengkap di lembar Petunjuk), "
                  f"dipisah titik koma (;), misalnya: {names}.")
     else:

@@ -252,7 +252,7 @@ def test_every_unknown_agency_is_named_in_one_message(make_intake, cfg):
     assert result.problems[0].message == (
         "\"Polres Karanganyar\" dan \"Dishub\" tidak ada dalam daftar instansi. Ketik nama "
         "resmi atau singkatannya (daftar lengkap di lembar Petunjuk), dipisah titik koma (;), "
-        "misalnya: Satpol PP, Polsek Kerjo, Koramil Kerjo, DLH, DPUPR, Pemdes.")
+        "misalnya: Satpol PP; Polsek Kerjo; Koramil Kerjo; DLH; DPUPR; Pemdes.")
     assert result.cases[0].steps_done == 3
 
 

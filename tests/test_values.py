@@ -94,7 +94,7 @@ def test_every_unknown_agency_in_one_message_trimmed() -> None:
     assert str(caught.value) == (
         "\"Dinas Antah\" dan \"Polres\" tidak ada dalam daftar instansi. Ketik nama resmi "
         "atau singkatannya (daftar lengkap di lembar Petunjuk), dipisah titik koma (;), "
-        "misalnya: Satpol PP, Polsek Kerjo, DLH.")
+        "misalnya: Satpol PP; Polsek Kerjo; DLH.")
 
 
 def test_comma_pieces_are_read_only_when_they_name_agencies() -> None:

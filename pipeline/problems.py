@@ -31,6 +31,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pipeline.codes import Code
 from pipeline.filing import safe_name
 from pipeline.model import Problem
 from pipeline.schema import COLUMN_BY_KEY, HEADER_ROW, HEADER_SEARCH_ROWS, fold_header
@@ -50,7 +51,7 @@ PROBLEM_WIDTHS = (14, 8, 8, 26, 26, 90)
 KEY_HEADER = fold_header(COLUMN_BY_KEY["no_laporan"].header)
 COPY_MAX_SHEET_MB = 64  # sheet XML beyond this: the full load would cost gigabytes
 MAX_MERGED_CELLS = 100_000  # a merge bigger than this stays a range (see below)
-NO_COPY = {"baris-di-luar-batas"}  # a sheet Excel cannot open either: no copy of it
+NO_COPY = {Code.baris_di_luar_batas}  # a sheet Excel cannot open either: no copy of it
 
 
 def _clean_small_merge(ws: Worksheet, mcr: MergedCellRange) -> None:

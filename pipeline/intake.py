@@ -148,6 +148,8 @@ def check_zip(name: str, data: bytes, limits: Batas) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
+    except NotImplementedError as exc:  # a zip feature zipfile lacks ("zip file version 6.4")
+        raise _damaged(name, exc) from exc
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise _reject(name, "berkas-rusak", "Berkas .xlsx rusak atau belum tersimpan "
                       f"utuh. Buka dan simpan ulang di Excel. {SAVE_AS}") from exc

@@ -3,7 +3,7 @@
 Values are exactly what openpyxl's read-only reader gives (`data_only=True`): its cell
 rules are mirrored in `_value` (shared and inline strings, numbers, booleans, ISO dates,
 numbers in a date format as datetimes or "#VALUE!" when out of range), parsed by lxml in
-C rather than element by element in Python, about four times faster (bench/bench_reader.py).
+C rather than element by element in Python: 2-3 times less CPU (bench/bench_reader.py).
 
 Unlike openpyxl's `iter_rows`, rows come in the order they are stored, each with its own
 row number: a gap between rows costs nothing (openpyxl yields every missing row as an
@@ -159,12 +159,9 @@ class _Sheet:
 
 def _inline_text(inline: Any) -> str:
     """An inline string's text, as openpyxl's Text.content (runs joined, phonetics left)."""
-    return Text.from_tree(inline).content if len(inline) != 1 else (
-        inline[0].text if _local(inline[0].tag) == "t" else Text.from_tree(inline).content)
-
-
-def _local(tag: Any) -> str:
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+    if len(inline) == 1 and inline[0].tag.rpartition("}")[2] == "t":
+        return inline[0].text or ""  # the usual <is><t>…</t></is>, without openpyxl's cost
+    return str(Text.from_tree(inline).content)
 
 
 def _row_number(text: str) -> int:

@@ -49,6 +49,7 @@ class Need(StrEnum):
     conditional = "conditional"
 
 
+
 @dataclass(frozen=True)
 class Step:
     """One of the SOP's seven steps."""

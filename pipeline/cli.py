@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shutil
 import signal
 import sys
 import threading
@@ -17,9 +18,18 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.config import Config, describe, load_config, placeholders
+from pipeline.argid import IndonesianParser
+from pipeline.attention import office_attention
+from pipeline.config import Config, load_config, placeholders
 from pipeline.errors import ExitCode, PerdaError, TemplateError, UsageError
+from pipeline.form import emblem_problem, emblem_size_note
 from pipeline.lock import InstanceLock
+from pipeline.logid import (
+    IndonesianFormatter,
+    describe_settings,
+    route_thread_errors,
+    route_watchdog,
+)
 from pipeline.model import Case
 from pipeline.process import (
     Outcome,
@@ -31,7 +41,8 @@ from pipeline.process import (
 )
 from pipeline.recap import recap_path, write_recap
 from pipeline.render import check_templates
-from pipeline.status import format_status, status_rows
+from pipeline.share import polling_setting
+from pipeline.status import colours_work, format_status, status_rows
 from pipeline.watch import Watcher, install_signal_handlers
 from pipeline.workbook import write_blank_intake
 
@@ -39,21 +50,25 @@ log = logging.getLogger("pipeline")
 
 
 def setup_logging(state_dir: Path | None, verbose: bool = False) -> None:
-    """Log to the console, and to a rotating file under the state folder."""
+    """Log to the console, and to a rotating file under the state folder (in Indonesian)."""
     root = logging.getLogger("pipeline")
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for handler in list(root.handlers):
         root.removeHandler(handler)
         handler.close()
     console = logging.StreamHandler(sys.stderr)
-    console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+    note = "rincian teknis di state/log/perda.log" if state_dir is not None else None
+    console.setFormatter(IndonesianFormatter("%(asctime)s %(levelname)s %(message)s",
+                                             "%H.%M.%S", traceback_note=note))
     root.addHandler(console)
     if state_dir is not None:
         (state_dir / "log").mkdir(parents=True, exist_ok=True)
         file = RotatingFileHandler(state_dir / "log" / "perda.log", maxBytes=2_000_000,
                                    backupCount=5, encoding="utf-8")
-        file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        file.setFormatter(IndonesianFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         root.addHandler(file)
+    route_watchdog(root.handlers, verbose)
+    route_thread_errors()
 
 
 def startup(cfg: Config) -> None:
@@ -62,7 +77,7 @@ def startup(cfg: Config) -> None:
     problems = check_templates(cfg)
     if problems:
         raise TemplateError("Templat surat bermasalah:\n" + "\n".join(f"- {p}" for p in problems))
-    log.info("Pengaturan: %s", describe(cfg))
+    log.info("Pengaturan: %s", describe_settings(cfg))
 
 
 class TerminalProgress:
@@ -148,7 +163,7 @@ def cmd_watch(args: argparse.Namespace) -> ExitCode:
             p = cfg.pemantau
             watcher = Watcher(cfg.inbox,
                               lambda path: batch.append(safe_process(path, cfg, state, bar)),
-                              polling=p.polling, interval=p.interval_detik,
+                              polling=polling_setting(args.config), interval=p.interval_detik,
                               settle=p.jeda_stabil_detik, rescan=p.pindai_ulang_detik,
                               on_idle=finish)
             log.info("Tekan Ctrl+C untuk berhenti.")
@@ -183,10 +198,18 @@ def stored_cases(cfg: Config) -> list[Case]:
 
 
 def cmd_status(args: argparse.Namespace) -> ExitCode:
-    """Print every open case (all with --semua), most urgent first."""
+    """Print every open case (all with --semua), most urgent first, in the terminal's width."""
     cfg = load_config(args.config)
-    rows = status_rows(stored_cases(cfg), cfg, datetime.now(), semua=args.semua)
-    print(format_status(rows, tty=sys.stdout.isatty()))
+    now, tty = datetime.now(), sys.stdout.isatty()
+    state = open_state(cfg)  # read without taking the lock: WAL allows readers
+    try:
+        cases = state.cases()
+        seen = office_attention(state, cfg, cases, now)
+    finally:
+        state.close()
+    rows = status_rows(cases, cfg, now, semua=args.semua, hilang=seen.hilang_ids)
+    width = min(shutil.get_terminal_size().columns, 100) if tty else 80
+    print(format_status(rows, tty=tty and colours_work(), width=width, attention=seen), end="")
     return ExitCode.ok
 
 
@@ -213,6 +236,18 @@ def cmd_report(args: argparse.Namespace) -> ExitCode:
     return ExitCode.ok
 
 
+def _placeholder_warning(cfg: Config, name: str) -> str:
+    """What `perda check` says about one setting still holding the shipped example."""
+    if name == "[kantor] lambang":
+        problem = emblem_problem(cfg)
+        if problem:
+            return f"{name}: {problem}"
+        return (f"{name}: berkas {cfg.lambang} masih gambar CONTOH bawaan. Ganti berkas itu "
+                "dengan lambang daerah Kabupaten Karanganyar yang resmi (PNG atau JPEG), atau "
+                "tulis nama berkas lambang itu di [kantor] lambang pada config.toml.")
+    return f"{name} masih berisi contoh; ganti dengan data kantor."
+
+
 def cmd_check(args: argparse.Namespace) -> ExitCode:
     """Check config.toml and the templates without processing anything."""
     cfg = load_config(args.config)
@@ -220,7 +255,9 @@ def cmd_check(args: argparse.Namespace) -> ExitCode:
     for problem in problems:
         print(f"SALAH: {problem}")
     for name in placeholders(cfg):
-        print(f"PERINGATAN: {name} masih berisi contoh; ganti dengan data kantor.")
+        print(f"PERINGATAN: {_placeholder_warning(cfg, name)}")
+    if note := emblem_size_note(cfg):
+        print(f"PERINGATAN: {note}")
     if problems:
         return ExitCode.config_error
     print("Pengaturan dan templat surat dapat dipakai.")
@@ -244,13 +281,14 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], ExitCode], str]] = {
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-command per verb."""
-    parser = argparse.ArgumentParser(
+    parser = IndonesianParser(
         prog="perda", description="Surat pengamanan pelaksanaan Perda — Kecamatan Kerjo.")
-    parser.add_argument("--version", action="version", version=f"perda {__version__}")
+    parser.add_argument("--version", action="version", version=f"perda {__version__}",
+                        help="tampilkan nomor versi lalu selesai")
     sub = parser.add_subparsers(dest="command", required=True, metavar="PERINTAH")
     for name, (func, help_text) in COMMANDS.items():
         cmd = sub.add_parser(name, help=help_text, description=help_text)
-        cmd.add_argument("--config", default="config.toml",
+        cmd.add_argument("--config", default="config.toml", metavar="BERKAS",
                          help="berkas pengaturan (bawaan: ./config.toml)")
         if name == "new-intake":
             cmd.add_argument("path", metavar="PATH", help="nama berkas .xlsx yang dibuat")

@@ -101,7 +101,8 @@ def _write_copy(source: Path, data: bytes | None, problems: list[Problem], rows_
 
     The copy needs openpyxl's full load and save, which fail on parts that reading the
     values never touches; whatever they raise, the .txt must still be written. Hence the
-    one broad catch here: the copy is a courtesy, the summary is the report.
+    broad catches here: the copy is a courtesy, the summary is the report. Only a failure
+    to write into the folder (OSError while saving: open in Excel, disk full) goes up.
     """
     try:
         wb = _open_copy(source, data)
@@ -112,15 +113,23 @@ def _write_copy(source: Path, data: bytes | None, problems: list[Problem], rows_
         _mark_cells(wb, problems)
         _add_problem_sheet(wb, problems)
         _untype_empty_dates(wb)
+    except Exception as exc:  # noqa: BLE001 — see docstring
+        return _no_copy(source, exc), rows_ok
+    try:
         save_workbook_atomic(wb, path)
     except OSError:
-        raise  # the folder, not the workbook: the caller decides (e.g. open in Excel)
+        raise  # the folder, not the workbook: the caller decides
     except Exception as exc:  # noqa: BLE001 — see docstring
-        log.warning("Salinan bertanda untuk %s tidak dapat dibuat (%s: %s); laporan teks tetap "
-                    "ditulis.", source.name, type(exc).__name__, exc)
-        log.debug("Penyebab", exc_info=True)
-        return False, rows_ok
+        return _no_copy(source, exc), rows_ok
     return True, rows_ok
+
+
+def _no_copy(source: Path, exc: Exception) -> bool:
+    """Log why the marked copy was not made (the traceback at debug level); False."""
+    log.warning("Salinan bertanda untuk %s tidak dapat dibuat (%s: %s); laporan teks tetap "
+                "ditulis.", source.name, type(exc).__name__, exc)
+    log.debug("Penyebab", exc_info=exc)
+    return False
 
 
 def clear_problem_report(source_name: str, outdir: Path) -> list[Path]:

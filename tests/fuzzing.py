@@ -167,6 +167,20 @@ def _comment(book: Workbook) -> None:
     book[SHEET_DATA]["L3"].comment = Comment("Catatan staf", "Staf")
 
 
+def _rich(book: Workbook) -> None:
+    """Parts only the marked copy's full load reads: a second sheet, a table, a comment,
+    a merge, a drop-down list."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    _second_sheet(book)
+    _comment(book)
+    ws = book[SHEET_DATA]
+    ws.merge_cells("M1:P1")
+    choice = DataValidation(type="list", formula1='"Kuto,Botok"', allow_blank=True)
+    choice.add("H3:H100")
+    ws.add_data_validation(choice)
+
+
 def _epoch_1904(book: Workbook) -> None:
     book.epoch = CALENDAR_MAC_1904
 
@@ -253,6 +267,9 @@ def corpus() -> dict[str, bytes]:
             b'<mergeCell ref="Z2:Z1048576"/></mergeCells>'),
         "bukan-pilihan__row-after-20000-empty-rows": rows_after_empty_rows(20_000),
     }
+
+
+RICH = workbook(prepare=_rich)  # the base plus parts only the full load reads
 
 
 def write_corpus(folder: Path) -> list[Path]:

@@ -49,7 +49,6 @@ class Need(StrEnum):
     conditional = "conditional"
 
 
-
 @dataclass(frozen=True)
 class Step:
     """One of the SOP's seven steps."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.codes import CellError
 from pipeline.values import parse_choices, read_datetime, read_text_datetime
@@ -104,3 +106,27 @@ def test_comma_pieces_are_read_only_when_they_name_agencies() -> None:
     with pytest.raises(CellError) as caught:
         parse_choices("Dinas Pasar, bidang Retribusi", AGENCIES, SHORT, "instansi")
     assert str(caught.value).startswith("\"Dinas Pasar, bidang Retribusi\" tidak ada")
+
+
+@given(st.text(alphabet="0123456789/-.:, TtAaPpMmSepkulRbJWIBjam'", max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_any_typed_date_is_read_or_refused_with_a_message(text: str) -> None:
+    try:
+        when, _ = read_text_datetime(text)
+    except CellError as exc:
+        assert str(exc).endswith(HINT) or exc.code == "hari-tidak-sesuai"
+    else:
+        assert isinstance(when, datetime)
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_any_agency_cell_is_read_or_refused_with_a_message(text: str) -> None:
+    try:
+        found = parse_choices(text, AGENCIES, SHORT, "instansi")
+    except CellError as exc:
+        assert exc.code == "bukan-pilihan"
+    except ValueError as exc:
+        assert str(exc) == "Isinya kosong."
+    else:
+        assert set(found) <= set(AGENCIES)

@@ -134,8 +134,10 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
           f"{letters} surat dibuat.")
     for outcome in outcomes:
         if outcome.problems:
-            print(f"- {outcome.name}: {len(outcome.problems)} masalah; lihat "
-                  f"outbox/_perlu-perbaikan/.")
+            warned = sum(not p.blocking for p in outcome.problems)
+            counts = f"{len(outcome.problems) - warned} masalah" + (
+                f", {warned} peringatan" if warned else "")
+            print(f"- {outcome.name}: {counts}; lihat outbox/_perlu-perbaikan/.")
         elif outcome.still_rejected:
             print(f"- {outcome.name}: belum diperbaiki; laporan perbaikan di "
                   f"outbox/_perlu-perbaikan/ masih berlaku.")

@@ -64,18 +64,20 @@ class Code(StrEnum):
                      "correct the year")
     tahun_tidak_wajar = ("tahun-tidak-wajar", "Tahun {tahun} tidak wajar (sebelum {batas}). "
                          "Periksa tahun: ketik tanggal dengan empat angka tahun, misalnya "
-                         "25/09/2024 08:15.", "a year before 2000 (25/09/0224, year 1)",
-                         "type the year with four digits")
+                         "25/09/2024 08:15.",
+                         "a year before 2000 (a typo like 25/09/0224, or year 1)",
+                         "type the date with a four-digit year")
     rumus_tanpa_nilai = ("rumus-tanpa-nilai", "Sel berisi rumus {rumus} tanpa hasil tersimpan "
                          "(berkas dibuat oleh program lain dan belum pernah dihitung di Excel), "
                          "sehingga isinya tidak dapat dibaca. Ketik isinya langsung, atau buka "
                          "berkas di Excel lalu simpan ulang.",
-                         "a formula cell without a stored result (written by another program)",
-                         "type the value, or open and save in Excel")
+                         "a formula with no stored result (written by a tool, never calculated "
+                         "in Excel)", "type the value, or open and save the file in Excel")
     rumus_waktu = ("rumus-waktu", "Sel berisi rumus {rumus}, yang hasilnya berubah setiap kali "
                    "berkas dibuka atau dihitung ulang. Waktu langkah harus diketik, bukan "
                    "dihitung: ketik tanggal dan jamnya, misalnya 25/09/2024 08:15.",
-                   "a time computed by a volatile formula (`=NOW()`)", "type the date and time")
+                   "a formula whose result changes by itself (`=NOW()`, `=TODAY()`) in a time "
+                   "column", "type the date and time")
     waktu_mundur = ("waktu-mundur", "Waktu {waktu} lebih awal dari {kolom_sebelum} "
                     "({waktu_sebelum}). Waktu setiap langkah tidak boleh mundur; periksa "
                     "tanggal dan jamnya.", "a step's time is before the previous step's",
@@ -141,19 +143,20 @@ class Code(StrEnum):
     gaya_sel_rusak = ("gaya-sel-rusak", "Berkas berisi format sel (gaya atau format angka) "
                       "dengan nomor yang tidak wajar, sehingga tidak dapat dibaca. Berkas ini "
                       "dibuat oleh program selain Excel. " + SAVE_AS,
-                      "absurd style or number-format ids", "*Save As* .xlsx from Excel")
+                      "absurd cell-style or number-format ids (another program's export)",
+                      "*Save As* .xlsx from Excel")
     format_strict = ("format-strict", "Berkas disimpan dalam format \"Strict Open XML "
                      "Spreadsheet\", yang tidak dapat dibaca aplikasi ini. Buka berkas itu di "
                      "Excel, pilih Simpan Sebagai (Save As), pada jenis berkas pilih \"Excel "
                      "Workbook (.xlsx)\" (bukan \"Strict Open XML Spreadsheet\"), lalu simpan ke "
-                     "folder inbox.", "an Excel \"Strict Open XML\" workbook",
-                     "*Save As* Excel Workbook (.xlsx), not Strict")
+                     "folder inbox.", "saved as \"Strict Open XML Spreadsheet\"",
+                     "*Save As*, type \"Excel Workbook (.xlsx)\"")
     baris_di_luar_batas = ("baris-di-luar-batas", "Lembar menyimpan baris bernomor {baris}, "
                            "melewati baris terakhir Excel ({batas}). Baris itu dan sesudahnya "
                            "tidak dibaca. Berkas ini dibuat oleh program selain Excel; salin "
                            "data laporan ke " + NEW_INTAKE + ".",
-                           "a row stored past Excel's last row (the rest is not read)",
-                           "copy the data into a new workbook")
+                           "a row stored past Excel's last row (1,048,576); it and the rest were "
+                           "not read", "copy the data into a new workbook from `perda new-intake`")
     berkas_kosong = ("berkas-kosong", "Berkas kosong (0 byte). Simpan ulang dari Excel.",
                      "an empty (0-byte) file", "save again from Excel")
     berkas_terlalu_besar = ("berkas-terlalu-besar", "Ukuran berkas {ukuran:.1f} MB melebihi "

@@ -10,6 +10,7 @@ The messages are in the catalogue (`pipeline/codes.py`).
 
 from __future__ import annotations
 
+import io
 import lzma
 import zipfile
 import zlib
@@ -59,7 +60,7 @@ def _code_of(exc: BaseException) -> str | None:
     return None
 
 
-def is_strict(archive: zipfile.ZipFile) -> bool:
+def is_strict(data: bytes) -> bool:
     """True for an Excel "Strict Open XML" workbook (other namespaces; openpyxl sees no sheet)."""
-    with archive.open("xl/workbook.xml") as part:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open("xl/workbook.xml") as part:
         return STRICT_NAMESPACE in part.read(4096)

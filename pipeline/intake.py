@@ -1,12 +1,13 @@
 """Intake workbook bytes → header map and raw rows, with whole-file checks first.
 
 Cheap checks come before any XML parsing: the file type by name and magic bytes, the
-size, the zip directory (declared uncompressed sizes, macros, entries zipfile cannot
-read). openpyxl parses with defusedxml, so hostile XML (entity expansion) is refused.
-Cached values are read, never formulas, in read-only mode (rows stream, `sheet.py`).
-Every way a damaged file makes openpyxl or zipfile fail becomes a named problem
-(`_diagnose`); a formula whose value cannot be trusted reaches the validator as a
-`Formula`, and a row stored past Excel's last row as a note (`Intake.notes`).
+size, the zip directory (declared uncompressed sizes, macros, zip features zipfile
+lacks), the Strict Open XML format. openpyxl parses the workbook's parts with defusedxml,
+`sheet.py` the sheet with lxml, so hostile XML (entity expansion) is refused. Cached
+values are read, never formulas; rows stream, so memory stays flat. Every way a damaged
+file makes openpyxl, lxml or zipfile fail becomes a named problem (`damage.diagnose`); a
+formula whose value cannot be trusted reaches the validator as a `Formula`, and a row
+stored past Excel's last row as a note (`Intake.notes`).
 """
 
 from __future__ import annotations
@@ -148,6 +149,8 @@ def check_zip(name: str, data: bytes, limits: Batas) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
+    except NotImplementedError as exc:  # a zip feature zipfile lacks ("zip file version 6.4")
+        raise _damaged(name, exc) from exc
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise _reject(name, Code.berkas_rusak, masalah="Berkas .xlsx rusak atau belum "
                       "tersimpan utuh. Buka dan simpan ulang di Excel.") from exc
@@ -168,9 +171,9 @@ def open_intake(name: str, data: bytes, limits: Batas) -> Intake:
     check_file_type(name, data, limits)
     check_zip(name, data, limits)
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        if is_strict(book._archive):
+        if is_strict(data):  # openpyxl would see a workbook without sheets
             raise _reject(name, Code.format_strict)
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = _find_sheet(name, book.sheetnames)
         rows = _guarded(name, stored_rows(book[sheet]))
         head = _head(rows)

@@ -7,7 +7,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pipeline.schema import COLUMNS, DATETIME_KEYS, LIST_KINDS, STEPS, Column, Kind, Need
+from pipeline.schema import (
+    COLUMNS,
+    DATETIME_KEYS,
+    LIST_KINDS,
+    STEP_COLUMNS,
+    STEPS,
+    Column,
+    Kind,
+    Need,
+)
 
 
 class _CaseMethods:
@@ -141,6 +150,17 @@ else:
     Identity is (no_laporan, year of waktu_lapor). Optional text is "" when empty,
     optional times are None when the step is not done yet.
     """
+
+
+def column_values(case: Case, step: int) -> dict[str, Any]:
+    """The values of step `step`'s columns by template variable, as the case holds them.
+
+    For the letters' context: times stay datetimes (None: not given; `case.has_time(key)`
+    says whether a time of day was typed), lists stay tuples. Columns whose variable is part
+    of a group (`pelapor.nama`) are left to the caller.
+    """
+    return {c.template_variable: getattr(case, c.key) for c in STEP_COLUMNS[step]
+            if "." not in c.template_variable}
 
 
 class Level(StrEnum):

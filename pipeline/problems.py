@@ -31,6 +31,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pipeline.codes import Code
 from pipeline.filing import safe_name
 from pipeline.model import Problem
 from pipeline.schema import COLUMN_BY_KEY, HEADER_ROW, HEADER_SEARCH_ROWS, fold_header
@@ -50,7 +51,7 @@ PROBLEM_WIDTHS = (14, 8, 8, 26, 26, 90)
 KEY_HEADER = fold_header(COLUMN_BY_KEY["no_laporan"].header)
 COPY_MAX_SHEET_MB = 64  # sheet XML beyond this: the full load would cost gigabytes
 MAX_MERGED_CELLS = 100_000  # a merge bigger than this stays a range (see below)
-NO_COPY = {"baris-di-luar-batas"}  # a sheet Excel cannot open either: no copy of it
+NO_COPY = {Code.baris_di_luar_batas}  # a sheet Excel cannot open either: no copy of it
 
 
 def _clean_small_merge(ws: Worksheet, mcr: MergedCellRange) -> None:
@@ -100,7 +101,8 @@ def _write_copy(source: Path, data: bytes | None, problems: list[Problem], rows_
 
     The copy needs openpyxl's full load and save, which fail on parts that reading the
     values never touches; whatever they raise, the .txt must still be written. Hence the
-    one broad catch here: the copy is a courtesy, the summary is the report.
+    broad catches here: the copy is a courtesy, the summary is the report. Only a failure
+    to write into the folder (OSError while saving: open in Excel, disk full) goes up.
     """
     try:
         wb = _open_copy(source, data)
@@ -111,15 +113,23 @@ def _write_copy(source: Path, data: bytes | None, problems: list[Problem], rows_
         _mark_cells(wb, problems)
         _add_problem_sheet(wb, problems)
         _untype_empty_dates(wb)
+    except Exception as exc:  # noqa: BLE001 — see docstring
+        return _no_copy(source, exc), rows_ok
+    try:
         save_workbook_atomic(wb, path)
     except OSError:
-        raise  # the folder, not the workbook: the caller decides (e.g. open in Excel)
+        raise  # the folder, not the workbook: the caller decides
     except Exception as exc:  # noqa: BLE001 — see docstring
-        log.warning("Salinan bertanda untuk %s tidak dapat dibuat (%s: %s); laporan teks tetap "
-                    "ditulis.", source.name, type(exc).__name__, exc)
-        log.debug("Penyebab", exc_info=True)
-        return False, rows_ok
+        return _no_copy(source, exc), rows_ok
     return True, rows_ok
+
+
+def _no_copy(source: Path, exc: Exception) -> bool:
+    """Log why the marked copy was not made (the traceback at debug level); False."""
+    log.warning("Salinan bertanda untuk %s tidak dapat dibuat (%s: %s); laporan teks tetap "
+                "ditulis.", source.name, type(exc).__name__, exc)
+    log.debug("Penyebab", exc_info=exc)
+    return False
 
 
 def clear_problem_report(source_name: str, outdir: Path) -> list[Path]:

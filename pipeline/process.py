@@ -112,7 +112,9 @@ def report_problems(path: Path, problems: list[Problem], validation: Validation,
         if problems:
             ok = validation.rows_read - validation.rows_with_problems
             # A marked copy of a huge workbook would cost gigabytes: the summary must do.
-            copy = validation.rows_read <= MARKED_COPY_MAX_ROWS
+            # Warnings alone (nothing to fix) get the summary only: a full load per save.
+            copy = validation.rows_read <= MARKED_COPY_MAX_ROWS and any(
+                p.blocking for p in problems)
             write_problem_report(path, problems, folder, rows_ok=ok, data=data, copy=copy)
         elif folder.is_dir():
             clear_problem_report(path.name, folder)

@@ -49,9 +49,6 @@ class Need(StrEnum):
     conditional = "conditional"
 
 
-CELL_MAX = 32_767  # characters an Excel cell holds: long texts make multi-page letters
-
-
 @dataclass(frozen=True)
 class Step:
     """One of the SOP's seven steps."""

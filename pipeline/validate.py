@@ -29,13 +29,13 @@ from pipeline.schema import (
     Kind,
 )
 from pipeline.values import (
+    choice_index,
     number_as_text,
     parse_choice,
     parse_choices,
-    parse_datetime,
     parse_nik,
     parse_phone,
-    time_typed,
+    read_datetime,
 )
 
 EARLIEST_YEAR = 2000  # a time before this is a typo (25/09/0224) or a stray number
@@ -46,7 +46,7 @@ PARSE_CODES = {Kind.datetime: Code.tanggal_tidak_terbaca, Kind.phone: Code.telep
                Kind.names: Code.teks_terlalu_panjang}
 
 
-RULES_VERSION = 2  # raise when a validation rule changes: every row is then checked again
+RULES_VERSION = 3  # raise when a validation rule changes: every row is then checked again
 MAX_PROBLEMS = 2000  # listed one by one; beyond that only counted (a pasted-over sheet)
 IN_MEMORY_CASES = 2000  # beyond that, accepted cases wait in a temporary file
 
@@ -192,6 +192,11 @@ class _Lists:
 
     options: dict[str, tuple[str, ...]]
     short: dict[str, dict[str, tuple[str, ...]]]
+    index: dict[str, dict[str, str]] = field(default_factory=dict)  # see choice_index
+
+    def __post_init__(self) -> None:
+        for name, options in self.options.items():
+            self.index[name] = choice_index(options, self.short.get(name))
 
 
 def _skip_known(row: Row, intake: Intake, lists: _Lists,
@@ -223,8 +228,12 @@ def _parse_cells(row: Row, intake: Intake, lists: _Lists) -> None:
         if isinstance(value, Formula):
             add(row, intake, key, *_formula_problem(value))
             continue
+        with_time = True
         try:
-            row.parsed[key] = _parse(column, value, intake, lists)
+            if column.kind is Kind.datetime:
+                row.parsed[key], with_time = read_datetime(value, intake.epoch)
+            else:
+                row.parsed[key] = _parse(column, value, intake, lists)
         except CellError as exc:
             add(row, intake, key, exc.code, str(exc))
             continue
@@ -237,7 +246,7 @@ def _parse_cells(row: Row, intake: Intake, lists: _Lists) -> None:
             year = row.parsed.pop(key).year
             add(row, intake, key, Code.tahun_tidak_wajar,
                  Code.tahun_tidak_wajar.text(tahun=f"{year:04d}", batas=EARLIEST_YEAR))
-        elif not time_typed(value, row.parsed[key]):
+        elif not with_time:
             _note_date_only(row, intake, key)
 
 
@@ -261,7 +270,7 @@ def _note_date_only(row: Row, intake: Intake, key: str) -> None:
 def _parse(column: Column, value: Any, intake: Intake, lists: _Lists) -> Any:
     """One cell's typed value, or ValueError with what to type instead."""
     if column.kind is Kind.datetime:
-        return parse_datetime(value, intake.epoch)
+        return read_datetime(value, intake.epoch)[0]
     if column.kind is Kind.phone:
         return parse_phone(value)
     if column.kind is Kind.nik:
@@ -269,15 +278,16 @@ def _parse(column: Column, value: Any, intake: Intake, lists: _Lists) -> Any:
     text = number_as_text(value).replace("\r\n", "\n").replace("\r", "\n").strip()
     name = column.list_name or ""
     if column.kind is Kind.choices:
-        return parse_choices(text, lists.options[name], lists.short.get(name),
-                             what=name)
+        return parse_choices(text, lists.options[name], lists.short.get(name), what=name,
+                             index=lists.index[name])
     if column.kind is Kind.names:
         names = tuple(part.strip() for part in text.split(";") if part.strip())
         for part in names:
             _check_length(part, column)
         return names
     if column.kind is Kind.choice and column.strict_list:
-        return parse_choice(text, lists.options[name], lists.short.get(name))
+        return parse_choice(text, lists.options[name], lists.short.get(name),
+                            index=lists.index[name])
     _check_length(text, column)
     return text
 

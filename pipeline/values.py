@@ -44,6 +44,7 @@ _TIMES = tuple(re.compile(_SEP + pattern + _ZONE, re.I) for pattern in (
     _WORD + r"(?P<h>\d{1,2})" + _AMPM + "?",  # pukul 8
     _WORD + r"?(?P<h>\d{1,2})" + _AMPM,  # 8 PM
 ))
+_FAST = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: (\d{1,2})[:.](\d{2}))?$")
 _DATE_DMY = re.compile(r"^(?P<d>\d{1,2})[/\-.](?P<m>\d{1,2})[/\-.](?P<y>\d{4}|\d{2})$")
 _DATE_YMD = re.compile(r"^(?P<y>\d{4})[/\-.](?P<m>\d{1,2})[/\-.](?P<d>\d{1,2})$")
 _DATE_WORDY = re.compile(  # 25 Sept 2024, 25-Sep-2024, 25 Agt. 24
@@ -87,6 +88,19 @@ def _parse_text_datetime(text: str) -> datetime:
     return read_text_datetime(text)[0]
 
 
+def read_datetime(value: object, epoch: datetime | None = None) -> tuple[datetime, bool]:
+    """A time cell → (value, whether it holds a time of day, not a date only).
+
+    Typed text says so itself ("25/09/2024" has none, "25/09/2024 00:00" has one). A date
+    cell or serial number at exactly midnight counts as a date only: that is how Excel
+    stores a date typed without a time.
+    """
+    if isinstance(value, str):
+        return read_text_datetime(value)
+    when = parse_datetime(value, epoch)
+    return when, when.time() != time()
+
+
 def read_text_datetime(text: str) -> tuple[datetime, bool]:
     """A typed date (and time) → (value, whether a time of day was typed).
 
@@ -95,6 +109,13 @@ def read_text_datetime(text: str) -> tuple[datetime, bool]:
     a time after it: 08:15, 08.15, 8.15.30, pkl. 08.15, pukul 8, jam 14.10 WIB, 8:15 PM.
     """
     text = " ".join(str(text).split())
+    fast = _FAST.match(text)
+    if fast:  # the common 25/09/2024 08:15, without the general search
+        d, mo, y, h, mi = (int(g) if g else 0 for g in fast.groups())
+        try:
+            return datetime(y, mo, d, h, mi), fast[4] is not None
+        except ValueError:
+            pass  # the general path says what is wrong
     rest, weekday = _strip_weekday(text)
     rest, clock = _split_time(rest)
     day = _read_date(rest, text)
@@ -104,18 +125,6 @@ def read_text_datetime(text: str) -> tuple[datetime, bool]:
                                            hari_benar=_HARI[day.weekday()],
                                            hari_ketik=_HARI[weekday])
     return when, clock is not None
-
-
-def time_typed(value: object, parsed: datetime) -> bool:
-    """Whether a time cell (`value`, read as `parsed`) holds a time of day, not a date only.
-
-    Typed text says so itself ("25/09/2024" has none, "25/09/2024 00:00" has one). A date
-    cell or serial number at exactly midnight counts as a date only: that is how Excel
-    stores a date typed without a time.
-    """
-    if isinstance(value, str):
-        return read_text_datetime(value)[1]
-    return parsed.time() != time()
 
 
 def _strip_weekday(text: str) -> tuple[str, int | None]:
@@ -223,12 +232,24 @@ def fold(text: str) -> str:
 ShortNames = Mapping[str, tuple[str, ...]]  # option → the short names staff may type
 
 
-def parse_choice(text: str, options: tuple[str, ...], short: ShortNames | None = None) -> str:
+def choice_index(options: tuple[str, ...], short: ShortNames | None = None
+                 ) -> dict[str, str]:
+    """Folded option names and short names → the option (build once per list)."""
+    index: dict[str, str] = {}
+    for option in options:
+        for name in (*(short or {}).get(option, ()), option):
+            index[fold(name)] = option
+    return index
+
+
+def parse_choice(text: str, options: tuple[str, ...], short: ShortNames | None = None,
+                 index: Mapping[str, str] | None = None) -> str:
     """The option matching `text` case-insensitively, in the list's own spelling.
 
-    `short` gives options short names that match too (the agencies' `singkatan`).
+    `short` gives options short names that match too (the agencies' `singkatan`); `index`
+    is `choice_index(options, short)`, passed when many cells use the same list.
     """
-    found = _lookup(text, options, short)
+    found = (index if index is not None else choice_index(options, short)).get(fold(text))
     if found is None:
         shown = ", ".join(options) if len(options) <= 12 else ", ".join(options[:12]) + ", …"
         raise Code.bukan_pilihan.error(nilai=f"\"{text.strip()}\"", daftar="",
@@ -236,17 +257,8 @@ def parse_choice(text: str, options: tuple[str, ...], short: ShortNames | None =
     return found
 
 
-def _lookup(text: str, options: tuple[str, ...], short: ShortNames | None) -> str | None:
-    """The option whose name or short name folds like `text`, or None."""
-    wanted = fold(text)
-    for option in options:
-        if fold(option) == wanted or any(fold(n) == wanted for n in (short or {}).get(option, ())):
-            return option
-    return None
-
-
 def parse_choices(text: str, options: tuple[str, ...], short: ShortNames | None = None,
-                  what: str = "") -> tuple[str, ...]:
+                  what: str = "", index: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """One or more options separated by ';' (or new lines), each matched like parse_choice.
 
     A part that is no option but holds commas is read as a comma-separated list when one
@@ -256,11 +268,12 @@ def parse_choices(text: str, options: tuple[str, ...], short: ShortNames | None 
     parts = [p.strip() for p in re.split(r"[;\n]", text) if p.strip()]
     if not parts:
         raise ValueError("Isinya kosong.")
+    index = index if index is not None else choice_index(options, short)
     found: list[str] = []
     unknown: list[str] = []
     for part in parts:
-        for piece in _pieces(part, options, short):
-            option = _lookup(piece, options, short)
+        for piece in _pieces(part, index):
+            option = index.get(fold(piece))
             if option is None:
                 unknown.append(piece)
             elif option not in found:
@@ -270,12 +283,12 @@ def parse_choices(text: str, options: tuple[str, ...], short: ShortNames | None 
     return tuple(found)
 
 
-def _pieces(part: str, options: tuple[str, ...], short: ShortNames | None) -> list[str]:
+def _pieces(part: str, index: Mapping[str, str]) -> list[str]:
     """A part as typed, or its comma-separated pieces when the part is no option itself."""
-    if "," not in part or _lookup(part, options, short) is not None:
+    if "," not in part or fold(part) in index:
         return [part]
     pieces = [p.strip() for p in part.split(",") if p.strip()]
-    if any(_lookup(p, options, short) is not None for p in pieces):
+    if any(fold(p) in index for p in pieces):
         return pieces
     return [part]
 
@@ -286,7 +299,7 @@ def _unknown_choices(unknown: list[str], options: tuple[str, ...], short: ShortN
     quoted = [f"\"{name}\"" for name in unknown]
     nilai = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " dan " + quoted[-1]
     if short:
-        names = ", ".join((short.get(option) or (option,))[0] for option in options)
+        names = "; ".join((short.get(option) or (option,))[0] for option in options)
         saran = ("Ketik nama resmi atau singkatannya (daftar lengkap di lembar Petunjuk), "
                  f"dipisah titik koma (;), misalnya: {names}.")
     else:

@@ -234,8 +234,8 @@ def _help_lines(cfg: Config) -> list[str]:
         f"Perda. Isian dimulai dari baris {FIRST_DATA_ROW}; baris {BANNER_ROW} dan "
         f"{HEADER_ROW} adalah judul.",
         f"2. Jangan mengubah, menghapus, atau mengganti nama judul kolom di baris "
-        f"{HEADER_ROW}. Sistem mengenali kolom dari judulnya. Kolom yang bertanda \"Boleh "
-        "dikosongkan\" boleh juga tidak ada di buku isian lama.",
+        f"{HEADER_ROW}. Sistem mengenali kolom dari judulnya. Kolom yang keterangannya diawali "
+        "\"Boleh dikosongkan\" juga boleh tidak ada pada buku isian lama.",
         "3. No. Laporan diambil dari buku register. No. Laporan yang sama pada tahun yang "
         "sama berarti laporan yang sama: bila barisnya diubah lalu disimpan lagi, surat yang "
         "terkait dibuat ulang sebagai versi baru dengan nomor surat yang sama.",
@@ -256,7 +256,7 @@ def _help_lines(cfg: Config) -> list[str]:
         "Petugas Penerima: pilih dari daftar atau ketik nama lain.",
         f"8. {several}: ketik satu atau lebih isian, dipisah titik koma (;). Instansi boleh "
         "ditulis dengan nama resmi atau singkatannya (huruf besar/kecil tidak berpengaruh; "
-        "tabel di bawah). Pilihan Instruksi Disposisi: "
+        "tabel di bawah), dan boleh juga dipisah koma. Pilihan Instruksi Disposisi: "
         f"{'; '.join(cfg.disposisi.instruksi)}.",
         "9. NIK dan nomor telepon disimpan sebagai teks agar angka 0 di depan tidak hilang. "
         "NIK terdiri atas 16 angka.",

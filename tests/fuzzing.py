@@ -110,6 +110,15 @@ def patch_entry(data: bytes, name: str, *, flags: int = 0, method: int | None = 
     return bytes(raw)
 
 
+def zip_version(data: bytes, version: int) -> bytes:
+    """The first central directory entry claiming it needs zip version `version` / 10."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        central = archive.start_dir
+    raw = bytearray(data)
+    struct.pack_into("<H", raw, raw.find(b"PK\x01\x02", central) + 6, version)
+    return bytes(raw)
+
+
 def corrupt_lzma(data: bytes, name: str = SHEET) -> bytes:
     """The entry recompressed with LZMA, then bytes in the middle of its stream garbled."""
     packed = rezip(data, {}, method={name: zipfile.ZIP_LZMA})
@@ -158,6 +167,20 @@ def _comment(book: Workbook) -> None:
     book[SHEET_DATA]["L3"].comment = Comment("Catatan staf", "Staf")
 
 
+def _rich(book: Workbook) -> None:
+    """Parts only the marked copy's full load reads: a second sheet, a table, a comment,
+    a merge, a drop-down list."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    _second_sheet(book)
+    _comment(book)
+    ws = book[SHEET_DATA]
+    ws.merge_cells("M1:P1")
+    choice = DataValidation(type="list", formula1='"Kuto,Botok"', allow_blank=True)
+    choice.add("H3:H100")
+    ws.add_data_validation(choice)
+
+
 def _epoch_1904(book: Workbook) -> None:
     book.epoch = CALENDAR_MAC_1904
 
@@ -204,6 +227,7 @@ def corpus() -> dict[str, bytes]:
         "kompresi-tidak-didukung__ppmd": patch_entry(BASE, "xl/styles.xml", method=98),
         "kompresi-tidak-didukung__aes": patch_entry(BASE, SHEET, method=99),
         "kompresi-tidak-didukung__flag-bit-5": patch_entry(BASE, SHEET, flags=0x20),
+        "kompresi-tidak-didukung__zip-version-6-4": zip_version(BASE, 64),
         "isi-rusak__lzma": corrupt_lzma(BASE),
         "gaya-sel-rusak__number-format-id": replace_in(
             "xl/styles.xml", b'<xf numFmtId="164"', b'<xf numFmtId="99999999999999999999"'),
@@ -243,6 +267,9 @@ def corpus() -> dict[str, bytes]:
             b'<mergeCell ref="Z2:Z1048576"/></mergeCells>'),
         "bukan-pilihan__row-after-20000-empty-rows": rows_after_empty_rows(20_000),
     }
+
+
+RICH = workbook(prepare=_rich)  # the base plus parts only the full load reads
 
 
 def write_corpus(folder: Path) -> list[Path]:

@@ -29,7 +29,16 @@ from pipeline.config import Config, load_config
 from pipeline.errors import ExitCode
 from pipeline.process import open_state, process_file, read_cases
 from tests.conftest import ROOT
-from tests.fuzzing import BASE, STEP_ONE, part, patch_entry, rezip, step_one_row, workbook
+from tests.fuzzing import (
+    BASE,
+    RICH,
+    STEP_ONE,
+    part,
+    patch_entry,
+    rezip,
+    step_one_row,
+    workbook,
+)
 from tests.test_cli import perda
 
 CORPUS = sorted((ROOT / "tests" / "data" / "fuzz").glob("*.xlsx"))
@@ -75,7 +84,7 @@ TOKENS = [b"<", b">", b"/>", b'"', b"&", b"&#0;", b"]]>", b"<!DOCTYPE x>", b"\x0
           b'<c r="B3" t="s"><v>99</v></c>', b'<c r="B3" t="e"><v>#N/A</v></c>', b"<f>NOW()</f>",
           b'<mergeCell ref="A1:XFD1048576"/>', b"99999999999999999999", b"-1", b"1e309",
           b"NaN", b"2958466", b's="7"', b'numFmtId="14"', b'date1904="1"']
-ENTRIES = zipfile.ZipFile(io.BytesIO(BASE)).namelist()
+ENTRIES = {base: zipfile.ZipFile(io.BytesIO(base)).namelist() for base in (BASE, RICH)}
 NUMBER_ATTRIBUTE = re.compile(rb'="(-?\d+(?:\.\d+)?)"')
 ODD_NUMBERS = st.one_of(st.integers(-2**70, 2**70), st.sampled_from(
     ["", "x", "1.5", "-0", "1e309", "NaN", "2958465.9999999", "0x10"])).map(
@@ -84,13 +93,14 @@ ODD_NUMBERS = st.one_of(st.integers(-2**70, 2**70), st.sampled_from(
 
 @st.composite
 def part_edits(draw: st.DrawFn) -> bytes:
-    """The base workbook with one to three edits of one XML part."""
-    name = draw(st.sampled_from(ENTRIES))
-    content = part(name)
+    """The base (or rich) workbook with one to three edits of one XML part."""
+    base = draw(st.sampled_from([BASE, RICH]))
+    name = draw(st.sampled_from(sorted(ENTRIES[base])))
+    content = part(name, base)
     for _ in range(draw(st.integers(1, 3))):
         content = draw(_edit(content))
     note(f"part {name} edited")
-    return rezip(BASE, {name: content})
+    return rezip(base, {name: content})
 
 
 def _edit(content: bytes) -> st.SearchStrategy[bytes]:
@@ -113,8 +123,8 @@ def _edit(content: bytes) -> st.SearchStrategy[bytes]:
 
 
 zip_edits = st.builds(
-    lambda name, flags, method: patch_entry(BASE, name, flags=flags, method=method),
-    st.sampled_from(ENTRIES), st.sampled_from([0, 0x1, 0x8, 0x20, 0x40]),
+    lambda name, flags, method: patch_entry(RICH, name, flags=flags, method=method),
+    st.sampled_from(ENTRIES[RICH]), st.sampled_from([0, 0x1, 0x8, 0x20, 0x40]),
     st.sampled_from([None, 0, 8, 9, 12, 14, 95, 98, 99]))
 
 byte_flips = st.lists(st.tuples(st.integers(0, len(BASE) - 1), st.integers(0, 255)),

@@ -110,6 +110,16 @@ def test_old_stored_cases_read_the_same():
     assert case_from_json(data).tanpa_jam == frozenset()
 
 
+def test_column_values_follow_the_declaration_by_step():
+    case = Case(**{k: v for k, v in full_row().items() if k != "instansi"},
+                instansi=("Kepolisian Sektor Kerjo",), saksi=("Joko Susilo",))
+    assert set(model.column_values(case, 4)) == {
+        "waktu_koordinasi", "daftar_instansi", "tindakan", "jadwal_tindakan", "tempat_tindakan"}
+    assert model.column_values(case, 4)["daftar_instansi"] == ("Kepolisian Sektor Kerjo",)
+    assert model.column_values(case, 5)["saksi"] == ("Joko Susilo",)
+    assert "pelapor.nama" not in model.column_values(case, 1)
+
+
 def test_empty_optional_columns_take_their_declared_default():
     case = Case(**{k: v for k, v in full_row().items()
                    if k in {c.key for c in COLUMNS if c.need is Need.always}})

@@ -252,7 +252,7 @@ def test_every_unknown_agency_is_named_in_one_message(make_intake, cfg):
     assert result.problems[0].message == (
         "\"Polres Karanganyar\" dan \"Dishub\" tidak ada dalam daftar instansi. Ketik nama "
         "resmi atau singkatannya (daftar lengkap di lembar Petunjuk), dipisah titik koma (;), "
-        "misalnya: Satpol PP, Polsek Kerjo, Koramil Kerjo, DLH, DPUPR, Pemdes.")
+        "misalnya: Satpol PP; Polsek Kerjo; Koramil Kerjo; DLH; DPUPR; Pemdes.")
     assert result.cases[0].steps_done == 3
 
 
@@ -409,3 +409,5 @@ def test_file_with_only_warnings_is_processed_and_the_report_shows_them(make_int
     assert "kolom AC (Waktu Pemberitahuan): PERINGATAN: Waktu Pemberitahuan berisi tanggal " \
            "tanpa jam" in report
     assert any("PERINGATAN: Waktu Pemberitahuan" in r.getMessage() for r in caplog.records)
+    # Nothing to fix: no marked copy (a full load of the workbook at every save).
+    assert not (cfg.outbox / "_perlu-perbaikan" / "laporan - perlu perbaikan.xlsx").exists()

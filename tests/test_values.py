@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.codes import CellError
-from pipeline.values import parse_choices, read_text_datetime, time_typed
+from pipeline.values import parse_choices, read_datetime, read_text_datetime
 
 HINT = "Ketik tanggal dan jam seperti 25/09/2024 08:15, atau pilih format tanggal di Excel."
 
@@ -40,9 +42,10 @@ def test_a_date_without_a_time_says_so(typed: str) -> None:
 
 
 def test_midnight_typed_is_a_time_but_a_midnight_date_cell_is_not() -> None:
-    assert time_typed("25/09/2024 00:00", datetime(2024, 9, 25))
-    assert not time_typed(datetime(2024, 9, 25), datetime(2024, 9, 25))
-    assert time_typed(datetime(2024, 9, 25, 8, 15), datetime(2024, 9, 25, 8, 15))
+    assert read_datetime("25/09/2024 00:00") == (datetime(2024, 9, 25), True)
+    assert read_datetime(datetime(2024, 9, 25)) == (datetime(2024, 9, 25), False)
+    assert read_datetime(45560) == (datetime(2024, 9, 25), False)  # a serial number
+    assert read_datetime(datetime(2024, 9, 25, 8, 15))[1]
 
 
 def test_a_wrong_weekday_is_named_with_the_right_one() -> None:
@@ -93,7 +96,7 @@ def test_every_unknown_agency_in_one_message_trimmed() -> None:
     assert str(caught.value) == (
         "\"Dinas Antah\" dan \"Polres\" tidak ada dalam daftar instansi. Ketik nama resmi "
         "atau singkatannya (daftar lengkap di lembar Petunjuk), dipisah titik koma (;), "
-        "misalnya: Satpol PP, Polsek Kerjo, DLH.")
+        "misalnya: Satpol PP; Polsek Kerjo; DLH.")
 
 
 def test_comma_pieces_are_read_only_when_they_name_agencies() -> None:
@@ -103,3 +106,27 @@ def test_comma_pieces_are_read_only_when_they_name_agencies() -> None:
     with pytest.raises(CellError) as caught:
         parse_choices("Dinas Pasar, bidang Retribusi", AGENCIES, SHORT, "instansi")
     assert str(caught.value).startswith("\"Dinas Pasar, bidang Retribusi\" tidak ada")
+
+
+@given(st.text(alphabet="0123456789/-.:, TtAaPpMmSepkulRbJWIBjam'", max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_any_typed_date_is_read_or_refused_with_a_message(text: str) -> None:
+    try:
+        when, _ = read_text_datetime(text)
+    except CellError as exc:
+        assert str(exc).endswith(HINT) or exc.code == "hari-tidak-sesuai"
+    else:
+        assert isinstance(when, datetime)
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_any_agency_cell_is_read_or_refused_with_a_message(text: str) -> None:
+    try:
+        found = parse_choices(text, AGENCIES, SHORT, "instansi")
+    except CellError as exc:
+        assert exc.code == "bukan-pilihan"
+    except ValueError as exc:
+        assert str(exc) == "Isinya kosong."
+    else:
+        assert set(found) <= set(AGENCIES)

@@ -6,15 +6,15 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import partial
-from pathlib import Path
 
 from pipeline import render
 from pipeline.config import Config
-from pipeline.filing import letter_path, write_atomic
+from pipeline.filing import NameTaken, file_letter
 from pipeline.indo import bulan_romawi
+from pipeline.layout import agenda_path, letter_path
 from pipeline.model import Case, Letter, case_from_json, case_to_json
 from pipeline.pool import Renderer
 from pipeline.schema import COLUMNS, DOCUMENT_BY_KIND, DOCUMENTS, Document
@@ -135,9 +135,12 @@ def write_letters(rows: list[LetterRow], cases: dict[str, Case], cfg: Config,
         jobs.append((str(cfg.templates / doc.template), context))
     made: list[tuple[LetterRow, str]] = []
     with (renderer or Renderer()) as active:
-        for row, (data, digest) in zip(rows, active.render(jobs), strict=True):
-            write_atomic(cfg.outbox / row.path, data)
-            made.append((row, digest))
+        for row, (data, _digest) in zip(rows, active.render(jobs), strict=True):
+            try:
+                made.append((row, file_letter(cfg.outbox / row.path, data, stamp_record(row),
+                                              shown_properties(row))))
+            except NameTaken as exc:  # never replace another letter: it stays pending
+                log.error("%s", exc.message)
     if made:
         state.complete_all(made)
     return [row for row, _ in made]
@@ -162,6 +165,18 @@ def as_letter(row: LetterRow) -> Letter:
                   tujuan=row.tujuan, path=row.path, version=row.version)
 
 
-def agenda_path(cfg: Config, tahun: int) -> Path:
-    """Where the year's Buku Agenda is kept: beside the step folders."""
-    return cfg.outbox / str(tahun) / f"Buku Agenda {tahun}.xlsx"
+def stamp_record(row: LetterRow) -> dict[str, object]:
+    """The record a letter carries inside its .docx (what `perda pulihkan` reads back)."""
+    fields = asdict(row)
+    for key in ("id", "status", "sha256"):
+        fields.pop(key, None)
+    return fields
+
+
+def shown_properties(row: LetterRow) -> dict[str, str]:
+    """The custom document properties a clerk sees in Word."""
+    return {"Nomor Surat": row.nomor, "No. Laporan": row.case_id.split("/", 1)[-1],
+            "Versi": str(row.version)}
+
+
+__all__ = ["agenda_path", "as_letter", "finish_pending", "make_letters"]

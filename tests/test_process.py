@@ -154,7 +154,8 @@ def test_unreadable_file_gets_a_report_and_no_letters(office, cfg):
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
     outcome = run(path, cfg)
     assert outcome.status == "rejected"
-    text = (cfg.outbox / "_perlu-perbaikan" / "lama.xls - perlu perbaikan.txt").read_text("utf-8-sig")
+    report = cfg.outbox / "_perlu-perbaikan" / "lama.xls - perlu perbaikan.txt"
+    text = report.read_text("utf-8-sig")
     assert "Simpan Sebagai (Save As)" in text
     assert letters(cfg) == []
 

@@ -100,7 +100,7 @@ def exit_code_for(outcomes: list[Outcome]) -> ExitCode:
 def cmd_run(args: argparse.Namespace) -> ExitCode:
     """Process every workbook in inbox/ once and exit."""
     cfg = load_config(args.config)
-    with InstanceLock(cfg.state_dir):
+    with InstanceLock(cfg.state_dir, cfg.outbox):
         startup(cfg)
         state = open_state(cfg)
         try:
@@ -132,7 +132,7 @@ def cmd_watch(args: argparse.Namespace) -> ExitCode:
     cfg = load_config(args.config)
     stop = threading.Event()
     signals = install_signal_handlers(stop)
-    with InstanceLock(cfg.state_dir):
+    with InstanceLock(cfg.state_dir, cfg.outbox):
         startup(cfg)
         state = open_state(cfg)
         try:

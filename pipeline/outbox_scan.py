@@ -27,11 +27,10 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from pipeline import model
 from pipeline.config import Config
 from pipeline.filing import sha256_bytes
 from pipeline.layout import agenda_path, fold
-from pipeline.model import Letter
+from pipeline.model import Letter, LetterStatus, fold_no_laporan
 from pipeline.schema import DOCUMENTS, Document
 from pipeline.stamp import read_stamp
 
@@ -63,8 +62,7 @@ def make_letter(values: dict[str, Any]) -> Letter:
     for key in ("tanggal", "made_at"):
         if isinstance(data.get(key), str):
             data[key] = datetime.fromisoformat(data[key]) if data[key] else None
-    if "status" in known:
-        data["status"] = type(Letter.__dataclass_fields__["status"].default)("done")
+    data["status"] = LetterStatus.done
     data.setdefault("no_laporan", str(values.get("case_id", "")).split("/", 1)[-1])
     data.pop("id", None)
     return Letter(**data)
@@ -72,8 +70,7 @@ def make_letter(values: dict[str, Any]) -> Letter:
 
 def case_id(tahun: int, no_laporan: str) -> str:
     """The case identity as the state keys it."""
-    folder = getattr(model, "fold_no_laporan", None)
-    return f"{tahun}/{folder(no_laporan) if folder else no_laporan}"
+    return f"{tahun}/{fold_no_laporan(no_laporan)}"
 
 
 def letter_from_file(cfg: Config, path: Path, relative: str,

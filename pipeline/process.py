@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from pipeline import config as config_module
 from pipeline import pdf
 from pipeline.config import Config
 from pipeline.errors import TemplateError
 from pipeline.filing import remove_stray_temporaries, sha256_bytes, write_atomic
 from pipeline.intake import IntakeRejected, open_intake
 from pipeline.layout import agenda_path, problem_folder, recap_path, year_folder
-from pipeline.letters import as_letter, finish_pending, make_letters
-from pipeline.model import Problem
+from pipeline.letters import catch_up, make_letters
+from pipeline.model import Case, Letter, Problem, case_to_json
 from pipeline.problems import clear_problem_report, write_problem_report
 from pipeline.recap import write_recap
 from pipeline.registers import write_agenda
-from pipeline.state import LetterRow, State
+from pipeline.state import State
 from pipeline.validate import Validation, rules_fingerprint, validate
 from pipeline.watch import is_candidate
 
 log = logging.getLogger("pipeline.process")
 MARKED_COPY_MAX_ROWS = 20_000  # above this, the problem report is the .txt summary only
+FUTURE_CODE = "waktu-masa-depan"  # validate's code for a time not yet reached
+FUTURE_RECHECK = timedelta(minutes=5)  # such a file is read again this long after
+CONFLICT_CODE = "laporan-ganda-antarberkas"
 
 
 @dataclass
@@ -34,7 +41,8 @@ class Outcome:
     name: str
     status: str  # 'ok', 'problems', 'rejected', 'error', 'unchanged' or 'gone'
     problems: list[Problem] = field(default_factory=list)
-    letters: list[LetterRow] = field(default_factory=list)
+    letters: list[Letter] = field(default_factory=list)
+    drafts: list[Path] = field(default_factory=list)  # KONSEP letters under outbox/_konsep/
     rows_read: int = 0
     seconds: float = 0.0
     still_rejected: bool = False  # unchanged, and its problem report still stands
@@ -42,6 +50,17 @@ class Outcome:
 
 
 Progress = Callable[[str, int, int, int], None]  # (file, cases seen, cases in file, letters)
+
+
+def draft_reasons(cfg: Config) -> list[str]:
+    """Required office settings still placeholders: while any is, letters are drafts."""
+    reasons = getattr(config_module, "draft_reasons", None)  # TODO(foundation): direct call
+    return list(reasons(cfg)) if reasons else []
+
+
+def settings_fingerprint(cfg: Config) -> str:
+    """What a file's verdict depends on besides the file: the whole loaded config.toml."""
+    return hashlib.sha256(repr(cfg).encode()).hexdigest()
 
 
 def process_file(path: Path, cfg: Config, state: State,
@@ -53,36 +72,88 @@ def process_file(path: Path, cfg: Config, state: State,
     except FileNotFoundError:
         return Outcome(path.name, "gone")
     digest = sha256_bytes(data)
-    previous = state.previous_result(path.name, digest)
+    settings = settings_fingerprint(cfg)
+    previous = state.previous_result(path.name, digest, settings)
     if previous is not None:
         return Outcome(path.name, "unchanged", still_rejected=previous != "ok")
     snapshot = keep_snapshot(cfg, digest, path.suffix, data)
-    rules = rules_fingerprint(cfg)
-    validation, rejected = read_cases(path.name, data, cfg, state.good_rows(path.name, rules))
+    konsep = bool(draft_reasons(cfg))
+    rules = rules_fingerprint(cfg) + (":konsep" if konsep else "")
+    validation, rejected, sheet = read_cases(path.name, data, cfg, state.good_rows(path.name,
+                                                                                   rules))
     total = len(validation.spool)
-    made = make_letters(validation.iter_cases(), cfg, state,
-                        progress and (lambda seen, n: progress(path.name, seen, total, n)))
-    problems = [rejected] if rejected else validation.problems
+    conflicts: list[Problem] = []
+    cases = without_conflicts(validation.iter_cases(), path.name, sheet, cfg, state, conflicts)
+    made = make_letters(cases, cfg, state,
+                        progress and (lambda seen, n: progress(path.name, seen, total, n)),
+                        konsep=konsep)
+    problems = [rejected] if rejected else sorted(
+        validation.problems + conflicts, key=lambda p: (p.row or 0, (p.column or "").rjust(3)))
+    validation.rows_with_problems += len(conflicts)
     report_problems(path, problems, validation, data, cfg)
     status = "rejected" if rejected else ("problems" if problems else "ok")
+    good = (rules, [] if conflicts else validation.good_digests)  # conflicts: read all again
     state.record_intake(path.name, digest, len(data), status, validation.rows_read,
-                        validation.rows_with_problems, len(made), snapshot,
-                        (rules, validation.good_digests))
-    outcome = Outcome(path.name, status, problems, made, validation.rows_read,
-                      time.perf_counter() - started,
+                        validation.rows_with_problems, len(made.letters), snapshot, good,
+                        settings=settings, recheck_after=_recheck_after(problems))
+    outcome = Outcome(path.name, status, problems, made.letters, made.drafts,
+                      validation.rows_read, time.perf_counter() - started,
                       years=validation.years)
-    log_outcome(outcome)
+    log_outcome(outcome, cfg)
     return outcome
 
 
+def _recheck_after(problems: list[Problem]) -> datetime | None:
+    """When to read a file again whose rows were refused only for a time in the future."""
+    if any(p.code == FUTURE_CODE for p in problems):
+        return datetime.now() + FUTURE_RECHECK
+    return None
+
+
 def read_cases(name: str, data: bytes, cfg: Config, known_good: set[bytes] | None = None
-               ) -> tuple[Validation, Problem | None]:
-    """The validated cases of a workbook, or its whole-file problem."""
+               ) -> tuple[Validation, Problem | None, str | None]:
+    """The validated cases of a workbook, or its whole-file problem; and its sheet."""
     try:
-        return validate(open_intake(name, data, cfg.batas), cfg,
-                        known_good=known_good or set()), None
+        intake = open_intake(name, data, cfg.batas)
+        return validate(intake, cfg, known_good=known_good or set()), None, intake.sheet
     except IntakeRejected as exc:
-        return Validation(), exc.problem
+        return Validation(), exc.problem, None
+
+
+def _content(data: dict[str, object]) -> dict[str, object]:
+    """A case's data less where it was read from."""
+    return {k: v for k, v in data.items() if k not in ("source_file", "source_row")}
+
+
+def without_conflicts(cases: Iterable[Case], name: str, sheet: str | None, cfg: Config,
+                      state: State, problems: list[Problem]) -> Iterator[Case]:
+    """The cases of file `name`, less those another workbook in inbox/ holds with other
+    content (each becomes a problem) and those it holds with the same content (nothing to
+    do: the other file keeps the report)."""
+    present: set[str] | None = None
+    for case in cases:
+        source = state.case_source(case.case_id)
+        if source is None or source[0] == name or not source[0]:
+            yield case
+            continue
+        if present is None:
+            present = {p.name for p in inbox_files(cfg)}
+        if source[0] not in present:
+            yield case  # the other workbook is gone: this one now holds the report
+            continue
+        if _content(json.loads(source[2])) != _content(case_to_json(case)):
+            problems.append(conflict_problem(case, name, sheet, source[0], source[1]))
+
+
+def conflict_problem(case: Case, name: str, sheet: str | None, other: str, row: int) -> Problem:
+    """The problem of a report already held, with other content, by another workbook."""
+    return Problem(
+        code=CONFLICT_CODE, file=name, sheet=sheet, row=case.source_row,
+        message=f"No. Laporan {case.no_laporan} tahun {case.tahun} sudah tercatat di berkas "
+                f"{other} baris {row} dengan isi yang berbeda. Satu laporan dicatat di satu "
+                f"buku kerja saja: hapus baris ini (baris {case.source_row} berkas {name}) atau "
+                f"samakan isinya dengan berkas {other}, lalu simpan ulang. Surat untuk baris "
+                "ini belum dibuat.")
 
 
 def keep_snapshot(cfg: Config, digest: str, suffix: str, data: bytes) -> str:
@@ -117,7 +188,7 @@ def report_problems(path: Path, problems: list[Problem], validation: Validation,
                     "diganti. Tutup laporan itu, lalu simpan ulang berkas isian.", path.name)
 
 
-def update_registers(cfg: Config, state: State, made: list[LetterRow]) -> None:
+def update_registers(cfg: Config, state: State, made: list[Letter]) -> None:
     """Rewrite the Buku Agenda of every year that got a letter."""
     for tahun in sorted({row.tahun for row in made}):
         update_registers_for(cfg, state, tahun)
@@ -125,7 +196,7 @@ def update_registers(cfg: Config, state: State, made: list[LetterRow]) -> None:
 
 def update_registers_for(cfg: Config, state: State, tahun: int) -> None:
     """Rewrite one year's Buku Agenda from the state."""
-    letters = [as_letter(row) for row in state.letters_of_year(tahun)]
+    letters = state.letters_of_year(tahun)
     try:
         write_agenda(agenda_path(cfg, tahun), letters, cfg, tahun)
     except PermissionError:  # Windows: the clerk has the register open in Excel
@@ -160,25 +231,51 @@ def update_recaps(cfg: Config, state: State, years: set[int]) -> None:
                         "proses berikutnya.", tahun)
 
 
-def log_outcome(outcome: Outcome) -> None:
-    """One log line per processed file, and one per problem."""
-    log.info("%s: %s — %d baris dibaca, %d surat dibuat, %d masalah (%.2f detik)",
-             outcome.name, outcome.status, outcome.rows_read, len(outcome.letters),
+def log_outcome(outcome: Outcome, cfg: Config | None = None) -> None:
+    """One log line per processed file (saying when letters are drafts, and why), and one
+    per problem."""
+    drafts = ""
+    if outcome.drafts:
+        missing = ", ".join(draft_reasons(cfg)) if cfg else ""
+        drafts = f", {len(outcome.drafts)} konsep (pengaturan belum diisi: {missing})"
+    log.info("%s: %s — %d baris dibaca, %d surat dibuat%s, %d masalah (%.2f detik)",
+             outcome.name, outcome.status, outcome.rows_read, len(outcome.letters), drafts,
              len(outcome.problems), outcome.seconds)
     for problem in outcome.problems:
         log.warning("%s", problem.describe())
 
 
-def recover(cfg: Config, state: State) -> list[LetterRow]:
+def recover(cfg: Config, state: State) -> list[Letter]:
     """Before any new work: finish letters a stopped run left half-made, tidy temporaries."""
     removed = remove_stray_temporaries(cfg.outbox)
     if removed:
         log.info("%d berkas sementara dari proses yang terhenti dihapus.", removed)
-    made = finish_pending(cfg, state)
+    made = catch_up(cfg, state)
     update_registers(cfg, state, made)
     refresh_stale_registers(cfg, state)  # then skips those years: their agenda is fresh
     catch_up_pdfs(cfg, state)
     return made
+
+
+def retry_pending(cfg: Config, state: State) -> list[Letter]:
+    """At every rescan: letters whose write failed earlier (outbox read-only, disk full)
+    are tried again, and their registers and PDFs follow."""
+    if not state.pending_cases() and not state.unsettled_cases():
+        return []
+    try:
+        made = catch_up(cfg, state)
+    except OSError as exc:
+        log.warning("Surat yang tertunda belum dapat ditulis (%s); dicoba lagi nanti.", exc)
+        return []
+    update_registers(cfg, state, made)
+    pdf.convert_letters(cfg, [cfg.outbox / letter.path for letter in made])
+    return made
+
+
+def recheck_files(cfg: Config, state: State) -> list[Path]:
+    """Files to read again although unchanged: a time they held has now passed."""
+    names = set(state.recheck_due())
+    return [path for path in inbox_files(cfg) if path.name in names]
 
 
 def catch_up_pdfs(cfg: Config, state: State) -> None:

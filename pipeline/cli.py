@@ -30,6 +30,7 @@ from pipeline.process import (
     safe_process,
 )
 from pipeline.recap import recap_path, write_recap
+from pipeline.recovery import Health, check_state, rebuild, state_file, state_health
 from pipeline.render import check_templates
 from pipeline.status import format_status, status_rows
 from pipeline.watch import Watcher, install_signal_handlers
@@ -102,6 +103,7 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
     cfg = load_config(args.config)
     with InstanceLock(cfg.state_dir, cfg.outbox):
         startup(cfg)
+        check_state(cfg, args.config)
         state = open_state(cfg)
         try:
             recover(cfg, state)
@@ -118,7 +120,10 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
     print(f"Selesai: {len(outcomes)} berkas diperiksa, {len(done)} diproses, "
           f"{letters} surat dibuat.")
     for outcome in outcomes:
-        if outcome.problems:
+        if outcome.problems and outcome.report_failed:
+            print(f"- {outcome.name}: {len(outcome.problems)} masalah; laporan perbaikan "
+                  "TIDAK DAPAT DITULIS, daftar masalahnya ada di state/log/perda.log.")
+        elif outcome.problems:
             print(f"- {outcome.name}: {len(outcome.problems)} masalah; lihat "
                   f"outbox/_perlu-perbaikan/.")
         elif outcome.still_rejected:
@@ -134,6 +139,7 @@ def cmd_watch(args: argparse.Namespace) -> ExitCode:
     signals = install_signal_handlers(stop)
     with InstanceLock(cfg.state_dir, cfg.outbox):
         startup(cfg)
+        check_state(cfg, args.config)
         state = open_state(cfg)
         try:
             recover(cfg, state)
@@ -157,6 +163,30 @@ def cmd_watch(args: argparse.Namespace) -> ExitCode:
             state.close()
     log.info("Pemantauan dihentikan.")
     return ExitCode.ctrl_c if signals.received == signal.SIGINT else ExitCode.ok
+
+
+def cmd_pulihkan(args: argparse.Namespace) -> ExitCode:
+    """Rebuild a lost, empty or damaged state database from what is filed in outbox/."""
+    cfg = load_config(args.config)
+    with InstanceLock(cfg.state_dir, cfg.outbox):
+        setup_logging(cfg.state_dir)
+        health = state_health(state_file(cfg))
+        if health is Health.ok and not args.paksa:
+            print("Basis data state dalam keadaan baik; tidak ada yang perlu dipulihkan "
+                  "(--paksa: susun ulang juga).")
+            return ExitCode.ok
+        result = rebuild(cfg)
+    print(f"Dipulihkan dari outbox: {result.letters} surat"
+          + (f", {result.from_agenda} lagi dari Buku Agenda saja (berkasnya tidak ada)"
+             if result.from_agenda else "") + ".")
+    for tahun, last in sorted(result.last_numbers.items()):
+        print(f"- Tahun {tahun}: nomor urut berikutnya {last + 1}.")
+    for name in result.unknown:
+        print(f"- Tidak dikenali sebagai surat dan dilewati: {name}")
+    if result.old_state:
+        print(f"Basis data lama disimpan sebagai {result.old_state}.")
+    print("Tidak ada berkas di outbox yang diubah. Jalankan sekarang: perda run")
+    return ExitCode.ok
 
 
 def cmd_new_intake(args: argparse.Namespace) -> ExitCode:
@@ -232,6 +262,9 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], ExitCode], str]] = {
                          "Contoh: perda watch"),
     "run": (cmd_run, "Proses semua berkas di inbox/ sekali lalu selesai (kode keluar 0: "
                      "semua baik, 1: ada isian yang ditolak, 2: pengaturan/templat salah)."),
+    "pulihkan": (cmd_pulihkan, "Susun ulang basis data state yang hilang, kosong atau rusak "
+                               "dari surat yang sudah ada di outbox/ (tidak ada berkas yang "
+                               "diubah; penomoran berlanjut)."),
     "new-intake": (cmd_new_intake, "Buat buku kerja isian kosong. "
                                    "Contoh: perda new-intake inbox/laporan-2024.xlsx"),
     "check": (cmd_check, "Periksa config.toml dan templat surat tanpa memproses berkas."),
@@ -254,6 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="berkas pengaturan (bawaan: ./config.toml)")
         if name == "new-intake":
             cmd.add_argument("path", metavar="PATH", help="nama berkas .xlsx yang dibuat")
+        if name == "pulihkan":
+            cmd.add_argument("--paksa", action="store_true",
+                             help="susun ulang walaupun basis data state tampak baik")
         if name == "status":
             cmd.add_argument("--semua", action="store_true",
                              help="tampilkan juga kasus yang sudah selesai")

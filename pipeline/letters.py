@@ -26,7 +26,7 @@ from pathlib import Path
 from pipeline import render
 from pipeline.config import Config
 from pipeline.filing import letter_path, write_atomic, write_atomic_with
-from pipeline.model import Case, Letter, case_from_json, case_to_json
+from pipeline.model import Case, Letter, LetterStatus, case_from_json, case_to_json
 from pipeline.plan import Action, Item, Plan, make_plan
 from pipeline.pool import Renderer
 from pipeline.schema import DOCUMENT_BY_KIND, Doc, Document
@@ -63,7 +63,7 @@ def make_letters(cases: Iterable[Case], cfg: Config, state: State,
             yield case
 
     with Renderer() as renderer:
-        changed = (c for c in counted() if konsep or _changed(c, state, pending))
+        changed = (c for c in counted() if konsep or letter_changed(c, state, pending))
         for block in _blocks(changed, PLAN_CASES):
             if konsep:
                 plan = make_plan(block, {}, {}, cfg, konsep=True)
@@ -75,7 +75,7 @@ def make_letters(cases: Iterable[Case], cfg: Config, state: State,
     return made
 
 
-def _changed(case: Case, state: State, pending: set[str]) -> bool:
+def letter_changed(case: Case, state: State, pending: set[str]) -> bool:
     """Whether a case may need letters: new, changed, or with letters left half-made."""
     return (case.case_id in pending
             or state.stored_case(case.case_id) != case_json(case_to_json(case)))
@@ -254,6 +254,20 @@ def catch_up(cfg: Config, state: State) -> list[Letter]:
 def _stored(state: State, case_ids: set[str]) -> list[Case]:
     """The stored cases with these ids."""
     return [case_from_json(data) for data in state.case_data(case_ids).values()]
+
+
+def reissue(cfg: Config, state: State, wanted: Callable[[Letter], bool]) -> list[Letter]:
+    """Issue again, as new versions with the same numbers, the made letters `wanted`
+    selects (perda terbitkan-ulang: a template or config.toml changed); old files stay."""
+    cases = state.cases()
+    recorded = state.letters_of_cases({c.case_id for c in cases})
+    plan = make_plan(cases, recorded, state.counters(), cfg,
+                     reissue=lambda x: x.status is LetterStatus.done and not x.ditarik
+                     and wanted(x))
+    made = Made()
+    with Renderer() as renderer:
+        execute(plan, [], cfg, state, renderer, made)
+    return made.letters
 
 
 def agenda_path(cfg: Config, tahun: int) -> Path:

@@ -32,7 +32,7 @@ from pipeline.values import (
 FUTURE_TOLERANCE = timedelta(minutes=10)  # PC clocks in an office drift a little
 PARSE_CODES = {Kind.datetime: "tanggal-tidak-terbaca", Kind.phone: "telepon-salah",
                Kind.nik: "nik-salah", Kind.choice: "bukan-pilihan", Kind.choices: "bukan-pilihan",
-               Kind.text: "teks-terlalu-panjang"}
+               Kind.text: "teks-terlalu-panjang", Kind.names: "teks-terlalu-panjang"}
 
 
 RULES_VERSION = 1  # raise when a validation rule changes: every row is then checked again
@@ -231,6 +231,8 @@ def _parse(column: Column, value: Any, intake: Intake,
     text = number_as_text(value).replace("\r\n", "\n").replace("\r", "\n").strip()
     if column.kind is Kind.choices:
         return parse_choices(text, lists[column.list_name or ""])
+    if column.kind is Kind.names:
+        return tuple(name.strip() for name in text.split(";") if name.strip())
     if column.kind is Kind.choice and column.strict_list:
         return parse_choice(text, lists[column.list_name or ""])
     if column.max_len and len(text) > column.max_len:

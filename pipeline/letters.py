@@ -191,9 +191,6 @@ def _write(items: list[Item], paths: list[str], cfg: Config, renderer: Renderer,
 def _context(item: Item, doc: Document, cfg: Config, konsep: bool) -> dict[str, object]:
     """The template variables of one letter."""
     assert item.case is not None
-    if not hasattr(render, "Rujukan"):  # TODO(foundation): drop once main has it
-        return render.build_context(item.case, cfg, doc, item.letter.nomor,
-                                    item.letter.instansi)
     rujukan = {kind: render.Rujukan(*ref) for kind, ref in item.rujukan.items()}
     return render.build_context(item.case, cfg, doc, item.letter.nomor, item.letter.instansi,
                                 konsep=konsep, rujukan=rujukan)
@@ -202,8 +199,7 @@ def _context(item: Item, doc: Document, cfg: Config, konsep: bool) -> dict[str, 
 def _write_sms(item: Item, doc: Document, cfg: Config, target: Path) -> None:
     """File the ready-to-send SMS text beside the letter, when the document has one."""
     assert item.case is not None
-    sms_text = getattr(render, "sms_text", None)  # TODO(foundation): call it directly
-    text = sms_text(item.case, cfg, doc) if sms_text else None
+    text = render.sms_text(item.case, cfg, doc)
     if text:
         write_atomic(target.with_suffix(".txt"), text.encode("utf-8"))
 

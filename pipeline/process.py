@@ -54,8 +54,7 @@ Progress = Callable[[str, int, int, int], None]  # (file, cases seen, cases in f
 
 def draft_reasons(cfg: Config) -> list[str]:
     """Required office settings still placeholders: while any is, letters are drafts."""
-    reasons = getattr(config_module, "draft_reasons", None)  # TODO(foundation): direct call
-    return list(reasons(cfg)) if reasons else []
+    return config_module.draft_reasons(cfg)
 
 
 def settings_fingerprint(cfg: Config) -> str:

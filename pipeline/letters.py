@@ -26,7 +26,7 @@ from pipeline import render
 from pipeline.config import Config
 from pipeline.filing import NameTaken, file_letter, write_atomic
 from pipeline.layout import DRAFT_FOLDER, agenda_path, letter_path, sms_path
-from pipeline.model import Case, Letter, case_from_json, case_to_json
+from pipeline.model import Case, Letter, LetterStatus, case_from_json, case_to_json
 from pipeline.plan import Action, Item, Plan, make_plan
 from pipeline.pool import Renderer
 from pipeline.schema import DOCUMENT_BY_KIND, Doc, Document
@@ -62,7 +62,7 @@ def make_letters(cases: Iterable[Case], cfg: Config, state: State,
             yield case
 
     with Renderer() as renderer:
-        changed = (c for c in counted() if konsep or _changed(c, state, pending))
+        changed = (c for c in counted() if konsep or letter_changed(c, state, pending))
         for block in _blocks(changed, PLAN_CASES):
             if konsep:
                 plan = make_plan(block, {}, {}, cfg, konsep=True)
@@ -74,7 +74,7 @@ def make_letters(cases: Iterable[Case], cfg: Config, state: State,
     return made
 
 
-def _changed(case: Case, state: State, pending: set[str]) -> bool:
+def letter_changed(case: Case, state: State, pending: set[str]) -> bool:
     """Whether a case may need letters: new, changed, or with letters left half-made."""
     return (case.case_id in pending
             or state.stored_case(case.case_id) != case_json(case_to_json(case)))
@@ -195,9 +195,6 @@ def _write(items: list[Item], paths: list[str], cfg: Config, renderer: Renderer,
 def _context(item: Item, doc: Document, cfg: Config, konsep: bool) -> dict[str, object]:
     """The template variables of one letter."""
     assert item.case is not None
-    if not hasattr(render, "Rujukan"):  # TODO(foundation): drop once main has it
-        return render.build_context(item.case, cfg, doc, item.letter.nomor,
-                                    item.letter.instansi)
     rujukan = {kind: render.Rujukan(*ref) for kind, ref in item.rujukan.items()}
     return render.build_context(item.case, cfg, doc, item.letter.nomor, item.letter.instansi,
                                 konsep=konsep, rujukan=rujukan)
@@ -206,8 +203,7 @@ def _context(item: Item, doc: Document, cfg: Config, konsep: bool) -> dict[str, 
 def _write_sms(item: Item, doc: Document, cfg: Config, target: Path) -> None:
     """File the ready-to-send SMS text beside the letter, when the document has one."""
     assert item.case is not None
-    sms_text = getattr(render, "sms_text", None)  # TODO(foundation): call it directly
-    text = sms_text(item.case, cfg, doc) if sms_text else None
+    text = render.sms_text(item.case, cfg, doc)
     if text:
         write_atomic(target, text.encode("utf-8"))
 
@@ -264,5 +260,19 @@ def _stored(state: State, case_ids: set[str]) -> list[Case]:
     return [case_from_json(data) for data in state.case_data(case_ids).values()]
 
 
+def reissue(cfg: Config, state: State, wanted: Callable[[Letter], bool]) -> list[Letter]:
+    """Issue again, as new versions with the same numbers, the made letters `wanted`
+    selects (perda terbitkan-ulang: a template or config.toml changed); old files stay."""
+    cases = state.cases()
+    recorded = state.letters_of_cases({c.case_id for c in cases})
+    plan = make_plan(cases, recorded, state.counters(), cfg,
+                     reissue=lambda x: x.status is LetterStatus.done and not x.ditarik
+                     and wanted(x))
+    made = Made()
+    with Renderer() as renderer:
+        execute(plan, [], cfg, state, renderer, made)
+    return made.letters
 
-__all__ = ["agenda_path", "catch_up", "execute", "make_letters", "write_items"]
+
+
+__all__ = ["agenda_path", "catch_up", "execute", "make_letters", "reissue", "write_items"]

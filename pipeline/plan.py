@@ -110,13 +110,7 @@ class Plan:
 
 def documents_due(case: Case) -> list[tuple[Document, str]]:
     """Every (document, agency) the case is due now (schema.documents_due)."""
-    if hasattr(schema, "documents_due"):
-        return schema.documents_due(case)  # type: ignore[no-any-return]
-    due: list[tuple[Document, str]] = []  # TODO(foundation): drop this fallback
-    for doc in DOCUMENTS:
-        if doc.step <= case.steps_done:
-            due += [(doc, name) for name in case.instansi] if doc.per_agency else [(doc, "")]
-    return due
+    return schema.documents_due(case)
 
 
 def data_hash(case: Case, doc: Document, instansi: str) -> str:
@@ -139,7 +133,7 @@ def letter_number(cfg: Config, doc: Document, urut: int, when: datetime) -> str:
 
 def is_numbered(doc: Document) -> bool:
     """Whether the document takes a number and a Buku Agenda row."""
-    return bool(getattr(doc, "numbered", True))
+    return doc.numbered
 
 
 def due_letter(case: Case, cfg: Config, doc: Document, instansi: str) -> Letter:
@@ -231,8 +225,8 @@ def _decide(case: Case, doc: Document, wanted: Letter, last: Letter | None,
         reason = "diterbitkan ulang (templat atau pengaturan berubah): nomor yang sama"
     else:
         reason = "isi berubah: versi baru dengan nomor yang sama"
-    version = replace(wanted, urut=last.urut, nomor=last.nomor, tahun=last.tahun,
-                      version=last.version + 1)
+    version = replace(wanted, urut=last.urut, nomor=last.nomor, version=last.version + 1,
+                      tahun=last.tahun if is_numbered(doc) else wanted.tahun)
     return Item(Action.version, version, reason, case)
 
 

@@ -18,8 +18,9 @@ from pipeline.errors import TemplateError
 from pipeline.filing import remove_stray_temporaries, sha256_bytes, write_atomic
 from pipeline.intake import IntakeRejected, open_intake
 from pipeline.layout import agenda_path, problem_folder, recap_path, year_folder
-from pipeline.letters import catch_up, make_letters
+from pipeline.letters import catch_up, letter_changed, make_letters
 from pipeline.model import Case, Letter, Problem, case_to_json
+from pipeline.plan import Action, describe_plan, make_plan
 from pipeline.problems import clear_problem_report, remove_orphan_reports, write_problem_report
 from pipeline.recap import write_recap
 from pipeline.recovery import safe_backup
@@ -56,8 +57,7 @@ Progress = Callable[[str, int, int, int], None]  # (file, cases seen, cases in f
 
 def draft_reasons(cfg: Config) -> list[str]:
     """Required office settings still placeholders: while any is, letters are drafts."""
-    reasons = getattr(config_module, "draft_reasons", None)  # TODO(foundation): direct call
-    return list(reasons(cfg)) if reasons else []
+    return config_module.draft_reasons(cfg)
 
 
 def settings_fingerprint(cfg: Config) -> str:
@@ -103,6 +103,42 @@ def process_file(path: Path, cfg: Config, state: State,
                       years=validation.years, report_failed=report_failed)
     log_outcome(outcome, cfg)
     return outcome
+
+
+def plan_file(path: Path, cfg: Config, state: State, counters: dict[int, int]) -> list[str]:
+    """`perda run --coba`: the plan for one file as Indonesian lines; nothing is written.
+
+    `counters` (each year's last number) is carried from file to file and updated.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return [f"{path.name}: berkas hilang."]
+    if state.previous_result(path.name, sha256_bytes(data), settings_fingerprint(cfg)):
+        return [f"{path.name}: tidak berubah sejak terakhir diproses; tidak ada surat."]
+    konsep = bool(draft_reasons(cfg))
+    rules = rules_fingerprint(cfg) + (":konsep" if konsep else "")
+    validation, rejected, sheet = read_cases(path.name, data, cfg,
+                                             state.good_rows(path.name, rules))
+    if rejected:
+        return [f"{path.name}: ditolak — {rejected.describe()}"]
+    conflicts: list[Problem] = []
+    pending = state.pending_cases()
+    cases = [c for c in without_conflicts(validation.iter_cases(), path.name, sheet, cfg,
+                                          state, conflicts)
+             if konsep or letter_changed(c, state, pending)]
+    recorded = {} if konsep else state.letters_of_cases({c.case_id for c in cases})
+    plan = make_plan(cases, recorded, counters, cfg, konsep=konsep)
+    for item in plan.items:
+        if item.action is Action.new and item.letter.urut:
+            counters[item.letter.tahun] = max(counters.get(item.letter.tahun, 0),
+                                              item.letter.urut)
+    lines = [f"{path.name}:"] + [f"  {line}" for line in describe_plan(plan)]
+    problems = validation.problems + conflicts
+    if problems:
+        lines.append(f"  {len(problems)} masalah; baris itu belum dibuatkan surat:")
+        lines += [f"  - {problem.describe()}" for problem in problems]
+    return lines
 
 
 def _recheck_after(problems: list[Problem]) -> datetime | None:
@@ -346,6 +382,13 @@ def inbox_files(cfg: Config) -> list[Path]:
 def open_state(cfg: Config) -> State:
     """The office's state database."""
     return State(cfg.state_dir / "perda.sqlite3")
+
+
+def open_state_readonly(cfg: Config) -> State:
+    """The state database for reading only (perda run --coba), or an empty one in memory
+    when there is none yet: nothing is created or written."""
+    path = cfg.state_dir / "perda.sqlite3"
+    return State(path, readonly=True) if path.exists() else State(None)
 
 
 def safe_process(path: Path, cfg: Config, state: State,

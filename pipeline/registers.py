@@ -27,7 +27,7 @@ SHEET_AGENDA = "Buku Agenda"
 AGENDA_HEADER_ROW = 5
 AGENDA_COLUMNS = (  # (header, width)
     ("No. Urut", 8), ("Nomor Surat", 26), ("Tanggal", 12), ("Hal", 40), ("Tujuan", 34),
-    ("No. Laporan", 14), ("Langkah", 28), ("Berkas", 50), ("Versi", 7),
+    ("No. Laporan", 14), ("Langkah", 28), ("Berkas", 50), ("Versi", 7), ("Keterangan", 30),
 )
 DATE_FORMAT = "dd/mm/yyyy"
 HEADER_FILL = "DDEBF7"
@@ -101,11 +101,11 @@ def _write_letter(ws: Worksheet, row: int, letter: Letter, link: str) -> None:
     values = (letter.urut, letter.nomor, letter.tanggal.date(),
               mask_personal_numbers(letter.hal), mask_personal_numbers(letter.tujuan),
               letter.no_laporan, f"{letter.step}. {step.name}" if step else str(letter.step),
-              letter.path, letter.version)
+              letter.path, letter.version, letter.keterangan)
     for index, value in enumerate(values, start=1):
         cell = as_text(ws.cell(row, index, value))
         cell.border = BOX
-        cell.alignment = Alignment(vertical="top", wrap_text=index in (2, 4, 5, 7, 8))
+        cell.alignment = Alignment(vertical="top", wrap_text=index in (2, 4, 5, 7, 8, 10))
         if index == 2 or index == 6:
             cell.number_format = "@"
     ws.cell(row, 3).number_format = DATE_FORMAT

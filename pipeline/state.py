@@ -3,14 +3,15 @@
 It lives outside outbox/ so that moving a year folder out of outbox/ for archiving never
 breaks it: the state remembers every letter made, so an archived letter is not made again.
 
-Exactly-once protocol for a letter (see filing.py for the file side):
-  1. `reserve` — in one transaction: take the next number of the year (or keep the number
-     of an earlier version) and record the letter as 'pending'. Committed before any file
-     is written, so a number is never given twice and the counter never skips.
+Exactly-once protocol for a letter (pipeline/letters.py carries it out, the numbers come
+from the plan, pipeline/plan.py):
+  1. `reserve` — in one transaction per chunk: record the planned letters as 'pending' with
+     their numbers and raise each year's counter (refusing a gap or a repeat). Committed
+     before any file is written, so a number is never given twice and the counter never skips.
   2. the file is written to a temporary name and renamed into place (atomic);
-  3. `complete` — the letter is marked 'done' with the file's sha256.
-A kill between 1 and 3 leaves a 'pending' row: the next run makes that letter again with the
-same number and version, replacing any file half-made — never a second number.
+  3. `complete_all` — the letters are marked 'done' with the files' sha256.
+A kill between 1 and 3 leaves 'pending' rows (and cases not 'settled'): the next run plans
+those cases again and resumes the letters with the same numbers and versions.
 """
 
 from __future__ import annotations
@@ -23,89 +24,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.model import Case, Letter, LetterStatus, case_from_json, case_to_json, fold_no_laporan
-
-_LETTERS_TABLE = """
-CREATE TABLE IF NOT EXISTS letters (
-    id INTEGER PRIMARY KEY,
-    case_id TEXT NOT NULL,         -- '<tahun>/<No. Laporan folded>'
-    no_laporan TEXT NOT NULL DEFAULT '',  -- as typed
-    doc TEXT NOT NULL,
-    instansi TEXT NOT NULL,        -- the agency of a step-4 letter, '' otherwise
-    version INTEGER NOT NULL,      -- 1, 2, … under one number
-    data_hash TEXT NOT NULL,       -- what the letter says, less its number
-    tahun INTEGER NOT NULL,        -- the year of its number, folder and Buku Agenda
-    urut INTEGER NOT NULL,         -- 0: an unnumbered document
-    nomor TEXT NOT NULL,
-    step INTEGER NOT NULL,
-    tanggal TEXT NOT NULL,
-    hal TEXT NOT NULL,
-    tujuan TEXT NOT NULL,
-    path TEXT NOT NULL,            -- relative to outbox/, '/' separated
-    status TEXT NOT NULL,          -- 'pending' until the file is in place, then 'done'
-    sha256 TEXT NOT NULL DEFAULT '',
-    made_at TEXT NOT NULL DEFAULT '',
-    diganti TEXT NOT NULL DEFAULT '',   -- number of the letter replacing it in another year
-    ditarik INTEGER NOT NULL DEFAULT 0  -- 1: withdrawn, no longer due
-);
-"""
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS intake_versions (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL,            -- the intake file's name in inbox/
-    sha256 TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    seen_at TEXT NOT NULL,
-    result TEXT NOT NULL,          -- 'ok', 'problems' or 'rejected'
-    rows_read INTEGER NOT NULL,
-    rows_with_problems INTEGER NOT NULL,
-    letters_made INTEGER NOT NULL,
-    snapshot TEXT NOT NULL,        -- the copy kept under state/snapshots/
-    settings TEXT NOT NULL DEFAULT '',  -- config fingerprint the result was reached under
-    recheck_after TEXT NOT NULL DEFAULT ''  -- look again from then (a time in the future)
-);
-CREATE INDEX IF NOT EXISTS intake_by_name ON intake_versions (name, sha256);
-CREATE TABLE IF NOT EXISTS cases (
-    case_id TEXT PRIMARY KEY,      -- '<tahun>/<No. Laporan>'
-    tahun INTEGER NOT NULL,
-    no_laporan TEXT NOT NULL,
-    data TEXT NOT NULL,            -- the last accepted row, JSON
-    source_file TEXT NOT NULL,
-    source_row INTEGER NOT NULL,
-    updated_at TEXT NOT NULL,
-    settled INTEGER NOT NULL DEFAULT 1  -- 0 while some of its letters are not reserved yet
-);
-""" + _LETTERS_TABLE + """
-CREATE INDEX IF NOT EXISTS letters_by_case ON letters (case_id, doc, instansi);
-CREATE INDEX IF NOT EXISTS letters_by_year ON letters (tahun, urut);
-CREATE UNIQUE INDEX IF NOT EXISTS one_number_one_letter ON letters (tahun, urut, version)
-    WHERE urut > 0;
-CREATE TABLE IF NOT EXISTS good_rows (
-    name TEXT PRIMARY KEY,         -- the intake file's name
-    rules TEXT NOT NULL,           -- rules fingerprint when the digests were taken
-    digests BLOB NOT NULL          -- 16-byte digests of its rows that had no problem
-);
-CREATE TABLE IF NOT EXISTS counters (
-    tahun INTEGER PRIMARY KEY,
-    last INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY,
-    at TEXT NOT NULL,
-    event TEXT NOT NULL,
-    detail TEXT NOT NULL
-);
-"""
-
-
-_LETTER_COLUMNS = ("case_id", "no_laporan", "doc", "instansi", "version", "data_hash", "tahun",
-                   "urut", "nomor", "step", "tanggal", "hal", "tujuan", "path", "status",
-                   "sha256", "made_at", "diganti", "ditarik")
-_ADDED_COLUMNS = {  # columns newer than the first released schema: (table, column, type)
-    ("intake_versions", "settings", "TEXT NOT NULL DEFAULT ''"),
-    ("intake_versions", "recheck_after", "TEXT NOT NULL DEFAULT ''"),
-    ("cases", "settled", "INTEGER NOT NULL DEFAULT 1"),
-}
+from pipeline.model import Case, Letter, LetterStatus, case_from_json, case_to_json
+from pipeline.state_schema import LETTER_COLUMNS, SCHEMA, migrate
 
 
 @dataclass
@@ -155,7 +75,7 @@ class State:
             if path is not None:
                 self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.execute("PRAGMA synchronous=FULL")  # a number survives a power cut
-            self._migrate()
+            migrate(self.db)
             self.db.executescript(SCHEMA)
 
     def close(self) -> None:
@@ -172,37 +92,6 @@ class State:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
-
-    def _migrate(self) -> None:
-        """Bring a database of an earlier release to the current schema, keeping its data."""
-        tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master "
-                                                "WHERE type='table'")}
-        for table, column, kind in sorted(_ADDED_COLUMNS):
-            if table in tables and column not in self._columns(table):
-                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-        if "letters" in tables and "diganti" not in self._columns("letters"):
-            # The first schema had UNIQUE (case_id, doc, instansi, version): a letter moved
-            # to another year (version 1 there) needs one number, one letter instead.
-            old = self._columns("letters")
-            with self.transaction() as db:
-                db.execute("ALTER TABLE letters RENAME TO letters_old")
-                db.execute(_LETTERS_TABLE)
-                shared = ", ".join(c for c in ("id", *_LETTER_COLUMNS) if c in old)
-                db.execute(f"INSERT INTO letters ({shared}) SELECT {shared} FROM letters_old")
-                db.execute("DROP TABLE letters_old")
-                db.execute("UPDATE letters SET no_laporan = substr(case_id, "
-                           "instr(case_id, '/') + 1) WHERE no_laporan = ''")
-            self._fold_case_ids()
-
-    def _columns(self, table: str) -> set[str]:
-        return {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
-
-    def _fold_case_ids(self) -> None:
-        """Case ids of an earlier release kept the number as typed: fold them."""
-        self.db.create_function("fold_id", 1, _fold_case_id, deterministic=True)
-        with self.transaction() as db:
-            db.execute("UPDATE letters SET case_id = fold_id(case_id)")
-            db.execute("UPDATE OR IGNORE cases SET case_id = fold_id(case_id)")
 
     # --- intake versions ---------------------------------------------------------------
     def previous_result(self, name: str, sha256: str, settings: str = "",
@@ -336,8 +225,8 @@ class State:
             for case, settled in booking.cases:
                 self._save_case(db, case, settled)
             for letter in booking.new:
-                cur = db.execute(f"INSERT INTO letters ({', '.join(_LETTER_COLUMNS)}) "
-                                 f"VALUES ({', '.join('?' * len(_LETTER_COLUMNS))})",
+                cur = db.execute(f"INSERT INTO letters ({', '.join(LETTER_COLUMNS)}) "
+                                 f"VALUES ({', '.join('?' * len(LETTER_COLUMNS))})",
                                  _values(replace(letter, status=LetterStatus.pending)))
                 reserved.append(replace(letter, id=cur.lastrowid or 0,
                                         status=LetterStatus.pending))
@@ -384,8 +273,8 @@ class State:
         their numbers; nothing is written to outbox/."""
         with self.transaction() as db:
             for letter in letters:
-                db.execute(f"INSERT INTO letters ({', '.join(_LETTER_COLUMNS)}) "
-                           f"VALUES ({', '.join('?' * len(_LETTER_COLUMNS))})", _values(letter))
+                db.execute(f"INSERT INTO letters ({', '.join(LETTER_COLUMNS)}) "
+                           f"VALUES ({', '.join('?' * len(LETTER_COLUMNS))})", _values(letter))
                 if letter.numbered:
                     db.execute("INSERT INTO counters VALUES (?, ?) ON CONFLICT(tahun) DO UPDATE "
                                "SET last=MAX(last, excluded.last)", (letter.tahun, letter.urut))
@@ -438,13 +327,13 @@ class State:
 
 
 def _values(letter: Letter) -> tuple[object, ...]:
-    """A letter's column values in `_LETTER_COLUMNS` order."""
-    data = {name: getattr(letter, name) for name in _LETTER_COLUMNS}
+    """A letter's column values in `LETTER_COLUMNS` order."""
+    data = {name: getattr(letter, name) for name in LETTER_COLUMNS}
     data["tanggal"] = letter.tanggal.isoformat()
     data["made_at"] = letter.made_at.isoformat(timespec="seconds") if letter.made_at else ""
     data["status"] = str(letter.status)
     data["ditarik"] = int(letter.ditarik)
-    return tuple(data[name] for name in _LETTER_COLUMNS)
+    return tuple(data[name] for name in LETTER_COLUMNS)
 
 
 def _letter(row: sqlite3.Row) -> Letter:
@@ -460,8 +349,3 @@ def _letter(row: sqlite3.Row) -> Letter:
         made_at=datetime.fromisoformat(row["made_at"]) if row["made_at"] else None,
         diganti=row["diganti"] if "diganti" in keys else "",
         ditarik=bool(row["ditarik"]) if "ditarik" in keys else False, id=row["id"])
-
-
-def _fold_case_id(case_id: str) -> str:
-    tahun, _, number = case_id.partition("/")
-    return f"{tahun}/{fold_no_laporan(number)}"

@@ -161,7 +161,8 @@ class Watcher:
     def __init__(self, inbox: Path, handle: Callable[[Path], None], *, polling: bool,
                  interval: float, settle: float, rescan: float,
                  broken_after: float | None = None,
-                 on_idle: Callable[[], None] | None = None) -> None:
+                 on_idle: Callable[[], None] | None = None,
+                 on_rescan: Callable[[], None] | None = None) -> None:
         self._inbox = Path(inbox).absolute()
         self._handle = handle
         self._polling = polling
@@ -170,6 +171,7 @@ class Watcher:
         self._rescan = rescan
         self._broken_after = broken_after if broken_after is not None else max(30.0, 10 * settle)
         self._on_idle = on_idle  # after a burst of handled files, when nothing is pending
+        self._on_rescan = on_rescan  # at every rescan: retry what failed, recheck what is due
         self._handled_since_idle = False
         self._pending: dict[Path, _Entry] = {}
         self._done: dict[Path, Signature] = {}  # signature at the last handle call
@@ -204,6 +206,8 @@ class Watcher:
                     # event-queue overflow, or while the observer restarts.
                     observer = self._keep_observer(observer)
                     self.scan()
+                    if self._on_rescan is not None:
+                        self._guarded("pemeriksaan berkala", self._on_rescan)
                     next_rescan = time.monotonic() + self._rescan
                 self._wake.clear()
                 self._work(stop)

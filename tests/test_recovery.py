@@ -7,6 +7,7 @@ import os
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -19,7 +20,7 @@ from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.errors import ExitCode
 from pipeline.lock import InstanceLock
-from pipeline.process import open_state
+from pipeline.process import open_state, process_file, recover
 from pipeline.recovery import BACKUPS_KEPT, backup_state, filed_letters
 from pipeline.stamp import read_stamp
 from tests.conftest import full_row
@@ -140,8 +141,6 @@ def test_a_backup_follows_each_batch_and_only_a_few_are_kept(office, cfg, make_i
     assert perda(office, "run") == ExitCode.ok
     backups = sorted((cfg.state_dir / "backup").glob("perda-*.sqlite3"))
     assert len(backups) == 1
-    copy = open_state(load_config(office / "config.toml"))
-    copy.close()
     state = open_state(cfg)
     try:
         for minute in range(BACKUPS_KEPT + 2):
@@ -150,8 +149,6 @@ def test_a_backup_follows_each_batch_and_only_a_few_are_kept(office, cfg, make_i
         state.close()
     kept = sorted((cfg.state_dir / "backup").glob("perda-*.sqlite3"))
     assert len(kept) == BACKUPS_KEPT
-    import sqlite3
-
     db = sqlite3.connect(kept[-1])
     assert db.execute("SELECT COUNT(*) FROM letters").fetchone()[0] == 8
     db.close()
@@ -195,3 +192,15 @@ def test_sigkill_then_state_lost_then_pulihkan_numbers_continue(make_intake, off
     assert all(records)
     assert len({(r["case_id"], r["doc"], r["instansi"]) for r in records}) == CASES * 8
     assert numbers(cfg) == list(range(1, CASES * NUMBERED_PER_CASE + 1))  # unique, no gap
+
+
+def test_recap_is_caught_up_at_start(office, cfg, make_intake):
+    state = open_state(cfg)
+    try:  # letters filed, then the run stopped before the batch's registers and recap
+        process_file(make_intake([full_row(1)]), cfg, state)
+        recap = cfg.outbox / "2024" / "Laporan Pengamanan 2024.xlsx"
+        assert not recap.exists()
+        recover(cfg, state)
+    finally:
+        state.close()
+    assert recap.is_file()

@@ -18,14 +18,14 @@ not recorded at all.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from pipeline import render
 from pipeline.config import Config
-from pipeline.filing import letter_path, write_atomic, write_atomic_with
+from pipeline.filing import NameTaken, file_letter, write_atomic
+from pipeline.layout import DRAFT_FOLDER, agenda_path, letter_path, sms_path
 from pipeline.model import Case, Letter, LetterStatus, case_from_json, case_to_json
 from pipeline.plan import Action, Item, Plan, make_plan
 from pipeline.pool import Renderer
@@ -35,7 +35,6 @@ from pipeline.state import Booking, State, case_json
 log = logging.getLogger("pipeline.letters")
 CHUNK_LETTERS = 400  # letters reserved per transaction in a backlog
 PLAN_CASES = 20_000  # changed cases planned at once: numbers follow dates within a block
-DRAFT_FOLDER = "_konsep"
 
 
 @dataclass
@@ -132,9 +131,9 @@ def _run_chunk(chunk: list[Item], cases: list[tuple[Case, bool]], cfg: Config, s
     """Reserve one chunk, write its letters, mark them made."""
     drafts = [item for item in chunk if item.action is Action.draft]
     if drafts:
-        _write(drafts, [draft_path(cfg, item.letter) for item in drafts], cfg, renderer,
-               konsep=True)
-        made.drafts += [cfg.outbox / draft_path(cfg, item.letter) for item in drafts]
+        written = _write(drafts, [draft_path(cfg, item.letter) for item in drafts], cfg,
+                         renderer, konsep=True)
+        made.drafts += [cfg.outbox / draft_path(cfg, item.letter) for item, _ in written]
         return
     booking = Booking(cases=cases)
     to_write: list[Item] = []
@@ -159,33 +158,38 @@ def _run_chunk(chunk: list[Item], cases: list[tuple[Case, bool]], cfg: Config, s
 def write_items(items: list[Item], cfg: Config, state: State,
                 renderer: Renderer | None = None) -> list[Letter]:
     """Render and file reserved letters, then mark them made in one transaction."""
-    digests = _write(items, [item.letter.path for item in items], cfg, renderer or Renderer())
-    done = list(zip((item.letter for item in items), digests, strict=True))
+    written = _write(items, [item.letter.path for item in items], cfg, renderer or Renderer())
+    done = [(item.letter, digest) for item, digest in written]
     if done:
         state.complete_all(done)
-    return [letter for letter, _ in done]
+    return [replace(letter, status=LetterStatus.done, sha256=digest) for letter, digest in done]
 
 
 def _write(items: list[Item], paths: list[str], cfg: Config, renderer: Renderer, *,
-           konsep: bool = False) -> list[str]:
-    """Render and file letters (and their SMS texts); their sha256, in order."""
+           konsep: bool = False) -> list[tuple[Item, str]]:
+    """Render and file letters (and their SMS texts); those filed, with their sha256.
+
+    A letter whose place holds anything but an earlier state of that very letter is not
+    written (filing.NameTaken, logged): it stays pending, and nothing is replaced.
+    """
     jobs = []
     for item in items:
         doc = document(item.letter)
         assert item.case is not None
         context = _context(item, doc, cfg, konsep)
         jobs.append((str(cfg.templates / doc.template), context))
-    digests = []
+    written = []
     with renderer as active:
-        for item, path, (data, digest) in zip(items, paths, active.render(jobs), strict=True):
-            target = cfg.outbox / path
-            # Only an earlier state of the very same letter may be replaced: a resumed
-            # letter (its half-made file) or a draft. Anything else there is refused.
-            replaceable = konsep or item.action is Action.resume
-            write_atomic_with(target, _bytes_writer(data), overwrite=replaceable)
-            _write_sms(item, doc_of(item), cfg, target)
-            digests.append(digest)
-    return digests
+        for item, path, (data, _digest) in zip(items, paths, active.render(jobs), strict=True):
+            try:
+                digest = file_letter(cfg.outbox / path, data, letter_record(item.letter),
+                                     shown_properties(item.letter))
+            except NameTaken as exc:
+                log.error("%s", exc.message)
+                continue
+            _write_sms(item, doc_of(item), cfg, cfg.outbox / sms_path(path))
+            written.append((item, digest))
+    return written
 
 
 def _context(item: Item, doc: Document, cfg: Config, konsep: bool) -> dict[str, object]:
@@ -201,17 +205,21 @@ def _write_sms(item: Item, doc: Document, cfg: Config, target: Path) -> None:
     assert item.case is not None
     text = render.sms_text(item.case, cfg, doc)
     if text:
-        write_atomic(target.with_suffix(".txt"), text.encode("utf-8"))
+        write_atomic(target, text.encode("utf-8"))
 
 
-def _bytes_writer(data: bytes) -> Callable[[Path], None]:
-    """Write bytes to a temporary file durably (flushed and synced)."""
-    def write(tmp: Path) -> None:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    return write
+def letter_record(letter: Letter) -> dict[str, object]:
+    """The record a letter carries inside its .docx (what `perda pulihkan` reads back)."""
+    fields = asdict(letter)
+    for key in ("id", "status", "sha256", "made_at"):
+        fields.pop(key, None)
+    return fields
+
+
+def shown_properties(letter: Letter) -> dict[str, str]:
+    """The custom document properties a clerk sees in Word."""
+    return {"Nomor Surat": letter.nomor, "No. Laporan": letter.no_laporan,
+            "Versi": str(letter.version)}
 
 
 def document(letter: Letter) -> Document:
@@ -266,6 +274,4 @@ def reissue(cfg: Config, state: State, wanted: Callable[[Letter], bool]) -> list
     return made.letters
 
 
-def agenda_path(cfg: Config, tahun: int) -> Path:
-    """Where the year's Buku Agenda is kept: beside the step folders."""
-    return cfg.outbox / str(tahun) / f"Buku Agenda {tahun}.xlsx"
+__all__ = ["agenda_path", "catch_up", "execute", "make_letters", "reissue", "write_items"]

@@ -15,13 +15,14 @@ from pipeline import config as config_module
 from pipeline import pdf
 from pipeline.config import Config
 from pipeline.errors import TemplateError
-from pipeline.filing import PROBLEM_FOLDER, remove_stray_temporaries, sha256_bytes, write_atomic
+from pipeline.filing import remove_stray_temporaries, sha256_bytes, write_atomic
 from pipeline.intake import IntakeRejected, open_intake
-from pipeline.letters import agenda_path, catch_up, letter_changed, make_letters
+from pipeline.layout import agenda_path, problem_folder, recap_path, year_folder
+from pipeline.letters import catch_up, letter_changed, make_letters
 from pipeline.model import Case, Letter, Problem, case_to_json
 from pipeline.plan import Action, describe_plan, make_plan
 from pipeline.problems import clear_problem_report, write_problem_report
-from pipeline.recap import recap_path, write_recap
+from pipeline.recap import write_recap
 from pipeline.registers import write_agenda
 from pipeline.state import State
 from pipeline.validate import Validation, rules_fingerprint, validate
@@ -203,7 +204,7 @@ def keep_snapshot(cfg: Config, digest: str, suffix: str, data: bytes) -> str:
 def report_problems(path: Path, problems: list[Problem], validation: Validation, data: bytes,
                     cfg: Config) -> None:
     """Write (or clear, once fixed) the file's report in outbox/_perlu-perbaikan/."""
-    folder = cfg.outbox / PROBLEM_FOLDER
+    folder = problem_folder(cfg)
     if validation.more_problems:
         problems = [*problems, Problem(
             code="masalah-lain", file=path.name,
@@ -253,7 +254,7 @@ def finish_batch(cfg: Config, state: State, outcomes: list[Outcome]) -> None:
 
 def update_recaps(cfg: Config, state: State, years: set[int]) -> None:
     """Rewrite the Laporan Pengamanan of each year whose cases were read (after a batch)."""
-    archived = {t for t in state.letter_years() if not (cfg.outbox / str(t)).is_dir()}
+    archived = {t for t in state.letter_years() if not year_folder(cfg, t).is_dir()}
     years = years - archived  # a year folder moved out of outbox/ is never re-created
     if not years:
         return
@@ -373,7 +374,7 @@ def safe_process(path: Path, cfg: Config, state: State,
                                   "gagal, hubungi pengelola aplikasi dan sertakan state/log/"
                                   "perda.log.")
         try:
-            write_problem_report(path, [problem], cfg.outbox / PROBLEM_FOLDER)
+            write_problem_report(path, [problem], problem_folder(cfg))
         except OSError:
             log.exception("Laporan perbaikan untuk %s tidak dapat ditulis", path.name)
         return Outcome(path.name, "error", [problem])

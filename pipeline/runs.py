@@ -107,7 +107,7 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
     cfg = load_config(args.config)
     if args.coba:
         return run_coba(cfg)
-    with InstanceLock(cfg.state_dir):
+    with InstanceLock(cfg.state_dir, cfg.outbox):
         startup(cfg)
         state = open_state(cfg)
         try:
@@ -167,7 +167,7 @@ def cmd_watch(args: argparse.Namespace) -> ExitCode:
     cfg = load_config(args.config)
     stop = threading.Event()
     signals = install_signal_handlers(stop)
-    with InstanceLock(cfg.state_dir):
+    with InstanceLock(cfg.state_dir, cfg.outbox):
         startup(cfg)
         state = open_state(cfg)
         try:
@@ -213,7 +213,7 @@ def cmd_reissue(args: argparse.Namespace) -> ExitCode:
                           "config.toml dahulu; surat bernomor baru dapat diterbitkan ulang "
                           "setelah itu.")
     wanted = letter_filter(args.no_laporan, args.langkah, args.tahun)
-    with InstanceLock(cfg.state_dir):
+    with InstanceLock(cfg.state_dir, cfg.outbox):
         startup(cfg)
         state = open_state(cfg)
         try:

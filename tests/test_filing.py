@@ -1,0 +1,166 @@
+"""File names never overwrite a different letter (issue 9.3), and letters carry their record."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path, PurePosixPath
+
+import pytest
+from openpyxl import load_workbook
+
+from pipeline.layout import (
+    MAX_NAME,
+    case_name,
+    file_name,
+    letter_path,
+    report_paths,
+)
+from pipeline.process import finish_batch, open_state, process_file, recover
+from pipeline.schema import DOCUMENT_BY_KIND, Doc
+from pipeline.stamp import read_stamp
+from tests.conftest import full_row
+from tests.office_values import fill_office
+
+DPUPR = "Dinas Pekerjaan Umum dan Penataan Ruang Kabupaten Karanganyar"
+
+
+@pytest.fixture
+def cfg(office: Path):
+    """The office with its values filled in, so letters are numbered (not KONSEP drafts)."""
+    return fill_office(office)
+
+
+def run(path: Path, cfg) -> None:
+    """Process one file with a fresh state connection, as a run would."""
+    state = open_state(cfg)
+    try:
+        recover(cfg, state)
+        finish_batch(cfg, state, [process_file(path, cfg, state)])
+    finally:
+        state.close()
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def letters(cfg, folder: str = "") -> list[Path]:
+    return sorted((cfg.outbox / folder).rglob("*.docx"))
+
+
+def test_every_version_of_a_long_name_keeps_its_own_file(make_intake, cfg):
+    # Was: the 120-character limit cut " (versi N)" off, so each edit of Tindakan replaced
+    # the one file and only the last text was left.
+    row = full_row(no_laporan="LP-2026-00123-TRANTIB-KRJ", instansi=DPUPR)
+    seen: dict[Path, str] = {}
+    for tindakan in ("Peninjauan lapangan.", "Teguran tertulis.", "Penyegelan bangunan."):
+        run(make_intake([{**row, "tindakan": tindakan}]), cfg)
+        for path in letters(cfg, "2024/04-koordinasi-tindakan"):
+            seen.setdefault(path, sha(path))
+    step4 = letters(cfg, "2024/04-koordinasi-tindakan")
+    assert len(step4) == 3
+    assert {p: sha(p) for p in step4} == seen  # no version was overwritten
+    by_version = {read_stamp(p)["version"]: p for p in step4}
+    assert sorted(by_version) == [1, 2, 3]
+    assert len({read_stamp(p)["nomor"] for p in step4}) == 1  # same number, every version
+    assert all(len(p.name) <= MAX_NAME for p in step4)
+    assert by_version[2].name.endswith(" (versi 2).docx")
+    assert by_version[3].name.endswith(" (versi 3).docx")
+
+
+def test_cases_whose_safe_names_collide_get_distinct_files(make_intake, cfg):
+    # Was: 'LP:001' and 'LP?001' both became 'LP 001 - …', the second letter (number 002)
+    # overwrote the first, and the Buku Agenda listed both pointing at one file.
+    run(make_intake([full_row(1, no_laporan="LP:001"), full_row(2, no_laporan="LP?001")]), cfg)
+    receipts = letters(cfg, "2024/01-penerimaan-laporan")
+    assert len(receipts) == 2
+    assert sorted(read_stamp(p)["case_id"] for p in receipts) == ["2024/LP:001", "2024/LP?001"]
+    book = load_workbook(cfg.outbox / "2024" / "Buku Agenda 2024.xlsx").active
+    paths = [r[7] for r in book.iter_rows(min_row=6, values_only=True) if r[0]]
+    assert len(paths) == len(set(paths)) == 14  # 7 numbered letters each (not the Disposisi)
+    assert all((cfg.outbox / p).is_file() for p in paths)
+
+
+def test_slashes_and_dot_dot_never_make_folders(make_intake, cfg):
+    # Was: '017/TRANTIB/IX/2024' filed letters as 01-penerimaan-laporan/017/TRANTIB/IX/…
+    rows = [full_row(1, no_laporan="017/TRANTIB/IX/2024"),
+            full_row(2, no_laporan="../../etc/passwd"), full_row(3, no_laporan="a\\b")]
+    run(make_intake(rows), cfg)
+    assert (cfg.outbox / "2024" / "01-penerimaan-laporan"
+            / "017-TRANTIB-IX-2024 - Tanda Terima Laporan.docx").is_file()
+    filed = letters(cfg)
+    assert len(filed) == 3 * 8
+    assert {len(p.relative_to(cfg.outbox).parts) for p in filed} == {3}  # year/step/file
+    assert not [p for p in cfg.outbox.rglob("*") if p.is_dir() and p.name in ("etc", "IX")]
+
+
+def test_a_foreign_file_at_a_letters_place_is_never_replaced(make_intake, cfg, caplog):
+    place = cfg.outbox / "2024" / "01-penerimaan-laporan" / "LP-001 - Tanda Terima Laporan.docx"
+    place.parent.mkdir(parents=True)
+    place.write_bytes(b"surat lain milik kantor")
+    path = make_intake([full_row(1)])
+    with caplog.at_level(logging.ERROR, logger="pipeline"):
+        run(path, cfg)
+    assert place.read_bytes() == b"surat lain milik kantor"
+    assert "bukan surat ini" in caplog.text and "tidak ditimpa" in caplog.text
+    state = open_state(cfg)
+    assert [r.path for r in state.pending_letters()] == [str(place.relative_to(cfg.outbox))]
+    state.close()
+    place.rename(place.with_name("disisihkan.docx"))  # the clerk moves it away
+    run(path, cfg)  # the pending letter is finished with its reserved number
+    assert read_stamp(place)["urut"] == 1
+
+
+def test_a_letter_half_made_before_a_kill_is_finished_in_place(make_intake, cfg):
+    path = make_intake([full_row(1)])
+    run(path, cfg)
+    place = letters(cfg, "2024/01-penerimaan-laporan")[0]
+    state = open_state(cfg)  # as if killed after the rename, before 'done' was recorded
+    state.db.execute("UPDATE letters SET status='pending', sha256='' WHERE path=?",
+                     (str(place.relative_to(cfg.outbox)),))
+    state.close()
+    run(path, cfg)
+    state = open_state(cfg)
+    assert state.pending_letters() == []
+    state.close()
+    assert len(letters(cfg)) == 8
+
+
+def test_letters_carry_their_record_as_document_properties(make_intake, cfg):
+    run(make_intake([full_row(1)]), cfg)
+    state = open_state(cfg)
+    rows = state.letters_of_year(2024)
+    state.close()
+    for row in rows:
+        record = read_stamp(cfg.outbox / row.path)
+        assert record is not None
+        assert (record["nomor"], record["urut"], record["version"], record["data_hash"]) == (
+            row.nomor, row.urut, row.version, row.data_hash)
+        assert sha(cfg.outbox / row.path) == row.sha256  # the state has the stamped bytes
+
+
+def test_names_are_shortened_before_the_version_suffix(cfg):
+    doc = DOCUMENT_BY_KIND[Doc.koordinasi]
+    names = [PurePosixPath(letter_path(cfg, doc, "LP-2026-00123-TRANTIB-KRJ", 2026, DPUPR, v)).name
+             for v in (1, 2, 12)]
+    assert len(set(names)) == 3 and all(len(n) <= MAX_NAME for n in names)
+    assert names[1].endswith(" (versi 2).docx") and names[2].endswith(" (versi 12).docx")
+    assert names[1].removesuffix(" (versi 2).docx") == names[0].removesuffix(".docx")
+    cut = [file_name(f"X - {DPUPR} {tail}.docx") for tail in ("Bidang Bina Marga", "Bidang SDA")]
+    assert cut[0] != cut[1]  # two long names sharing their beginning stay apart
+
+
+def test_case_names_are_flat_and_distinct():
+    assert case_name("017/TRANTIB/IX/2024") == "017-TRANTIB-IX-2024"
+    assert case_name("  LP  001 ") == "LP 001"  # the same case as 'LP 001': no mark
+    assert case_name("LP:001") != case_name("LP?001")
+    assert case_name("LP:001").startswith("LP 001 ~")
+    assert case_name("LP:001").casefold() == case_name("lp:001").casefold()  # one case
+    assert "/" not in case_name("../../etc/passwd") and case_name("CON") == "CON"
+
+
+def test_xls_and_xlsx_of_the_same_name_get_different_reports(tmp_path):
+    assert report_paths("laporan.xlsx", tmp_path)[1].name == "laporan - perlu perbaikan.txt"
+    assert report_paths("laporan.xls", tmp_path)[1].name == "laporan.xls - perlu perbaikan.txt"
+    assert report_paths("laporan.xls.xlsx", tmp_path) != report_paths("laporan.xls", tmp_path)

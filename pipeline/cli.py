@@ -17,9 +17,11 @@ from pathlib import Path
 from pipeline import __version__
 from pipeline.config import Config, load_config, placeholders
 from pipeline.errors import ExitCode, PerdaError, UsageError
+from pipeline.lock import InstanceLock
 from pipeline.model import Case
 from pipeline.process import open_state
 from pipeline.recap import recap_path, write_recap
+from pipeline.recovery import Health, rebuild, state_file, state_health
 from pipeline.render import check_templates
 from pipeline.runs import (  # noqa: F401 — startup, setup_logging, TerminalProgress: API
     TerminalProgress,
@@ -33,6 +35,30 @@ from pipeline.status import format_status, status_rows
 from pipeline.workbook import write_blank_intake
 
 log = logging.getLogger("pipeline")
+
+
+def cmd_pulihkan(args: argparse.Namespace) -> ExitCode:
+    """Rebuild a lost, empty or damaged state database from what is filed in outbox/."""
+    cfg = load_config(args.config)
+    with InstanceLock(cfg.state_dir, cfg.outbox):
+        setup_logging(cfg.state_dir)
+        health = state_health(state_file(cfg))
+        if health is Health.ok and not args.paksa:
+            print("Basis data state dalam keadaan baik; tidak ada yang perlu dipulihkan "
+                  "(--paksa: susun ulang juga).")
+            return ExitCode.ok
+        result = rebuild(cfg)
+    print(f"Dipulihkan dari outbox: {result.letters} surat"
+          + (f", {result.from_agenda} lagi dari Buku Agenda saja (berkasnya tidak ada)"
+             if result.from_agenda else "") + ".")
+    for tahun, last in sorted(result.last_numbers.items()):
+        print(f"- Tahun {tahun}: nomor urut berikutnya {last + 1}.")
+    for name in result.unknown:
+        print(f"- Tidak dikenali sebagai surat dan dilewati: {name}")
+    if result.old_state:
+        print(f"Basis data lama disimpan sebagai {result.old_state}.")
+    print("Tidak ada berkas di outbox yang diubah. Jalankan sekarang: perda run")
+    return ExitCode.ok
 
 
 def cmd_new_intake(args: argparse.Namespace) -> ExitCode:
@@ -113,6 +139,9 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], ExitCode], str]] = {
                                      "atau pengaturan diubah) sebagai versi baru dengan nomor "
                                      "yang sama; berkas lama tetap disimpan. Contoh: perda "
                                      "terbitkan-ulang --langkah 4 --tahun 2024"),
+    "pulihkan": (cmd_pulihkan, "Susun ulang basis data state yang hilang, kosong atau rusak "
+                               "dari surat yang sudah ada di outbox/ (tidak ada berkas yang "
+                               "diubah; penomoran berlanjut)."),
     "new-intake": (cmd_new_intake, "Buat buku kerja isian kosong. "
                                    "Contoh: perda new-intake inbox/laporan-2024.xlsx"),
     "check": (cmd_check, "Periksa config.toml dan templat surat tanpa memproses berkas."),
@@ -145,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
                              help="hanya surat langkah N (1-7)")
             cmd.add_argument("--tahun", type=int, metavar="YYYY",
                              help="hanya surat bernomor tahun ini")
+        if name == "pulihkan":
+            cmd.add_argument("--paksa", action="store_true",
+                             help="susun ulang walaupun basis data state tampak baik")
         if name == "status":
             cmd.add_argument("--semua", action="store_true",
                              help="tampilkan juga kasus yang sudah selesai")

@@ -21,8 +21,9 @@ from pipeline.layout import agenda_path, problem_folder, recap_path, year_folder
 from pipeline.letters import catch_up, letter_changed, make_letters
 from pipeline.model import Case, Letter, Problem, case_to_json
 from pipeline.plan import Action, describe_plan, make_plan
-from pipeline.problems import clear_problem_report, write_problem_report
+from pipeline.problems import clear_problem_report, remove_orphan_reports, write_problem_report
 from pipeline.recap import write_recap
+from pipeline.recovery import safe_backup
 from pipeline.registers import write_agenda
 from pipeline.state import State
 from pipeline.validate import Validation, rules_fingerprint, validate
@@ -47,6 +48,7 @@ class Outcome:
     rows_read: int = 0
     seconds: float = 0.0
     still_rejected: bool = False  # unchanged, and its problem report still stands
+    report_failed: bool = False  # its problem report could not be written (see the log)
     years: set[int] = field(default_factory=set)  # years of the cases read (for the recap)
 
 
@@ -90,7 +92,7 @@ def process_file(path: Path, cfg: Config, state: State,
     problems = [rejected] if rejected else sorted(
         validation.problems + conflicts, key=lambda p: (p.row or 0, (p.column or "").rjust(3)))
     validation.rows_with_problems += len(conflicts)
-    report_problems(path, problems, validation, data, cfg)
+    report_failed = not report_problems(path, problems, validation, data, cfg)
     status = "rejected" if rejected else ("problems" if problems else "ok")
     good = (rules, [] if conflicts else validation.good_digests)  # conflicts: read all again
     state.record_intake(path.name, digest, len(data), status, validation.rows_read,
@@ -98,7 +100,7 @@ def process_file(path: Path, cfg: Config, state: State,
                         settings=settings, recheck_after=_recheck_after(problems))
     outcome = Outcome(path.name, status, problems, made.letters, made.drafts,
                       validation.rows_read, time.perf_counter() - started,
-                      years=validation.years)
+                      years=validation.years, report_failed=report_failed)
     log_outcome(outcome, cfg)
     return outcome
 
@@ -202,8 +204,9 @@ def keep_snapshot(cfg: Config, digest: str, suffix: str, data: bytes) -> str:
 
 
 def report_problems(path: Path, problems: list[Problem], validation: Validation, data: bytes,
-                    cfg: Config) -> None:
-    """Write (or clear, once fixed) the file's report in outbox/_perlu-perbaikan/."""
+                    cfg: Config) -> bool:
+    """Write (or clear, once fixed) the file's report in outbox/_perlu-perbaikan/; False
+    when it could not be written (logged, with the reason)."""
     folder = problem_folder(cfg)
     if validation.more_problems:
         problems = [*problems, Problem(
@@ -219,9 +222,18 @@ def report_problems(path: Path, problems: list[Problem], validation: Validation,
             write_problem_report(path, problems, folder, rows_ok=ok, data=data, copy=copy)
         elif folder.is_dir():
             clear_problem_report(path.name, folder)
-    except PermissionError:  # Windows: the old report is open in Excel
-        log.warning("Laporan perbaikan untuk %s sedang dibuka di program lain dan belum dapat "
-                    "diganti. Tutup laporan itu, lalu simpan ulang berkas isian.", path.name)
+    except OSError as exc:  # open in Excel (Windows), outbox read-only, disk full
+        report_not_written(path.name, exc)
+        return False
+    return True
+
+
+def report_not_written(name: str, exc: OSError) -> None:
+    """Say in the log that a problem report is missing, and where the problems are."""
+    log.warning("Laporan perbaikan untuk %s TIDAK DAPAT DITULIS di outbox/_perlu-perbaikan/ "
+                "(%s). Daftar masalahnya ada di log ini. Bila laporan lama sedang dibuka, "
+                "tutuplah; bila folder outbox tidak dapat ditulisi atau penuh, perbaiki, lalu "
+                "simpan ulang berkas isian.", name, exc.strerror or exc)
 
 
 def update_registers(cfg: Config, state: State, made: list[Letter]) -> None:
@@ -250,6 +262,18 @@ def finish_batch(cfg: Config, state: State, outcomes: list[Outcome]) -> None:
     update_registers(cfg, state, made)
     pdf.convert_letters(cfg, [cfg.outbox / row.path for row in made])
     update_recaps(cfg, state, {year for outcome in outcomes for year in outcome.years})
+    follow_inbox(cfg)
+    if any(outcome.status != "unchanged" for outcome in outcomes):
+        safe_backup(cfg, state)
+
+
+def follow_inbox(cfg: Config) -> None:
+    """Remove the problem reports of workbooks no longer in inbox/ (renamed or deleted)."""
+    try:
+        names = [p.name for p in inbox_files(cfg)]
+        remove_orphan_reports(problem_folder(cfg), names)
+    except OSError as exc:
+        log.warning("Laporan perbaikan lama belum dapat dirapikan (%s).", exc)
 
 
 def update_recaps(cfg: Config, state: State, years: set[int]) -> None:
@@ -289,6 +313,8 @@ def recover(cfg: Config, state: State) -> list[Letter]:
     made = catch_up(cfg, state)
     update_registers(cfg, state, made)
     refresh_stale_registers(cfg, state)  # then skips those years: their agenda is fresh
+    refresh_stale_recaps(cfg, state)
+    follow_inbox(cfg)
     catch_up_pdfs(cfg, state)
     return made
 
@@ -312,6 +338,16 @@ def recheck_files(cfg: Config, state: State) -> list[Path]:
     """Files to read again although unchanged: a time they held has now passed."""
     names = set(state.recheck_due())
     return [path for path in inbox_files(cfg) if path.name in names]
+
+
+def refresh_stale_recaps(cfg: Config, state: State) -> None:
+    """Rewrite a Laporan Pengamanan older than its year's newest case (a stop before the
+    batch ended, or it was open in Excel); archived years are left alone."""
+    stale = {tahun for tahun, last in state.case_years().items()
+             if year_folder(cfg, tahun).is_dir() and (
+                 not recap_path(cfg, tahun).exists()
+                 or recap_path(cfg, tahun).stat().st_mtime < last.timestamp() - 1)}
+    update_recaps(cfg, state, stale)
 
 
 def catch_up_pdfs(cfg: Config, state: State) -> None:
@@ -375,6 +411,7 @@ def safe_process(path: Path, cfg: Config, state: State,
                                   "perda.log.")
         try:
             write_problem_report(path, [problem], problem_folder(cfg))
-        except OSError:
-            log.exception("Laporan perbaikan untuk %s tidak dapat ditulis", path.name)
+        except OSError as exc:
+            report_not_written(path.name, exc)
+            return Outcome(path.name, "error", [problem], report_failed=True)
         return Outcome(path.name, "error", [problem])

@@ -32,6 +32,7 @@ from pipeline.process import (
     safe_process,
     update_registers,
 )
+from pipeline.recovery import check_state
 from pipeline.render import check_templates
 from pipeline.watch import Watcher, install_signal_handlers
 
@@ -109,6 +110,7 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
         return run_coba(cfg)
     with InstanceLock(cfg.state_dir, cfg.outbox):
         startup(cfg)
+        check_state(cfg, args.config)
         state = open_state(cfg)
         try:
             recover(cfg, state)
@@ -133,7 +135,10 @@ def print_summary(outcomes: list[Outcome]) -> None:
     print(f"Selesai: {len(outcomes)} berkas diperiksa, {len(done)} diproses, "
           f"{letters} surat dibuat{konsep}.")
     for outcome in outcomes:
-        if outcome.problems:
+        if outcome.problems and outcome.report_failed:
+            print(f"- {outcome.name}: {len(outcome.problems)} masalah; laporan perbaikan "
+                  "TIDAK DAPAT DITULIS, daftar masalahnya ada di state/log/perda.log.")
+        elif outcome.problems:
             print(f"- {outcome.name}: {len(outcome.problems)} masalah; lihat "
                   f"outbox/_perlu-perbaikan/.")
         elif outcome.still_rejected:
@@ -169,6 +174,7 @@ def cmd_watch(args: argparse.Namespace) -> ExitCode:
     signals = install_signal_handlers(stop)
     with InstanceLock(cfg.state_dir, cfg.outbox):
         startup(cfg)
+        check_state(cfg, args.config)
         state = open_state(cfg)
         try:
             recover(cfg, state)
@@ -215,6 +221,7 @@ def cmd_reissue(args: argparse.Namespace) -> ExitCode:
     wanted = letter_filter(args.no_laporan, args.langkah, args.tahun)
     with InstanceLock(cfg.state_dir, cfg.outbox):
         startup(cfg)
+        check_state(cfg, args.config)
         state = open_state(cfg)
         try:
             recover(cfg, state)

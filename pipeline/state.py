@@ -305,6 +305,12 @@ class State:
                                "GROUP BY tahun")
         return {int(r["tahun"]): datetime.fromisoformat(r["last"]) for r in rows}
 
+    def case_years(self) -> dict[int, datetime]:
+        """Every year with cases, and when its newest case was stored (recap catch-up)."""
+        rows = self.db.execute("SELECT tahun, MAX(updated_at) AS last FROM cases "
+                               "WHERE updated_at != '' GROUP BY tahun")
+        return {int(r["tahun"]): datetime.fromisoformat(r["last"]) for r in rows}
+
     def made_letter_paths(self) -> list[str]:
         """The outbox path of every letter made (every version)."""
         return [r["path"] for r in self.db.execute(

@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 from openpyxl import load_workbook
 
+from pipeline.cli import main
 from pipeline.layout import (
     MAX_NAME,
     case_name,
@@ -164,3 +165,34 @@ def test_xls_and_xlsx_of_the_same_name_get_different_reports(tmp_path):
     assert report_paths("laporan.xlsx", tmp_path)[1].name == "laporan - perlu perbaikan.txt"
     assert report_paths("laporan.xls", tmp_path)[1].name == "laporan.xls - perlu perbaikan.txt"
     assert report_paths("laporan.xls.xlsx", tmp_path) != report_paths("laporan.xls", tmp_path)
+
+
+def test_problem_reports_follow_the_inbox(office, cfg, make_intake):
+    folder = cfg.outbox / "_perlu-perbaikan"
+    path = make_intake([full_row(1, desa="Jumapolo")], name="lama.xlsx")
+    (office / "inbox" / "lama.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
+    for name in ("lama.xlsx", "lama.xls"):
+        run(office / "inbox" / name, cfg)
+    reports = {p.name for p in folder.iterdir()}
+    assert {"lama - perlu perbaikan.txt", "lama.xls - perlu perbaikan.txt"} <= reports
+    assert "Jumapolo" in (folder / "lama - perlu perbaikan.txt").read_text("utf-8-sig")
+
+    path.rename(path.with_name("baru.xlsx"))  # renamed: the report goes with the old name
+    (office / "inbox" / "lama.xls").unlink()  # deleted: its report goes
+    (folder / "catatan staf.txt").write_text("jangan dihapus", encoding="utf-8")
+    run(office / "inbox" / "baru.xlsx", cfg)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "baru - perlu perbaikan.txt", "baru - perlu perbaikan.xlsx", "catatan staf.txt"]
+
+
+def test_a_problem_report_that_cannot_be_written_is_said_so(office, cfg, make_intake,
+                                                             caplog, capsys):
+    make_intake([full_row(1, desa="Jumapolo")])
+    cfg.outbox.mkdir()
+    (cfg.outbox / "_perlu-perbaikan").write_text("bukan folder", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="pipeline"):
+        assert main(["run", "--config", str(office / "config.toml")]) == 1
+    assert "laporan.xlsx TIDAK DAPAT DITULIS" in caplog.text
+    out = capsys.readouterr().out
+    assert "laporan perbaikan TIDAK DAPAT DITULIS" in out and "lihat outbox" not in out
+    assert "Jumapolo" in caplog.text  # the problem itself is in the log

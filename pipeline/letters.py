@@ -162,7 +162,7 @@ def write_items(items: list[Item], cfg: Config, state: State,
     done = [(item.letter, digest) for item, digest in written]
     if done:
         state.complete_all(done)
-    return [letter for letter, _ in done]
+    return [replace(letter, status=LetterStatus.done, sha256=digest) for letter, digest in done]
 
 
 def _write(items: list[Item], paths: list[str], cfg: Config, renderer: Renderer, *,
@@ -272,7 +272,6 @@ def reissue(cfg: Config, state: State, wanted: Callable[[Letter], bool]) -> list
     with Renderer() as renderer:
         execute(plan, [], cfg, state, renderer, made)
     return made.letters
-
 
 
 __all__ = ["agenda_path", "catch_up", "execute", "make_letters", "reissue", "write_items"]

@@ -7,7 +7,6 @@ import logging
 import threading
 from pathlib import Path, PurePosixPath
 
-import pytest
 from openpyxl import load_workbook
 
 from pipeline.cli import main
@@ -23,16 +22,9 @@ from pipeline.schema import DOCUMENT_BY_KIND, Doc
 from pipeline.stamp import read_stamp
 from pipeline.watch import Watcher
 from tests.conftest import full_row
-from tests.office_values import fill_office
 from tests.test_watch import wait_until, xlsx_bytes
 
 DPUPR = "Dinas Pekerjaan Umum dan Penataan Ruang Kabupaten Karanganyar"
-
-
-@pytest.fixture
-def cfg(office: Path):
-    """The office with its values filled in, so letters are numbered (not KONSEP drafts)."""
-    return fill_office(office)
 
 
 def run(path: Path, cfg) -> None:

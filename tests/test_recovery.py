@@ -24,15 +24,8 @@ from pipeline.process import open_state, process_file, recover
 from pipeline.recovery import BACKUPS_KEPT, backup_state, filed_letters
 from pipeline.stamp import read_stamp
 from tests.conftest import full_row
-from tests.office_values import fill_office
 
 NUMBERED_PER_CASE = 7  # 8 letters (two agencies at step 4), the Lembar Disposisi unnumbered
-
-
-@pytest.fixture
-def cfg(office: Path):
-    """The office with its values filled in, so letters are numbered (not KONSEP drafts)."""
-    return fill_office(office)
 
 
 def perda(office: Path, *args: str) -> int:

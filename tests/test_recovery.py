@@ -53,6 +53,8 @@ def test_state_deleted_refuses_then_pulihkan_and_numbering_continues(office, cfg
 
     assert perda(office, "run") == ExitCode.config_error  # nothing is numbered
     assert "perda pulihkan --config" in capsys.readouterr().err
+    assert perda(office, "run", "--coba") == ExitCode.config_error  # nor planned from 1
+    assert not (cfg.state_dir / "perda.sqlite3").exists()  # no new, empty database either
     assert letter_hashes(cfg) == before
 
     assert perda(office, "pulihkan") == ExitCode.ok

@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -204,3 +205,38 @@ def test_recap_is_caught_up_at_start(office, cfg, make_intake):
     finally:
         state.close()
     assert recap.is_file()
+
+
+def unstamped(path: Path) -> None:
+    """Rewrite a letter as an earlier release made it: without its stamped record."""
+    with zipfile.ZipFile(path) as source:
+        entries = [(i, source.read(i)) for i in source.infolist()
+                   if i.filename != "docProps/custom.xml"]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in entries:
+            target.writestr(info, data)
+
+
+def test_letters_without_a_stamp_or_register_are_numbered_from_their_text(office, cfg,
+                                                                        make_intake):
+    make_intake([full_row(1)])
+    assert perda(office, "run") == ExitCode.ok
+    last = max(filed_letters(cfg.outbox), key=lambda p: read_stamp(p)["urut"])
+    assert read_stamp(last)["urut"] == NUMBERED_PER_CASE
+    for path in filed_letters(cfg.outbox):
+        unstamped(path)
+    (cfg.outbox / "2024" / "Buku Agenda 2024.xlsx").unlink()
+    before = letter_hashes(cfg)
+    shutil.rmtree(cfg.state_dir)
+    assert perda(office, "pulihkan") == ExitCode.ok
+    assert letter_hashes(cfg) == before
+    state = open_state(cfg)
+    assert state.counters() == {2024: NUMBERED_PER_CASE}  # read from the letters' text
+    assert {r.no_laporan for r in state.all_letters()} == {"LP-001"}
+    state.close()
+    make_intake([full_row(1), full_row(2)])
+    assert perda(office, "run") == ExitCode.ok
+    new = [read_stamp(p) for p in filed_letters(cfg.outbox) if p not in before]
+    assert sorted(r["urut"] for r in new if r["no_laporan"] == "LP-002" and r["urut"]) == list(
+        range(NUMBERED_PER_CASE + 1, 2 * NUMBERED_PER_CASE + 1))
+    assert {p: h for p, h in letter_hashes(cfg).items() if p in before} == before

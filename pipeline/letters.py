@@ -39,10 +39,12 @@ PLAN_CASES = 20_000  # changed cases planned at once: numbers follow dates withi
 
 @dataclass
 class Made:
-    """What carrying out a plan did: letters filed (recorded) and drafts filed."""
+    """What carrying out a plan did: letters filed (recorded), drafts filed, and the years
+    whose Buku Agenda changed without a new letter (a letter withdrawn or replaced)."""
 
     letters: list[Letter] = field(default_factory=list)
     drafts: list[Path] = field(default_factory=list)
+    marked_years: set[int] = field(default_factory=set)
 
 
 def make_letters(cases: Iterable[Case], cfg: Config, state: State,
@@ -150,6 +152,8 @@ def _run_chunk(chunk: list[Item], cases: list[tuple[Case, bool]], cfg: Config, s
             booking.replaced.append((item.replaces, item.letter.nomor))
     to_write += [item for item in chunk if item.action is Action.resume]
     reserved = state.reserve(booking)
+    made.marked_years |= {x.tahun for x in booking.withdrawn if x.numbered}
+    made.marked_years |= {x.tahun for x, _ in booking.replaced if x.numbered}
     items = [replace(item, letter=letter) for item, letter in zip(to_write, reserved,
                                                                   strict=True)]
     made.letters += write_items(items, cfg, state, renderer)

@@ -39,10 +39,12 @@ PLAN_CASES = 20_000  # changed cases planned at once: numbers follow dates withi
 
 @dataclass
 class Made:
-    """What carrying out a plan did: letters filed (recorded) and drafts filed."""
+    """What carrying out a plan did: letters filed (recorded), drafts filed, and the years
+    whose Buku Agenda changed without a new letter (a letter withdrawn or replaced)."""
 
     letters: list[Letter] = field(default_factory=list)
     drafts: list[Path] = field(default_factory=list)
+    marked_years: set[int] = field(default_factory=set)
 
 
 def make_letters(cases: Iterable[Case], cfg: Config, state: State,
@@ -131,8 +133,9 @@ def _run_chunk(chunk: list[Item], cases: list[tuple[Case, bool]], cfg: Config, s
     """Reserve one chunk, write its letters, mark them made."""
     drafts = [item for item in chunk if item.action is Action.draft]
     if drafts:
-        written = _write(drafts, [draft_path(cfg, item.letter) for item in drafts], cfg,
-                         renderer, konsep=True)
+        written: list[tuple[Item, str]] = []
+        _write(drafts, [draft_path(cfg, item.letter) for item in drafts], cfg, renderer,
+               written, konsep=True)
         made.drafts += [cfg.outbox / draft_path(cfg, item.letter) for item, _ in written]
         return
     booking = Booking(cases=cases)
@@ -150,6 +153,8 @@ def _run_chunk(chunk: list[Item], cases: list[tuple[Case, bool]], cfg: Config, s
             booking.replaced.append((item.replaces, item.letter.nomor))
     to_write += [item for item in chunk if item.action is Action.resume]
     reserved = state.reserve(booking)
+    made.marked_years |= {x.tahun for x in booking.withdrawn if x.numbered}
+    made.marked_years |= {x.tahun for x, _ in booking.replaced if x.numbered}
     items = [replace(item, letter=letter) for item, letter in zip(to_write, reserved,
                                                                   strict=True)]
     made.letters += write_items(items, cfg, state, renderer)
@@ -157,17 +162,23 @@ def _run_chunk(chunk: list[Item], cases: list[tuple[Case, bool]], cfg: Config, s
 
 def write_items(items: list[Item], cfg: Config, state: State,
                 renderer: Renderer | None = None) -> list[Letter]:
-    """Render and file reserved letters, then mark them made in one transaction."""
-    written = _write(items, [item.letter.path for item in items], cfg, renderer or Renderer())
-    done = [(item.letter, digest) for item, digest in written]
-    if done:
-        state.complete_all(done)
+    """Render and file reserved letters, then mark them made in one transaction — also
+    those filed before a write failed (disk full), so only the rest stay pending."""
+    written: list[tuple[Item, str]] = []
+    try:
+        _write(items, [item.letter.path for item in items], cfg, renderer or Renderer(),
+               written)
+    finally:
+        done = [(item.letter, digest) for item, digest in written]
+        if done:
+            state.complete_all(done)
     return [replace(letter, status=LetterStatus.done, sha256=digest) for letter, digest in done]
 
 
-def _write(items: list[Item], paths: list[str], cfg: Config, renderer: Renderer, *,
-           konsep: bool = False) -> list[tuple[Item, str]]:
-    """Render and file letters (and their SMS texts); those filed, with their sha256.
+def _write(items: list[Item], paths: list[str], cfg: Config, renderer: Renderer,
+           written: list[tuple[Item, str]], *, konsep: bool = False) -> None:
+    """Render and file letters (and their SMS texts), adding each filed one, with its
+    sha256, to `written` as it goes.
 
     A letter whose place holds anything but an earlier state of that very letter is not
     written (filing.NameTaken, logged): it stays pending, and nothing is replaced.
@@ -178,7 +189,6 @@ def _write(items: list[Item], paths: list[str], cfg: Config, renderer: Renderer,
         assert item.case is not None
         context = _context(item, doc, cfg, konsep)
         jobs.append((str(cfg.templates / doc.template), context))
-    written = []
     with renderer as active:
         for item, path, (data, _digest) in zip(items, paths, active.render(jobs), strict=True):
             try:
@@ -189,7 +199,6 @@ def _write(items: list[Item], paths: list[str], cfg: Config, renderer: Renderer,
                 continue
             _write_sms(item, doc_of(item), cfg, cfg.outbox / sms_path(path))
             written.append((item, digest))
-    return written
 
 
 def _context(item: Item, doc: Document, cfg: Config, konsep: bool) -> dict[str, object]:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,12 +13,13 @@ from pathlib import Path
 from pipeline import config as config_module
 from pipeline import pdf
 from pipeline.config import Config
+from pipeline.conflicts import without_conflicts
 from pipeline.errors import TemplateError
 from pipeline.filing import remove_stray_temporaries, sha256_bytes, write_atomic
 from pipeline.intake import IntakeRejected, open_intake
 from pipeline.layout import agenda_path, problem_folder, recap_path, year_folder
 from pipeline.letters import catch_up, letter_changed, make_letters
-from pipeline.model import Case, Letter, Problem, case_to_json
+from pipeline.model import Letter, Problem
 from pipeline.plan import Action, describe_plan, make_plan
 from pipeline.problems import clear_problem_report, remove_orphan_reports, write_problem_report
 from pipeline.recap import write_recap
@@ -33,7 +33,6 @@ log = logging.getLogger("pipeline.process")
 MARKED_COPY_MAX_ROWS = 20_000  # above this, the problem report is the .txt summary only
 FUTURE_CODE = "waktu-masa-depan"  # validate's code for a time not yet reached
 FUTURE_RECHECK = timedelta(minutes=5)  # such a file is read again this long after
-CONFLICT_CODE = "laporan-ganda-antarberkas"
 
 
 @dataclass
@@ -50,6 +49,7 @@ class Outcome:
     still_rejected: bool = False  # unchanged, and its problem report still stands
     report_failed: bool = False  # its problem report could not be written (see the log)
     years: set[int] = field(default_factory=set)  # years of the cases read (for the recap)
+    marked_years: set[int] = field(default_factory=set)  # Buku Agenda changed, no new letter
 
 
 Progress = Callable[[str, int, int, int], None]  # (file, cases seen, cases in file, letters)
@@ -85,7 +85,8 @@ def process_file(path: Path, cfg: Config, state: State,
                                                                                    rules))
     total = len(validation.spool)
     conflicts: list[Problem] = []
-    cases = without_conflicts(validation.iter_cases(), path.name, sheet, cfg, state, conflicts)
+    cases = without_conflicts(validation.iter_cases(), path.name, sheet,
+                              lambda: inbox_names(cfg), state, conflicts)
     made = make_letters(cases, cfg, state,
                         progress and (lambda seen, n: progress(path.name, seen, total, n)),
                         konsep=konsep)
@@ -100,7 +101,9 @@ def process_file(path: Path, cfg: Config, state: State,
                         settings=settings, recheck_after=_recheck_after(problems))
     outcome = Outcome(path.name, status, problems, made.letters, made.drafts,
                       validation.rows_read, time.perf_counter() - started,
-                      years=validation.years, report_failed=report_failed)
+                      years=set() if konsep else validation.years,  # drafts: no recap
+                      report_failed=report_failed,
+                      marked_years=made.marked_years)
     log_outcome(outcome, cfg)
     return outcome
 
@@ -124,8 +127,8 @@ def plan_file(path: Path, cfg: Config, state: State, counters: dict[int, int]) -
         return [f"{path.name}: ditolak — {rejected.describe()}"]
     conflicts: list[Problem] = []
     pending = state.pending_cases()
-    cases = [c for c in without_conflicts(validation.iter_cases(), path.name, sheet, cfg,
-                                          state, conflicts)
+    cases = [c for c in without_conflicts(validation.iter_cases(), path.name, sheet,
+                                          lambda: inbox_names(cfg), state, conflicts)
              if konsep or letter_changed(c, state, pending)]
     recorded = {} if konsep else state.letters_of_cases({c.case_id for c in cases})
     plan = make_plan(cases, recorded, counters, cfg, konsep=konsep)
@@ -156,42 +159,6 @@ def read_cases(name: str, data: bytes, cfg: Config, known_good: set[bytes] | Non
         return validate(intake, cfg, known_good=known_good or set()), None, intake.sheet
     except IntakeRejected as exc:
         return Validation(), exc.problem, None
-
-
-def _content(data: dict[str, object]) -> dict[str, object]:
-    """A case's data less where it was read from."""
-    return {k: v for k, v in data.items() if k not in ("source_file", "source_row")}
-
-
-def without_conflicts(cases: Iterable[Case], name: str, sheet: str | None, cfg: Config,
-                      state: State, problems: list[Problem]) -> Iterator[Case]:
-    """The cases of file `name`, less those another workbook in inbox/ holds with other
-    content (each becomes a problem) and those it holds with the same content (nothing to
-    do: the other file keeps the report)."""
-    present: set[str] | None = None
-    for case in cases:
-        source = state.case_source(case.case_id)
-        if source is None or source[0] == name or not source[0]:
-            yield case
-            continue
-        if present is None:
-            present = {p.name for p in inbox_files(cfg)}
-        if source[0] not in present:
-            yield case  # the other workbook is gone: this one now holds the report
-            continue
-        if _content(json.loads(source[2])) != _content(case_to_json(case)):
-            problems.append(conflict_problem(case, name, sheet, source[0], source[1]))
-
-
-def conflict_problem(case: Case, name: str, sheet: str | None, other: str, row: int) -> Problem:
-    """The problem of a report already held, with other content, by another workbook."""
-    return Problem(
-        code=CONFLICT_CODE, file=name, sheet=sheet, row=case.source_row,
-        message=f"No. Laporan {case.no_laporan} tahun {case.tahun} sudah tercatat di berkas "
-                f"{other} baris {row} dengan isi yang berbeda. Satu laporan dicatat di satu "
-                f"buku kerja saja: hapus baris ini (baris {case.source_row} berkas {name}) atau "
-                f"samakan isinya dengan berkas {other}, lalu simpan ulang. Surat untuk baris "
-                "ini belum dibuat.")
 
 
 def keep_snapshot(cfg: Config, digest: str, suffix: str, data: bytes) -> str:
@@ -236,9 +203,10 @@ def report_not_written(name: str, exc: OSError) -> None:
                 "simpan ulang berkas isian.", name, exc.strerror or exc)
 
 
-def update_registers(cfg: Config, state: State, made: list[Letter]) -> None:
-    """Rewrite the Buku Agenda of every year that got a letter."""
-    for tahun in sorted({row.tahun for row in made}):
+def update_registers(cfg: Config, state: State, made: list[Letter],
+                     also: set[int] | frozenset[int] = frozenset()) -> None:
+    """Rewrite the Buku Agenda of every year that got a letter (and of the years `also`)."""
+    for tahun in sorted({row.tahun for row in made if row.numbered} | set(also)):
         update_registers_for(cfg, state, tahun)
 
 
@@ -259,7 +227,7 @@ def finish_batch(cfg: Config, state: State, outcomes: list[Outcome]) -> None:
     this runs is caught up at the next start (`recover`).
     """
     made = [row for outcome in outcomes for row in outcome.letters]
-    update_registers(cfg, state, made)
+    update_registers(cfg, state, made, set().union(*(o.marked_years for o in outcomes)))
     pdf.convert_letters(cfg, [cfg.outbox / row.path for row in made])
     update_recaps(cfg, state, {year for outcome in outcomes for year in outcome.years})
     follow_inbox(cfg)
@@ -377,6 +345,11 @@ def inbox_files(cfg: Config) -> list[Path]:
     """The candidate intake files in inbox/, oldest first."""
     files = [p for p in cfg.inbox.iterdir() if p.is_file() and is_candidate(p)]
     return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def inbox_names(cfg: Config) -> set[str]:
+    """The names of the candidate intake files in inbox/."""
+    return {path.name for path in inbox_files(cfg)}
 
 
 def open_state(cfg: Config) -> State:

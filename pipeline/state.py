@@ -65,7 +65,10 @@ class State:
         if path is None:  # an empty state in memory (perda run --coba without a database)
             self.db = sqlite3.connect(":memory:", isolation_level=None)
         elif readonly:
-            self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+            # Without a -wal file nobody is writing: 'immutable' then creates no file at all.
+            busy = path.with_name(path.name + "-wal").exists()
+            self.db = sqlite3.connect(f"{path.resolve().as_uri()}?"
+                                      f"{'mode=ro' if busy else 'immutable=1'}", uri=True,
                                       isolation_level=None, timeout=30)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -109,19 +109,20 @@ def migrate(db: sqlite3.Connection) -> None:
             db.execute("DROP TABLE letters_old")
             db.execute("UPDATE letters SET no_laporan = substr(case_id, instr(case_id, '/') + 1) "
                        "WHERE no_laporan = ''")
-        _fold_case_ids(db)
+        _fold_case_ids(db, tables)
 
 
 def _columns(db: sqlite3.Connection, table: str) -> set[str]:
     return {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
 
 
-def _fold_case_ids(db: sqlite3.Connection) -> None:
+def _fold_case_ids(db: sqlite3.Connection, tables: set[str]) -> None:
     """Case ids of an earlier release kept the number as typed: fold them."""
     db.create_function("fold_id", 1, _fold_case_id, deterministic=True)
     with _transaction(db):
         db.execute("UPDATE letters SET case_id = fold_id(case_id)")
-        db.execute("UPDATE OR IGNORE cases SET case_id = fold_id(case_id)")
+        if "cases" in tables:
+            db.execute("UPDATE OR IGNORE cases SET case_id = fold_id(case_id)")
 
 
 @contextmanager

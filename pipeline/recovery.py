@@ -80,8 +80,11 @@ def state_health(path: Path) -> Health:
     """Whether the database is there, readable and records any letter."""
     if not path.exists():
         return Health.missing
+    # Read only, as --coba opens it: without a -wal file 'immutable' creates no file at all.
+    busy = path.with_name(path.name + "-wal").exists()
     try:
-        db = sqlite3.connect(path, timeout=30)
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?{'mode=ro' if busy else 'immutable=1'}",
+                             uri=True, timeout=30)
     except sqlite3.Error:
         return Health.damaged
     try:

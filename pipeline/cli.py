@@ -50,7 +50,9 @@ def cmd_pulihkan(args: argparse.Namespace) -> ExitCode:
         result = rebuild(cfg)
     print(f"Dipulihkan dari outbox: {result.letters} surat"
           + (f", {result.from_agenda} lagi dari Buku Agenda saja (berkasnya tidak ada)"
-             if result.from_agenda else "") + ".")
+             if result.from_agenda else "")
+          + (f"; {result.cases} laporan dari salinan buku kerja di state/snapshots/"
+             if result.cases else "") + ".")
     for tahun, last in sorted(result.last_numbers.items()):
         print(f"- Tahun {tahun}: nomor urut berikutnya {last + 1}.")
     for name in result.unknown:

@@ -65,7 +65,7 @@ def _read_holder(fd: int) -> dict[str, object]:
     return data if isinstance(data, dict) else {}
 
 
-def _holder_detail(holder: dict[str, object]) -> str:
+def _holder_detail(holder: dict[str, object], with_state: bool = False) -> str:
     """' (proses 123 di komputer X sejak 08.15, folder state …)', or '' when unknown."""
     if "pid" not in holder:
         return ""
@@ -80,7 +80,7 @@ def _holder_detail(holder: dict[str, object]) -> str:
     else:
         same_day = since.date() == datetime.now().date()
         detail += " sejak " + since.strftime("%H.%M" if same_day else "%d-%m-%Y %H.%M")
-    if holder.get("state"):
+    if with_state and holder.get("state"):
         detail += f", folder state {holder['state']}"
     return f" ({detail})"
 
@@ -93,7 +93,8 @@ def already_running_message(holder: dict[str, object]) -> str:
 
 def outbox_taken_message(outbox: Path, holder: dict[str, object]) -> str:
     """The Indonesian message when another instance (maybe another PC) works on the outbox."""
-    return (f"Folder outbox {outbox} sedang dipakai oleh aplikasi lain{_holder_detail(holder)}. "
+    detail = _holder_detail(holder, with_state=True)
+    return (f"Folder outbox {outbox} sedang dipakai oleh aplikasi lain{detail}. "
             "Satu outbox hanya boleh diolah oleh satu komputer dengan satu folder state; "
             "hentikan yang lain dulu, atau arahkan [folder] outbox ke folder lain.")
 

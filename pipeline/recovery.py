@@ -25,10 +25,12 @@ from pathlib import Path, PurePosixPath
 from pipeline.config import Config
 from pipeline.errors import ExitCode, PerdaError
 from pipeline.filing import sha256_bytes
+from pipeline.intake import IntakeRejected, open_intake
 from pipeline.layout import is_filed_letter
-from pipeline.model import Letter
+from pipeline.model import Case, Letter
 from pipeline.outbox_scan import FoundLetter, agenda_rows, letter_from_file
-from pipeline.state import State
+from pipeline.state import Booking, State
+from pipeline.validate import validate
 
 log = logging.getLogger("pipeline.recovery")
 STATE_FILE = "perda.sqlite3"
@@ -150,6 +152,7 @@ class Rebuilt:
     unknown: list[str] = field(default_factory=list)  # .docx files that are no letter of ours
     last_numbers: dict[int, int] = field(default_factory=dict)  # year → last number
     old_state: Path | None = None  # where the previous database was kept
+    cases: int = 0  # reports read back from the intake snapshots
 
 
 def set_aside(path: Path, now: datetime | None = None) -> Path | None:
@@ -176,9 +179,31 @@ def rebuild(cfg: Config) -> Rebuilt:
         for tahun, last in _agenda_numbers(cfg).items():
             state.set_counter(tahun, last)
         result.last_numbers = state.counters()
+        result.cases = restore_cases(cfg, state)
     finally:
         state.close()
     return result
+
+
+def restore_cases(cfg: Config, state: State) -> int:
+    """Store the reports of the intake snapshots kept under state/ (oldest first, the last
+    version of each report wins), as not yet settled: the next start plans them again, so
+    a letter found missing is made and the others are found up to date."""
+    folder = cfg.state_dir / "snapshots"
+    if not folder.is_dir():
+        return 0
+    latest: dict[str, Case] = {}
+    for snapshot in sorted((p for p in folder.rglob("*") if p.is_file()),
+                           key=lambda p: (p.stat().st_mtime, p.name)):
+        try:
+            validation = validate(open_intake(snapshot.name, snapshot.read_bytes(), cfg.batas),
+                                  cfg)
+        except (IntakeRejected, OSError):
+            continue
+        latest.update((case.case_id, case) for case in validation.iter_cases())
+    if latest:
+        state.reserve(Booking(cases=[(case, False) for case in latest.values()]))
+    return len(latest)
 
 
 def _scan(cfg: Config, result: Rebuilt) -> list[Letter]:

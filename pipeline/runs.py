@@ -107,6 +107,7 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
     """Process every workbook in inbox/ once and exit (--coba: print the plan only)."""
     cfg = load_config(args.config)
     if args.coba:
+        check_state(cfg, args.config)  # a plan from a lost state would show wrong numbers
         return run_coba(cfg)
     with InstanceLock(cfg.state_dir, cfg.outbox):
         startup(cfg)

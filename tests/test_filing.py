@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from pathlib import Path, PurePosixPath
 
-import pytest
 from openpyxl import load_workbook
 
 from pipeline.cli import main
@@ -20,16 +20,11 @@ from pipeline.layout import (
 from pipeline.process import finish_batch, open_state, process_file, recover
 from pipeline.schema import DOCUMENT_BY_KIND, Doc
 from pipeline.stamp import read_stamp
+from pipeline.watch import Watcher
 from tests.conftest import full_row
-from tests.office_values import fill_office
+from tests.test_watch import wait_until, xlsx_bytes
 
 DPUPR = "Dinas Pekerjaan Umum dan Penataan Ruang Kabupaten Karanganyar"
-
-
-@pytest.fixture
-def cfg(office: Path):
-    """The office with its values filled in, so letters are numbered (not KONSEP drafts)."""
-    return fill_office(office)
 
 
 def run(path: Path, cfg) -> None:
@@ -196,3 +191,28 @@ def test_a_problem_report_that_cannot_be_written_is_said_so(office, cfg, make_in
     out = capsys.readouterr().out
     assert "laporan perbaikan TIDAK DAPAT DITULIS" in out and "lihat outbox" not in out
     assert "Jumapolo" in caplog.text  # the problem itself is in the log
+
+
+def test_the_watcher_tidies_reports_when_a_handled_workbook_goes(tmp_path):
+    # A deleted or renamed workbook makes no handle call; the idle hook (which removes the
+    # reports of workbooks no longer in inbox/) must still run at the next scan.
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    handled: list[str] = []
+    idles: list[int] = []
+    watcher = Watcher(inbox, lambda path: handled.append(path.name), polling=True,
+                      interval=0.1, settle=0.2, rescan=0.3,
+                      on_idle=lambda: idles.append(len(handled)))
+    stop = threading.Event()
+    thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        (inbox / "laporan.xlsx").write_bytes(xlsx_bytes())
+        assert wait_until(lambda: handled == ["laporan.xlsx"] and idles)
+        before = len(idles)
+        (inbox / "laporan.xlsx").unlink()
+        assert wait_until(lambda: len(idles) > before)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert handled == ["laporan.xlsx"]

@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -24,15 +25,8 @@ from pipeline.process import open_state, process_file, recover
 from pipeline.recovery import BACKUPS_KEPT, backup_state, filed_letters
 from pipeline.stamp import read_stamp
 from tests.conftest import full_row
-from tests.office_values import fill_office
 
 NUMBERED_PER_CASE = 7  # 8 letters (two agencies at step 4), the Lembar Disposisi unnumbered
-
-
-@pytest.fixture
-def cfg(office: Path):
-    """The office with its values filled in, so letters are numbered (not KONSEP drafts)."""
-    return fill_office(office)
 
 
 def perda(office: Path, *args: str) -> int:
@@ -60,6 +54,8 @@ def test_state_deleted_refuses_then_pulihkan_and_numbering_continues(office, cfg
 
     assert perda(office, "run") == ExitCode.config_error  # nothing is numbered
     assert "perda pulihkan --config" in capsys.readouterr().err
+    assert perda(office, "run", "--coba") == ExitCode.config_error  # nor planned from 1
+    assert not (cfg.state_dir / "perda.sqlite3").exists()  # no new, empty database either
     assert letter_hashes(cfg) == before
 
     assert perda(office, "pulihkan") == ExitCode.ok
@@ -90,8 +86,13 @@ def test_empty_or_damaged_state_refuses_to_number(office, cfg, make_intake, caps
     assert perda(office, "pulihkan") == ExitCode.ok
     kept = list(cfg.state_dir.glob("perda.sqlite3.sebelum-pulihkan-*"))
     assert [p.read_bytes() for p in kept if not p.name.endswith(("-wal", "-shm"))] == [damage]
+    make_intake([full_row(2)])  # the row of LP-001 was deleted meanwhile
     assert perda(office, "run") == ExitCode.ok
-    assert letter_hashes(cfg) == before
+    assert {p: h for p, h in letter_hashes(cfg).items() if p in before} == before
+    state = open_state(cfg)  # LP-001 is still known, from the snapshot of its workbook
+    assert sorted(c.no_laporan for c in state.cases()) == ["LP-001", "LP-002"]
+    assert len(state.letters_of_year(2024)) == 2 * NUMBERED_PER_CASE
+    state.close()
 
 
 def test_pulihkan_on_a_sound_state_changes_nothing(office, cfg, make_intake, capsys):
@@ -204,3 +205,38 @@ def test_recap_is_caught_up_at_start(office, cfg, make_intake):
     finally:
         state.close()
     assert recap.is_file()
+
+
+def unstamped(path: Path) -> None:
+    """Rewrite a letter as an earlier release made it: without its stamped record."""
+    with zipfile.ZipFile(path) as source:
+        entries = [(i, source.read(i)) for i in source.infolist()
+                   if i.filename != "docProps/custom.xml"]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in entries:
+            target.writestr(info, data)
+
+
+def test_letters_without_a_stamp_or_register_are_numbered_from_their_text(office, cfg,
+                                                                        make_intake):
+    make_intake([full_row(1)])
+    assert perda(office, "run") == ExitCode.ok
+    last = max(filed_letters(cfg.outbox), key=lambda p: read_stamp(p)["urut"])
+    assert read_stamp(last)["urut"] == NUMBERED_PER_CASE
+    for path in filed_letters(cfg.outbox):
+        unstamped(path)
+    (cfg.outbox / "2024" / "Buku Agenda 2024.xlsx").unlink()
+    before = letter_hashes(cfg)
+    shutil.rmtree(cfg.state_dir)
+    assert perda(office, "pulihkan") == ExitCode.ok
+    assert letter_hashes(cfg) == before
+    state = open_state(cfg)
+    assert state.counters() == {2024: NUMBERED_PER_CASE}  # read from the letters' text
+    assert {r.no_laporan for r in state.all_letters()} == {"LP-001"}
+    state.close()
+    make_intake([full_row(1), full_row(2)])
+    assert perda(office, "run") == ExitCode.ok
+    new = [read_stamp(p) for p in filed_letters(cfg.outbox) if p not in before]
+    assert sorted(r["urut"] for r in new if r["no_laporan"] == "LP-002" and r["urut"]) == list(
+        range(NUMBERED_PER_CASE + 1, 2 * NUMBERED_PER_CASE + 1))
+    assert {p: h for p, h in letter_hashes(cfg).items() if p in before} == before

@@ -35,7 +35,7 @@ from pipeline.state import Booking, State, case_json
 
 log = logging.getLogger("pipeline.letters")
 CHUNK_LETTERS = 400  # letters reserved per transaction in a backlog
-PLAN_CASES = 20_000  # changed cases planned at once: numbers follow dates within a block
+PLAN_CASES = 5_000  # changed cases planned at once (memory): numbers follow dates within one
 
 
 @dataclass

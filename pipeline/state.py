@@ -162,6 +162,12 @@ class State:
         return [case_from_json(json.loads(r["data"])) for r in
                 self.db.execute("SELECT data FROM cases ORDER BY tahun, no_laporan")]
 
+    def each_case_of_year(self, tahun: int) -> Iterator[Case]:
+        """The cases of a year in report order (Waktu Lapor, No. Laporan), one at a time."""
+        rows = self.db.execute("SELECT data FROM cases WHERE tahun=? ORDER BY "
+                               "json_extract(data, '$.waktu_lapor'), no_laporan", (tahun,))
+        return (case_from_json(json.loads(r["data"])) for r in rows)
+
     def case_data(self, case_ids: set[str]) -> dict[str, dict[str, object]]:
         """The stored data of some cases, by case_id."""
         found = {}
@@ -291,11 +297,15 @@ class State:
 
     def letters_of_year(self, tahun: int) -> list[Letter]:
         """The Buku Agenda's rows: the newest made version of every number of a year."""
+        return list(self.each_letter_of_year(tahun))
+
+    def each_letter_of_year(self, tahun: int) -> Iterator[Letter]:
+        """`letters_of_year` one row at a time (the Buku Agenda of any size)."""
         rows = self.db.execute(
             "SELECT * FROM letters l WHERE tahun=? AND urut > 0 AND status='done' AND "
             "version = (SELECT MAX(version) FROM letters m WHERE m.tahun=l.tahun "
             "AND m.urut=l.urut AND m.status='done') ORDER BY urut", (tahun,))
-        return [_letter(r) for r in rows]
+        return map(_letter, rows)
 
     def all_letters(self) -> list[Letter]:
         """Every recorded letter, every version, in the order recorded."""

@@ -177,10 +177,17 @@ def set_aside(path: Path, now: datetime | None = None) -> Path | None:
 
 
 def rebuild(cfg: Config) -> Rebuilt:
-    """Rebuild the state database from outbox/ (the caller holds the instance lock)."""
-    result = Rebuilt(old_state=set_aside(state_file(cfg)))
+    """Rebuild the state database from outbox/ (the caller holds the instance lock).
+
+    The new database is built beside the old one and put in place at the end, so a stop
+    half-way leaves the old one as it was (and `perda pulihkan` can simply run again).
+    """
+    result = Rebuilt()
     found = _scan(cfg, result)
-    state = State(state_file(cfg))
+    building = state_file(cfg).with_name(STATE_FILE + ".baru")
+    for leftover in (building, *(building.with_name(building.name + x) for x in ("-wal", "-shm"))):
+        leftover.unlink(missing_ok=True)  # from a pulihkan that was stopped
+    state = State(building)
     try:
         snapshots = restore_cases(cfg, state)
         result.cases = len(snapshots)
@@ -189,8 +196,11 @@ def rebuild(cfg: Config) -> Rebuilt:
         for tahun, last in _agenda_numbers(cfg).items():
             state.set_counter(tahun, last)
         result.last_numbers = state.counters()
+        state.db.execute("PRAGMA journal_mode=DELETE")  # all in the one file before the move
     finally:
         state.close()
+    result.old_state = set_aside(state_file(cfg))
+    os.replace(building, state_file(cfg))
     return result
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -15,6 +16,8 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from pipeline import __version__
+from pipeline.argid import IndonesianParser
+from pipeline.attention import office_attention
 from pipeline.config import Config, load_config, placeholders
 from pipeline.errors import ExitCode, PerdaError, UsageError
 from pipeline.lock import InstanceLock
@@ -31,7 +34,7 @@ from pipeline.runs import (  # noqa: F401 — startup, setup_logging, TerminalPr
     setup_logging,
     startup,
 )
-from pipeline.status import format_status, status_rows
+from pipeline.status import colours_work, format_status, status_rows
 from pipeline.workbook import write_blank_intake
 
 log = logging.getLogger("pipeline")
@@ -91,10 +94,18 @@ def stored_cases(cfg: Config) -> list[Case]:
 
 
 def cmd_status(args: argparse.Namespace) -> ExitCode:
-    """Print every open case (all with --semua), most urgent first."""
+    """Print every open case (all with --semua), most urgent first, in the terminal's width."""
     cfg = load_config(args.config)
-    rows = status_rows(stored_cases(cfg), cfg, datetime.now(), semua=args.semua)
-    print(format_status(rows, tty=sys.stdout.isatty()))
+    now, tty = datetime.now(), sys.stdout.isatty()
+    state = open_state(cfg)  # read without taking the lock: WAL allows readers
+    try:
+        cases = state.cases()
+        seen = office_attention(state, cfg, cases, now)
+    finally:
+        state.close()
+    rows = status_rows(cases, cfg, now, semua=args.semua, hilang=seen.hilang_ids)
+    width = min(shutil.get_terminal_size().columns, 100) if tty else 80
+    print(format_status(rows, tty=tty and colours_work(), width=width, attention=seen), end="")
     return ExitCode.ok
 
 
@@ -160,13 +171,14 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], ExitCode], str]] = {
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-command per verb."""
-    parser = argparse.ArgumentParser(
+    parser = IndonesianParser(
         prog="perda", description="Surat pengamanan pelaksanaan Perda — Kecamatan Kerjo.")
-    parser.add_argument("--version", action="version", version=f"perda {__version__}")
+    parser.add_argument("--version", action="version", version=f"perda {__version__}",
+                        help="tampilkan nomor versi lalu selesai")
     sub = parser.add_subparsers(dest="command", required=True, metavar="PERINTAH")
     for name, (func, help_text) in COMMANDS.items():
         cmd = sub.add_parser(name, help=help_text, description=help_text)
-        cmd.add_argument("--config", default="config.toml",
+        cmd.add_argument("--config", default="config.toml", metavar="BERKAS",
                          help="berkas pengaturan (bawaan: ./config.toml)")
         if name == "new-intake":
             cmd.add_argument("path", metavar="PATH", help="nama berkas .xlsx yang dibuat")

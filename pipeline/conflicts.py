@@ -22,9 +22,15 @@ def without_conflicts(cases: Iterable[Case], name: str, sheet: str | None,
                       problems: list[Problem]) -> Iterator[Case]:
     """The cases of file `name`, less those another workbook in inbox/ holds with other
     content (each becomes a problem) and those it holds with the same content (nothing to
-    do: the other file keeps the report)."""
+    do: the other file keeps the report); and less a second row whose number differs from
+    an earlier row's only in case, spacing or invisible characters."""
     present: set[str] | None = None
+    seen: dict[str, int] = {}  # case_id → row, for numbers that differ only invisibly
     for case in cases:
+        if case.case_id in seen:
+            problems.append(twin_problem(case, name, sheet, seen[case.case_id]))
+            continue
+        seen[case.case_id] = case.source_row
         source = state.case_source(case.case_id)
         if source is None or source[0] == name or not source[0]:
             yield case
@@ -47,3 +53,12 @@ def conflict_problem(case: Case, name: str, sheet: str | None, other: str, row: 
                 f"buku kerja saja: hapus baris ini (baris {case.source_row} berkas {name}) atau "
                 f"samakan isinya dengan berkas {other}, lalu simpan ulang. Surat untuk baris "
                 "ini belum dibuat.")
+
+
+def twin_problem(case: Case, name: str, sheet: str | None, first: int) -> Problem:
+    """The problem of a row whose No. Laporan is an earlier row's, written differently."""
+    return Problem(
+        code="no-laporan-ganda", file=name, sheet=sheet, row=case.source_row,
+        message=f"No. Laporan {case.no_laporan} tahun {case.tahun} sama dengan nomor di baris "
+                f"{first} (huruf besar/kecil, spasi, dan karakter tak terlihat tidak membedakan "
+                "nomor). Setiap laporan harus punya nomor sendiri; perbaiki salah satunya.")

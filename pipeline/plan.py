@@ -69,7 +69,7 @@ class Item:
     action: Action
     letter: Letter
     reason: str  # Indonesian, one line
-    case: Case | None = None  # what the letter is rendered from (None for withdraw)
+    case: Case | None = None  # the case (what the letter is rendered from)
     replaces: Letter | None = None
     rujukan: dict[str, tuple[str, int, datetime]] = field(default_factory=dict)
 
@@ -197,7 +197,7 @@ def _case_items(case: Case, recorded: Sequence[Letter], cfg: Config,
         items.append(_decide(case, doc, wanted, latest.get(wanted.key), reissue))
     for key, letter in latest.items():
         if key not in due_keys and not letter.ditarik:
-            items.append(Item(Action.withdraw, letter, _why_withdrawn(case, letter)))
+            items.append(Item(Action.withdraw, letter, _why_withdrawn(case, letter), case))
     return items
 
 

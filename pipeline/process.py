@@ -19,6 +19,7 @@ from pipeline.filing import remove_stray_temporaries, sha256_bytes, write_atomic
 from pipeline.intake import IntakeRejected, open_intake
 from pipeline.layout import agenda_path, problem_folder, recap_path, year_folder
 from pipeline.letters import catch_up, letter_changed, make_letters
+from pipeline.logid import status_word
 from pipeline.model import Letter, Problem
 from pipeline.plan import Action, describe_plan, make_plan
 from pipeline.problems import clear_problem_report, remove_orphan_reports, write_problem_report
@@ -95,6 +96,12 @@ def process_file(path: Path, cfg: Config, state: State,
     validation.rows_with_problems += len(conflicts)
     report_failed = not report_problems(path, problems, validation, data, cfg)
     status = "rejected" if rejected else ("problems" if problems else "ok")
+    if not rejected:  # before the version: a kill in between redoes the file. A refused
+        # save says nothing about which reports the file holds.
+        held = [p.row for p in conflicts if p.row]  # rows held by the conflict check too
+        state.record_contents(path.name, validation.numbers,
+                              sorted({*validation.problem_rows, *held}),
+                              validation.rows_with_problems)
     good = (rules, [] if conflicts else validation.good_digests)  # conflicts: read all again
     state.record_intake(path.name, digest, len(data), status, validation.rows_read,
                         validation.rows_with_problems, len(made.letters), snapshot, good,
@@ -267,8 +274,8 @@ def log_outcome(outcome: Outcome, cfg: Config | None = None) -> None:
         missing = ", ".join(draft_reasons(cfg)) if cfg else ""
         drafts = f", {len(outcome.drafts)} konsep (pengaturan belum diisi: {missing})"
     log.info("%s: %s — %d baris dibaca, %d surat dibuat%s, %d masalah (%.2f detik)",
-             outcome.name, outcome.status, outcome.rows_read, len(outcome.letters), drafts,
-             len(outcome.problems), outcome.seconds)
+             outcome.name, status_word(outcome.status), outcome.rows_read,
+             len(outcome.letters), drafts, len(outcome.problems), outcome.seconds)
     for problem in outcome.problems:
         log.warning("%s", problem.describe())
 

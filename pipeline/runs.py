@@ -13,10 +13,16 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from pipeline import pdf
-from pipeline.config import Config, describe, load_config
+from pipeline.config import Config, load_config
 from pipeline.errors import ConfigError, ExitCode, TemplateError, UsageError
 from pipeline.letters import reissue
 from pipeline.lock import InstanceLock
+from pipeline.logid import (
+    IndonesianFormatter,
+    describe_settings,
+    route_thread_errors,
+    route_watchdog,
+)
 from pipeline.model import Letter, fold_no_laporan
 from pipeline.process import (
     Outcome,
@@ -34,27 +40,32 @@ from pipeline.process import (
 )
 from pipeline.recovery import check_state
 from pipeline.render import check_templates
+from pipeline.share import polling_setting
 from pipeline.watch import Watcher, install_signal_handlers
 
 log = logging.getLogger("pipeline")
 
 
 def setup_logging(state_dir: Path | None, verbose: bool = False) -> None:
-    """Log to the console, and to a rotating file under the state folder."""
+    """Log to the console, and to a rotating file under the state folder (in Indonesian)."""
     root = logging.getLogger("pipeline")
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for handler in list(root.handlers):
         root.removeHandler(handler)
         handler.close()
     console = logging.StreamHandler(sys.stderr)
-    console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+    note = "rincian teknis di state/log/perda.log" if state_dir is not None else None
+    console.setFormatter(IndonesianFormatter("%(asctime)s %(levelname)s %(message)s",
+                                             "%H.%M.%S", traceback_note=note))
     root.addHandler(console)
     if state_dir is not None:
         (state_dir / "log").mkdir(parents=True, exist_ok=True)
         file = RotatingFileHandler(state_dir / "log" / "perda.log", maxBytes=2_000_000,
                                    backupCount=5, encoding="utf-8")
-        file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        file.setFormatter(IndonesianFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         root.addHandler(file)
+    route_watchdog(root.handlers, verbose)
+    route_thread_errors()
 
 
 def startup(cfg: Config) -> None:
@@ -63,7 +74,7 @@ def startup(cfg: Config) -> None:
     problems = check_templates(cfg)
     if problems:
         raise TemplateError("Templat surat bermasalah:\n" + "\n".join(f"- {p}" for p in problems))
-    log.info("Pengaturan: %s", describe(cfg))
+    log.info("Pengaturan: %s", describe_settings(cfg))
     missing = draft_reasons(cfg)
     if missing:
         log.warning("Pengaturan kantor belum lengkap (%s): surat dibuat sebagai KONSEP tanpa "
@@ -197,7 +208,7 @@ def cmd_watch(args: argparse.Namespace) -> ExitCode:
             p = cfg.pemantau
             watcher = Watcher(cfg.inbox,
                               lambda path: batch.append(safe_process(path, cfg, state, bar)),
-                              polling=p.polling, interval=p.interval_detik,
+                              polling=polling_setting(args.config), interval=p.interval_detik,
                               settle=p.jeda_stabil_detik, rescan=p.pindai_ulang_detik,
                               on_idle=finish, on_rescan=rescan)
             log.info("Tekan Ctrl+C untuk berhenti.")

@@ -25,7 +25,9 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.model import Case, Letter, LetterStatus, case_from_json, case_to_json
-from pipeline.state_schema import LETTER_COLUMNS, SCHEMA, migrate
+from pipeline.state_schema import CONTENTS_TABLE, LETTER_COLUMNS, SCHEMA, Contents, migrate
+
+__all__ = ["Booking", "Contents", "State", "case_json"]
 
 
 @dataclass
@@ -333,6 +335,33 @@ class State:
         """Letters reserved but not yet in place (a run was stopped, a write failed)."""
         return [_letter(r) for r in self.db.execute(
             "SELECT * FROM letters WHERE status='pending' ORDER BY id")]
+
+    # --- what each workbook holds now (perda status, the recap) --------------------------
+    def record_contents(self, name: str, numbers: set[str], problem_rows: list[int],
+                        rows_with_problems: int) -> None:
+        """Note the report numbers ('<tahun>/<no. laporan casefolded>') a version of `name`
+        holds, and its rows waiting for correction (as Excel numbers them)."""
+        with self.transaction() as db:
+            db.execute(CONTENTS_TABLE)
+            db.execute("INSERT OR REPLACE INTO intake_contents VALUES (?,?,?,?)",
+                       (name, json.dumps(sorted(numbers), ensure_ascii=False),
+                        json.dumps(problem_rows), rows_with_problems))
+
+    def contents(self) -> dict[str, Contents]:
+        """What the last good-enough version of each workbook held, by file name."""
+        self.db.execute(CONTENTS_TABLE)
+        found = {}
+        for r in self.db.execute("SELECT * FROM intake_contents ORDER BY name"):
+            found[r["name"]] = Contents(frozenset(json.loads(r["numbers"])),
+                                        tuple(json.loads(r["problem_rows"])),
+                                        int(r["rows_with_problems"]))
+        for r in self.db.execute("SELECT name, result FROM intake_versions WHERE id IN "
+                                 "(SELECT MAX(id) FROM intake_versions GROUP BY name)"):
+            if r["result"] == "rejected" and r["name"] in found:
+                found[r["name"]] = replace(found[r["name"]], rejected=True)
+            elif r["result"] == "rejected":
+                found[r["name"]] = Contents(frozenset(), (), 0, rejected=True)
+        return found
 
     def _audit(self, db: sqlite3.Connection, event: str, detail: str) -> None:
         db.execute("INSERT INTO audit (at, event, detail) VALUES (?,?,?)",

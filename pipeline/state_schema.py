@@ -1,10 +1,12 @@
-"""The state database's tables, and bringing a database of an earlier release up to date."""
+"""The state database's tables and small records, and bringing a database of an earlier
+release up to date."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from pipeline.model import fold_no_laporan
 
@@ -84,6 +86,22 @@ CREATE TABLE IF NOT EXISTS audit (
 LETTER_COLUMNS = ("case_id", "no_laporan", "doc", "instansi", "version", "data_hash", "tahun",
                    "urut", "nomor", "step", "tanggal", "hal", "tujuan", "path", "status",
                    "sha256", "made_at", "diganti", "ditarik")
+@dataclass(frozen=True)
+class Contents:
+    """What a workbook holds now: its report numbers and the rows waiting for correction.
+
+    `rejected`: its latest version was refused whole (the rest is from the one before).
+    """
+
+    numbers: frozenset[str]
+    problem_rows: tuple[int, ...]
+    rows_with_problems: int
+    rejected: bool = False
+
+
+CONTENTS_TABLE = """CREATE TABLE IF NOT EXISTS intake_contents (
+    name TEXT PRIMARY KEY, numbers TEXT NOT NULL, problem_rows TEXT NOT NULL,
+    rows_with_problems INTEGER NOT NULL)"""
 _ADDED_COLUMNS = {  # columns newer than the first released schema: (table, column, type)
     ("intake_versions", "settings", "TEXT NOT NULL DEFAULT ''"),
     ("intake_versions", "recheck_after", "TEXT NOT NULL DEFAULT ''"),

@@ -83,6 +83,8 @@ class Validation:
     rows_with_problems: int = 0
     years: set[int] = field(default_factory=set)  # years of the accepted cases
     good_digests: list[bytes] = field(default_factory=list)  # rows without any problem
+    numbers: set[str] = field(default_factory=set)  # '<tahun>/<No. Laporan folded>' of every row
+    problem_rows: list[int] = field(default_factory=list)  # rows with a problem, ascending
 
     @property
     def valid(self) -> bool:
@@ -170,6 +172,7 @@ def validate(intake: Intake, cfg: Config, now: datetime | None = None,
         bad_rows.update(rows)
     result.problems.sort(key=lambda p: (p.row or 0, (p.column or "").rjust(3)))
     result.rows_with_problems = len(bad_rows)
+    result.numbers, result.problem_rows = set(first), sorted(bad_rows)
     return result
 
 

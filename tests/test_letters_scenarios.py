@@ -106,6 +106,13 @@ def test_retyped_number_in_other_case_is_the_same_report(make_intake, cfg):
     state.close()
 
 
+def test_numbers_differing_only_invisibly_in_one_workbook_are_one_report(make_intake, cfg):
+    outcome = run(make_intake([full_row(1), full_row(1, no_laporan="LP-\u200b001",
+                                                      nama_pelapor="Orang Lain")]), cfg)
+    assert [(p.code, p.row) for p in outcome.problems] == [("no-laporan-ganda", 4)]
+    assert all("Orang Lain" not in text_of(p) for p in cfg.outbox.rglob("*.docx"))
+
+
 def test_same_report_in_two_workbooks_with_other_content_is_a_conflict(make_intake, cfg):
     run(make_intake([full_row(1)], name="siti.xlsx"), cfg)
     before = hashes(cfg.outbox)

@@ -56,6 +56,10 @@ def cmd_pulihkan(args: argparse.Namespace) -> ExitCode:
              if result.from_agenda else "")
           + (f"; {result.cases} laporan dari salinan buku kerja di state/snapshots/"
              if result.cases else "") + ".")
+    if result.adopted:
+        print(f"- {result.adopted} surat tanpa catatan di dalam berkasnya (dibuat versi "
+              "lama) dianggap sesuai dengan isian sekarang; terbitkan ulang bila perlu "
+              "(perda terbitkan-ulang).")
     for tahun, last in sorted(result.last_numbers.items()):
         print(f"- Tahun {tahun}: nomor urut berikutnya {last + 1}.")
     for name in result.unknown:

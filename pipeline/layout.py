@@ -155,9 +155,14 @@ def year_folder(cfg: Config, tahun: int) -> Path:
     return cfg.outbox / str(tahun)
 
 
+def agenda_name(tahun: int) -> str:
+    """The register's file name: 'Buku Agenda <tahun>.xlsx'."""
+    return f"Buku Agenda {tahun}.xlsx"
+
+
 def agenda_path(cfg: Config, tahun: int) -> Path:
     """Where the year's Buku Agenda is kept: beside the step folders."""
-    return year_folder(cfg, tahun) / f"Buku Agenda {tahun}.xlsx"
+    return year_folder(cfg, tahun) / agenda_name(tahun)
 
 
 def recap_path(cfg: Config, tahun: int, bulan: int | None = None) -> Path:

@@ -25,7 +25,8 @@ from pathlib import Path
 from pipeline import render
 from pipeline.config import Config
 from pipeline.filing import NameTaken, file_letter, write_atomic
-from pipeline.layout import DRAFT_FOLDER, agenda_path, letter_path, sms_path
+from pipeline.layout import agenda_path, letter_path, sms_path
+from pipeline.layout import draft_path as layout_draft_path
 from pipeline.model import Case, Letter, LetterStatus, case_from_json, case_to_json
 from pipeline.plan import Action, Item, Plan, make_plan
 from pipeline.pool import Renderer
@@ -249,7 +250,7 @@ def placement(cfg: Config, letter: Letter) -> str:
 
 def draft_path(cfg: Config, letter: Letter) -> str:
     """Where a draft is filed: the normal place, under outbox/_konsep/."""
-    return f"{DRAFT_FOLDER}/{placement(cfg, letter)}"
+    return layout_draft_path(placement(cfg, letter))
 
 
 def catch_up(cfg: Config, state: State) -> list[Letter]:

@@ -99,11 +99,20 @@ def outbox_taken_message(outbox: Path, holder: dict[str, object]) -> str:
             "hentikan yang lain dulu, atau arahkan [folder] outbox ke folder lain.")
 
 
+def _hide(path: Path) -> None:
+    """Give a file the Windows 'hidden' attribute (elsewhere its leading dot does that)."""
+    if sys.platform == "win32":
+        import ctypes
+
+        ctypes.windll.kernel32.SetFileAttributesW(str(path), 0x02)  # FILE_ATTRIBUTE_HIDDEN
+
+
 class _FileLock:
     """An OS lock on one file, whose text names the holder."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, hidden: bool = False) -> None:
         self.path = path
+        self.hidden = hidden  # Windows: hide it from the clerks browsing the folder
         self._fd: int | None = None
 
     def acquire(self, holder: dict[str, object]) -> dict[str, object] | None:
@@ -117,6 +126,8 @@ class _FileLock:
             os.lseek(fd, 0, os.SEEK_SET)
             os.write(fd, json.dumps(holder).encode("utf-8"))
             self._fd = fd
+            if self.hidden:
+                _hide(self.path)
             return None
         finally:
             if self._fd is None:
@@ -154,7 +165,7 @@ class InstanceLock:
         self.path = Path(state_dir) / LOCK_NAME
         self.outbox = Path(outbox) if outbox is not None else None
         self._state = _FileLock(self.path)
-        self._outbox = _FileLock(self.outbox / OUTBOX_LOCK) if self.outbox else None
+        self._outbox = _FileLock(self.outbox / OUTBOX_LOCK, hidden=True) if self.outbox else None
 
     def acquire(self) -> None:
         """Take the lock(s) or raise AlreadyRunning with the holder's details."""

@@ -17,7 +17,7 @@ import logging
 import os
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
@@ -29,8 +29,11 @@ from pipeline.intake import IntakeRejected, open_intake
 from pipeline.layout import is_filed_letter
 from pipeline.model import Case, Letter
 from pipeline.outbox_scan import FoundLetter, agenda_rows, letter_from_file
+from pipeline.plan import data_hash, documents_due
+from pipeline.schema import DOCUMENT_BY_KIND, Doc
 from pipeline.state import Booking, State
 from pipeline.validate import validate
+from pipeline.watch import is_candidate
 
 log = logging.getLogger("pipeline.recovery")
 STATE_FILE = "perda.sqlite3"
@@ -77,8 +80,11 @@ def state_health(path: Path) -> Health:
     """Whether the database is there, readable and records any letter."""
     if not path.exists():
         return Health.missing
+    # Read only, as --coba opens it: without a -wal file 'immutable' creates no file at all.
+    busy = path.with_name(path.name + "-wal").exists()
     try:
-        db = sqlite3.connect(path, timeout=30)
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?{'mode=ro' if busy else 'immutable=1'}",
+                             uri=True, timeout=30)
     except sqlite3.Error:
         return Health.damaged
     try:
@@ -153,6 +159,7 @@ class Rebuilt:
     last_numbers: dict[int, int] = field(default_factory=dict)  # year → last number
     old_state: Path | None = None  # where the previous database was kept
     cases: int = 0  # reports read back from the intake snapshots
+    adopted: int = 0  # letters without a stamp taken as saying what their report says
 
 
 def set_aside(path: Path, now: datetime | None = None) -> Path | None:
@@ -170,40 +177,89 @@ def set_aside(path: Path, now: datetime | None = None) -> Path | None:
 
 
 def rebuild(cfg: Config) -> Rebuilt:
-    """Rebuild the state database from outbox/ (the caller holds the instance lock)."""
-    result = Rebuilt(old_state=set_aside(state_file(cfg)))
+    """Rebuild the state database from outbox/ (the caller holds the instance lock).
+
+    The new database is built beside the old one and put in place at the end, so a stop
+    half-way leaves the old one as it was (and `perda pulihkan` can simply run again).
+    """
+    result = Rebuilt()
     found = _scan(cfg, result)
-    state = State(state_file(cfg))
+    building = state_file(cfg).with_name(STATE_FILE + ".baru")
+    for leftover in (building, *(building.with_name(building.name + x) for x in ("-wal", "-shm"))):
+        leftover.unlink(missing_ok=True)  # from a pulihkan that was stopped
+    state = State(building)
     try:
+        snapshots = restore_cases(cfg, state)
+        result.cases = len(snapshots)
+        found, result.adopted = adopt(found, {**inbox_cases(cfg), **snapshots})
         state.record_letters(found)
         for tahun, last in _agenda_numbers(cfg).items():
             state.set_counter(tahun, last)
         result.last_numbers = state.counters()
-        result.cases = restore_cases(cfg, state)
+        state.db.execute("PRAGMA journal_mode=DELETE")  # all in the one file before the move
     finally:
         state.close()
+    result.old_state = set_aside(state_file(cfg))
+    os.replace(building, state_file(cfg))
     return result
 
 
-def restore_cases(cfg: Config, state: State) -> int:
+def restore_cases(cfg: Config, state: State) -> dict[str, Case]:
     """Store the reports of the intake snapshots kept under state/ (oldest first, the last
     version of each report wins), as not yet settled: the next start plans them again, so
     a letter found missing is made and the others are found up to date."""
     folder = cfg.state_dir / "snapshots"
     if not folder.is_dir():
-        return 0
+        return {}
+    latest = _read_cases(sorted((p for p in folder.rglob("*") if p.is_file()),
+                                key=lambda p: (p.stat().st_mtime, p.name)), cfg)
+    if latest:
+        state.reserve(Booking(cases=[(case, False) for case in latest.values()]))
+    return latest
+
+
+def inbox_cases(cfg: Config) -> dict[str, Case]:
+    """The reports in inbox/ as they stand now (read only, never written)."""
+    if not cfg.inbox.is_dir():
+        return {}
+    files = [p for p in cfg.inbox.iterdir() if p.is_file() and is_candidate(p)]
+    return _read_cases(sorted(files, key=lambda p: (p.stat().st_mtime, p.name)), cfg)
+
+
+def _read_cases(paths: list[Path], cfg: Config) -> dict[str, Case]:
+    """The valid reports of some workbooks, the later file winning, by case id."""
     latest: dict[str, Case] = {}
-    for snapshot in sorted((p for p in folder.rglob("*") if p.is_file()),
-                           key=lambda p: (p.stat().st_mtime, p.name)):
+    for path in paths:
         try:
-            validation = validate(open_intake(snapshot.name, snapshot.read_bytes(), cfg.batas),
-                                  cfg)
+            validation = validate(open_intake(path.name, path.read_bytes(), cfg.batas), cfg)
         except (IntakeRejected, OSError):
             continue
         latest.update((case.case_id, case) for case in validation.iter_cases())
-    if latest:
-        state.reserve(Booking(cases=[(case, False) for case in latest.values()]))
-    return len(latest)
+    return latest
+
+
+def adopt(letters: list[Letter], cases: dict[str, Case]) -> tuple[list[Letter], int]:
+    """Give the newest version of each letter read back without its data hash (made by an
+    earlier release, or known only from a Buku Agenda row) the hash of its report as it
+    stands (snapshot, else inbox/), so it is found up to date rather than made again."""
+    newest: dict[tuple[object, ...], Letter] = {}
+    for letter in letters:
+        key = (*letter.key, letter.tahun)
+        if key not in newest or letter.version > newest[key].version:
+            newest[key] = letter
+    adopted: list[Letter] = []
+    count = 0
+    for letter in letters:
+        case = cases.get(letter.case_id)
+        if (letter.data_hash or case is None or newest[(*letter.key, letter.tahun)] is not letter
+                or (letter.doc, letter.instansi) not in {
+                    (d.kind.value, agency) for d, agency in documents_due(case)}):
+            adopted.append(letter)
+            continue
+        doc = DOCUMENT_BY_KIND[Doc(letter.doc)]
+        adopted.append(replace(letter, data_hash=data_hash(case, doc, letter.instansi)))
+        count += 1
+    return adopted, count
 
 
 def _scan(cfg: Config, result: Rebuilt) -> list[Letter]:

@@ -16,12 +16,15 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pipeline.layout import agenda_name
 from pipeline.schema import STEPS
 from pipeline.workbook import BOX, as_text, fill, print_a4_landscape, save_workbook_atomic
 
 if TYPE_CHECKING:
     from pipeline.config import Config
     from pipeline.model import Letter
+
+__all__ = ["agenda_name", "mask_personal_numbers", "write_agenda"]
 
 SHEET_AGENDA = "Buku Agenda"
 AGENDA_HEADER_ROW = 5
@@ -36,11 +39,6 @@ MASKED = "[disamarkan]"
 # a date: a NIK (16 digits) or a phone number (10-13 digits).
 _NUMBER_RUN = re.compile(r"\+?\d[\d .\-]{7,}\d")
 _DATE = re.compile(r"\d{1,2}[-./]\d{1,2}[-./]\d{4}")
-
-
-def agenda_name(tahun: int) -> str:
-    """The register's file name: 'Buku Agenda <tahun>.xlsx'."""
-    return f"Buku Agenda {tahun}.xlsx"
 
 
 def mask_personal_numbers(text: str) -> str:

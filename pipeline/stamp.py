@@ -17,15 +17,18 @@ Edge cases handled:
 
 from __future__ import annotations
 
+import functools
 import io
 import json
+import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from xml.etree import ElementTree as ET
+from xml.sax.saxutils import escape, quoteattr
 
 CUSTOM_PART = "docProps/custom.xml"
 RECORD_PROPERTY = "perda-surat"
@@ -39,6 +42,7 @@ _REL_CUSTOM = ("http://schemas.openxmlformats.org/officeDocument/2006/relationsh
                "custom-properties")
 _FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"  # the one Word uses for custom properties
 _LOCAL = struct.Struct("<4s5H3L2H")
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
 _DESCRIPTOR_FLAG = 0x08
 
 
@@ -65,11 +69,13 @@ def stamp(data: bytes, record: Mapping[str, object],
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         infos = archive.infolist()
         names = {info.filename for info in infos}
-        props = {**(shown or {}), RECORD_PROPERTY: record_json(record)}
+        props = {name: _XML_INVALID.sub("", value)
+                 for name, value in {**(shown or {}), RECORD_PROPERTY: record_json(record)}.items()}
         old = archive.read(CUSTOM_PART) if CUSTOM_PART in names else None
-        new = {CUSTOM_PART: _custom_xml(old, props),
-               CONTENT_TYPES: _with_override(archive.read(CONTENT_TYPES)),
-               ROOT_RELS: _with_relationship(archive.read(ROOT_RELS))}
+        new: dict[str, _Raw | bytes] = {
+            CUSTOM_PART: _custom_xml(old, props),
+            CONTENT_TYPES: _fixed(archive.read(CONTENT_TYPES), _with_override),
+            ROOT_RELS: _fixed(archive.read(ROOT_RELS), _with_relationship)}
     entries: list[tuple[str, _Raw | bytes]] = [
         (info.filename, new.pop(info.filename) if info.filename in new else _raw(data, info))
         for info in infos]
@@ -94,8 +100,20 @@ def read_stamp(source: Path | bytes) -> dict[str, object] | None:
     return None
 
 
+@functools.lru_cache(maxsize=64)
+def _fixed(xml: bytes, fix: Callable[[bytes], bytes]) -> _Raw:
+    """A package part with `fix` applied, deflated; the same for every letter of a template."""
+    return _fresh(fix(xml))
+
+
 def _custom_xml(old: bytes | None, props: Mapping[str, str]) -> bytes:
     """docProps/custom.xml holding `props`, keeping other properties of an existing part."""
+    if old is None:  # the usual case: written directly, without a parser
+        body = "".join(f'<property fmtid="{_FMTID}" pid="{pid}" name={quoteattr(name)}>'
+                       f"<vt:lpwstr>{escape(value)}</vt:lpwstr></property>"
+                       for pid, (name, value) in enumerate(props.items(), start=2))
+        return (f"<?xml version='1.0' encoding='UTF-8'?>\n<Properties xmlns=\"{_CP_NS}\" "
+                f'xmlns:vt="{_VT_NS}">{body}</Properties>').encode()
     _default_namespace(_CP_NS)
     root = ET.fromstring(old) if old else ET.Element(f"{{{_CP_NS}}}Properties")
     for prop in list(root):

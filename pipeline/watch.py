@@ -239,8 +239,9 @@ class Watcher:
             if is_candidate(path) and self._changed(path):
                 self.note(path)
         for path in list(self._done):
-            if path not in present:
+            if path not in present:  # renamed or deleted: its report goes at the idle hook
                 del self._done[path]
+                self._handled_since_idle = True
 
     def _changed(self, path: Path) -> bool:
         """Whether `path` differs from what was last handed on (errors count as changed)."""
@@ -312,7 +313,8 @@ class Watcher:
             del self._pending[path]
         self._ready.forget(path)
         if gone:
-            self._done.pop(path, None)
+            if self._done.pop(path, None) is not None:
+                self._handled_since_idle = True  # a handled file went: tidy its report
             log.debug("%s hilang sebelum diproses; dilewati.", path)
         return True
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import threading
+import zipfile
 from pathlib import Path, PurePosixPath
 
+import docx
 from openpyxl import load_workbook
 
 from pipeline.cli import main
@@ -19,7 +22,7 @@ from pipeline.layout import (
 )
 from pipeline.process import finish_batch, open_state, process_file, recover
 from pipeline.schema import DOCUMENT_BY_KIND, Doc
-from pipeline.stamp import read_stamp
+from pipeline.stamp import read_stamp, stamp
 from pipeline.watch import Watcher
 from tests.conftest import full_row
 from tests.test_watch import wait_until, xlsx_bytes
@@ -216,3 +219,20 @@ def test_the_watcher_tidies_reports_when_a_handled_workbook_goes(tmp_path):
         stop.set()
         thread.join(10)
     assert handled == ["laporan.xlsx"]
+
+
+def test_a_stamp_keeps_any_typed_text_and_the_letter_still_opens(cfg):
+    data = (cfg.templates / DOCUMENT_BY_KIND[Doc.tanda_terima].template).read_bytes()
+    typed = 'LP <&> "A\'s" 🙂 ꦲꦏ꧀ꦱꦫ \x0bx'
+    stamped = stamp(data, {"no_laporan": typed, "version": 1}, {"No. Laporan": typed})
+    assert read_stamp(stamped) == {"no_laporan": typed, "version": 1}  # JSON keeps it all
+    document = docx.Document(io.BytesIO(stamped))  # a valid package: Word-compatible XML
+    assert document.paragraphs
+    with zipfile.ZipFile(io.BytesIO(stamped)) as archive, \
+            zipfile.ZipFile(io.BytesIO(data)) as original:
+        assert archive.testzip() is None
+        for info in original.infolist():  # every other part copied byte for byte
+            if info.filename not in ("[Content_Types].xml", "_rels/.rels"):
+                assert archive.read(info.filename) == original.read(info.filename)
+        custom = archive.read("docProps/custom.xml").decode("utf-8")
+    assert "LP &lt;&amp;&gt;" in custom and "\x0b" not in custom

@@ -25,11 +25,12 @@ from pathlib import Path
 from pipeline import render
 from pipeline.config import Config
 from pipeline.filing import NameTaken, file_letter, write_atomic
+from pipeline.form import page_form
 from pipeline.layout import agenda_path, letter_path, sms_path
 from pipeline.layout import draft_path as layout_draft_path
 from pipeline.model import Case, Letter, LetterStatus, case_from_json, case_to_json
 from pipeline.plan import Action, Item, Plan, make_plan
-from pipeline.pool import Renderer
+from pipeline.pool import Job, Renderer
 from pipeline.schema import DOCUMENT_BY_KIND, Doc, Document
 from pipeline.state import Booking, State, case_json
 
@@ -184,12 +185,13 @@ def _write(items: list[Item], paths: list[str], cfg: Config, renderer: Renderer,
     A letter whose place holds anything but an earlier state of that very letter is not
     written (filing.NameTaken, logged): it stays pending, and nothing is replaced.
     """
-    jobs = []
+    jobs: list[Job] = []
+    form = page_form(cfg)  # [halaman] and the emblem, applied when a template compiles
     for item in items:
         doc = document(item.letter)
         assert item.case is not None
         context = _context(item, doc, cfg, konsep)
-        jobs.append((str(cfg.templates / doc.template), context))
+        jobs.append((str(cfg.templates / doc.template), context, form))
     with renderer as active:
         for item, path, (data, _digest) in zip(items, paths, active.render(jobs), strict=True):
             try:

@@ -159,7 +159,7 @@ def test_jpeg_emblem_gets_a_jpeg_part(tmp_path: Path) -> None:
 
 def test_perda_check_warns_until_the_office_puts_its_own_emblem(placeholder_office: Path,
                                                                capsys: Any) -> None:
-    office = placeholder_office  # the shipped emblem (the `office` fixture has its own)
+    office = placeholder_office
     assert main(["check", "--config", str(office / "config.toml")]) == 0
     out = capsys.readouterr().out
     [line] = [ln for ln in out.splitlines() if "[kantor] lambang" in ln]

@@ -1,11 +1,15 @@
 """Regenerate docs/letters/*.png: page 1 of each letter of an example case, via LibreOffice.
 
 Usage: python tools/make_pictures.py   (needs LibreOffice and poppler-utils' pdftoppm)
+
+The office is the shipped config.toml with its "[…]" placeholders filled by example values
+(tests/office_values.py), so the letters are numbered, not drafts; the kop shows the
+shipped placeholder drawing of the emblem, less the mark that keeps letters drafts.
 """
 
 from __future__ import annotations
 
-import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -15,9 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.config import load_config  # noqa: E402
+from pipeline.config import LAMBANG_PLACEHOLDER_MARK, load_config  # noqa: E402
 from pipeline.process import finish_batch, open_state, process_file  # noqa: E402
-from tests.conftest import full_row, write_intake  # noqa: E402
+from tests.conftest import full_row, shipped_office, write_intake  # noqa: E402
+from tests.office_values import fill_office  # noqa: E402
 
 
 # The optional columns, filled (issue 11): the pictures show every part of each letter.
@@ -26,18 +31,30 @@ OPTIONAL = {"instruksi": "Koordinasikan/konfirmasikan; Laporkan hasilnya",
             "terlapor": "Suparno", "saksi": "Joko Susilo; Wahyu Hidayat"}
 
 
+def _unmarked(png: bytes) -> bytes:
+    """The PNG without its chunks holding the placeholder mark (the drawing stays)."""
+    out, at = [png[:8]], 8
+    while at < len(png):
+        (size,) = struct.unpack(">I", png[at:at + 4])
+        chunk = png[at:at + 12 + size]
+        if LAMBANG_PLACEHOLDER_MARK not in chunk:
+            out.append(chunk)
+        at += 12 + size
+    return b"".join(out)
+
+
 def main() -> None:
     """Render the example case's letters and save page 1 of each as a small PNG."""
     out = ROOT / "docs" / "letters"
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        office = Path(tmp)
-        text = (ROOT / "config.toml").read_text(encoding="utf-8")
-        (office / "config.toml").write_text(text.replace('pdf = "auto"', 'pdf = "ya"'),
-                                            encoding="utf-8")
-        shutil.copytree(ROOT / "templates", office / "templates")
-        (office / "inbox").mkdir()
-        cfg = load_config(office / "config.toml")
+        office = shipped_office(Path(tmp))
+        emblem = fill_office(office).lambang
+        emblem.write_bytes(_unmarked((ROOT / "templates" / "lambang.png").read_bytes()))
+        config = office / "config.toml"
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            'pdf = "tidak"', 'pdf = "ya"'), encoding="utf-8")
+        cfg = load_config(config)
         path = write_intake(office / "inbox" / "contoh.xlsx", [
             full_row(1, cara_lapor="Datang Langsung", **OPTIONAL),
             full_row(2, cara_pemberitahuan="SMS", **OPTIONAL)])  # the step-7 note

@@ -529,3 +529,29 @@ def test_shipped_templates_are_what_the_generator_writes(tmp_path: Path) -> None
             parts = [n for n in made.namelist() if n.startswith("word/") and n.endswith(".xml")]
             stale = [n for n in parts if shipped.read(n) != made.read(n)]
         assert not stale, f"{doc.template}: run python tools/make_templates.py ({stale})"
+
+
+def test_filed_letters_print_the_numbers_of_the_letters_they_refer_to(make_intake: Any,
+                                                                      cfg: Config) -> None:
+    from pipeline.process import open_state, process_file
+    from tests.conftest import full_row
+
+    path = make_intake([full_row(1, cara_pemberitahuan="SMS")])
+    state = open_state(cfg)
+    process_file(path, cfg, state)
+    numbers = {row.doc: row.nomor for row in state.letters_of_year(2024)}
+    state.close()
+
+    def filed(title: str) -> bytes:
+        [found] = cfg.outbox.rglob(f"LP-001 - {title}.docx")
+        return found.read_bytes()
+
+    nota, ba = numbers["nota_dinas"], numbers["bukti_penyelesaian"]
+    assert f"Nomor surat: {nota}" in lines(filed("Lembar Disposisi"))
+    report = filed("Laporan Hasil Penyelesaian")
+    assert labelled(report)["Lampiran"].endswith(f"Nomor {ba}")
+    assert f"atas Nota Dinas Nomor {nota} tentang" in text(report)
+    note = filed("Catatan Pemberitahuan kepada Pelapor")
+    assert "Teks SMS yang dikirim kepada pelapor:" in lines(note)
+    [sms] = cfg.outbox.rglob("LP-001 - Catatan Pemberitahuan kepada Pelapor.txt")
+    assert sms.read_text(encoding="utf-8").strip() in lines(note)

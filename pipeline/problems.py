@@ -31,7 +31,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline.filing import safe_name
+from pipeline.layout import is_report, report_paths
 from pipeline.model import Problem
 from pipeline.schema import COLUMN_BY_KEY, HEADER_ROW, HEADER_SEARCH_ROWS, fold_header
 from pipeline.sheet import EXCEL_MAX_ROW
@@ -40,7 +40,6 @@ from pipeline.workbook import BOX, as_text, fill, save_workbook_atomic, write_te
 log = logging.getLogger(__name__)
 
 SHEET_PROBLEMS = "Perbaikan"
-REPORT_SUFFIX = " - perlu perbaikan"
 PROBLEM_FILL = "FF9C9C"  # red, light enough to read the value through it
 COMMENT_AUTHOR = "Pemeriksa otomatis"
 PROBLEM_HEADERS = ("Lembar", "Baris", "Kolom", "Judul kolom", "Kode",
@@ -64,12 +63,6 @@ def _clean_small_merge(ws: Worksheet, mcr: MergedCellRange) -> None:
 
 _openpyxl_clean_merge = Worksheet._clean_merge_range
 Worksheet._clean_merge_range = _clean_small_merge  # type: ignore[method-assign]
-
-
-def report_paths(source_name: str, outdir: Path) -> tuple[Path, Path]:
-    """The report's .xlsx and .txt paths for an intake file name."""
-    stem = safe_name(Path(source_name).stem) + REPORT_SUFFIX
-    return outdir / f"{stem}.xlsx", outdir / f"{stem}.txt"
 
 
 def write_problem_report(source: Path, problems: list[Problem], outdir: Path,
@@ -141,6 +134,24 @@ def clear_problem_report(source_name: str, outdir: Path) -> list[Path]:
             pass
         except PermissionError:  # open in Excel on Windows: try again next time
             log.warning("Laporan perbaikan %s sedang dibuka; belum dapat dihapus.", path.name)
+    return removed
+
+
+def remove_orphan_reports(folder: Path, names: list[str]) -> list[Path]:
+    """Remove the reports of intake files not among `names` (renamed or deleted)."""
+    if not folder.is_dir():
+        return []
+    wanted = {path for name in names for path in report_paths(name, folder)}
+    removed = []
+    for path in folder.iterdir():
+        if path.is_file() and is_report(path) and path not in wanted:
+            try:
+                path.unlink()
+                removed.append(path)
+            except FileNotFoundError:
+                pass
+            except PermissionError:  # open in Excel on Windows: next time
+                log.warning("Laporan perbaikan %s sedang dibuka; belum dapat dihapus.", path.name)
     return removed
 
 

@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pipeline.layout import agenda_name
 from pipeline.schema import STEPS
 from pipeline.workbook import BOX, as_text, fill, print_a4_landscape, save_workbook_atomic
 
@@ -23,11 +24,13 @@ if TYPE_CHECKING:
     from pipeline.config import Config
     from pipeline.model import Letter
 
+__all__ = ["agenda_name", "mask_personal_numbers", "write_agenda"]
+
 SHEET_AGENDA = "Buku Agenda"
 AGENDA_HEADER_ROW = 5
 AGENDA_COLUMNS = (  # (header, width)
     ("No. Urut", 8), ("Nomor Surat", 26), ("Tanggal", 12), ("Hal", 40), ("Tujuan", 34),
-    ("No. Laporan", 14), ("Langkah", 28), ("Berkas", 50), ("Versi", 7),
+    ("No. Laporan", 14), ("Langkah", 28), ("Berkas", 50), ("Versi", 7), ("Keterangan", 30),
 )
 DATE_FORMAT = "dd/mm/yyyy"
 HEADER_FILL = "DDEBF7"
@@ -36,11 +39,6 @@ MASKED = "[disamarkan]"
 # a date: a NIK (16 digits) or a phone number (10-13 digits).
 _NUMBER_RUN = re.compile(r"\+?\d[\d .\-]{7,}\d")
 _DATE = re.compile(r"\d{1,2}[-./]\d{1,2}[-./]\d{4}")
-
-
-def agenda_name(tahun: int) -> str:
-    """The register's file name: 'Buku Agenda <tahun>.xlsx'."""
-    return f"Buku Agenda {tahun}.xlsx"
 
 
 def mask_personal_numbers(text: str) -> str:
@@ -101,11 +99,11 @@ def _write_letter(ws: Worksheet, row: int, letter: Letter, link: str) -> None:
     values = (letter.urut, letter.nomor, letter.tanggal.date(),
               mask_personal_numbers(letter.hal), mask_personal_numbers(letter.tujuan),
               letter.no_laporan, f"{letter.step}. {step.name}" if step else str(letter.step),
-              letter.path, letter.version)
+              letter.path, letter.version, letter.keterangan)
     for index, value in enumerate(values, start=1):
         cell = as_text(ws.cell(row, index, value))
         cell.border = BOX
-        cell.alignment = Alignment(vertical="top", wrap_text=index in (2, 4, 5, 7, 8))
+        cell.alignment = Alignment(vertical="top", wrap_text=index in (2, 4, 5, 7, 8, 10))
         if index == 2 or index == 6:
             cell.number_format = "@"
     ws.cell(row, 3).number_format = DATE_FORMAT

@@ -186,7 +186,7 @@ def fuzz_office(tmp_path_factory) -> Config:
 
 def answer_of(data: bytes, cfg: Config) -> tuple[str, list[str]]:
     """read_cases and process_file on one workbook: (status, problem codes)."""
-    validation, rejected = read_cases("fuzz.xlsx", data, cfg)
+    validation, rejected, _sheet = read_cases("fuzz.xlsx", data, cfg)
     problems = [rejected] if rejected else validation.problems
     assert all(p.code and p.message for p in problems)
     path = cfg.inbox / "fuzz.xlsx"

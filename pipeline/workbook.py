@@ -8,8 +8,10 @@ in `registers.py`; both use the helpers below. Every file is written atomically
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from copy import copy
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
@@ -68,8 +70,8 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 def print_a4_landscape(ws: Worksheet, title_rows: str | None = None) -> None:
     """Print setup of our registers: A4 landscape, one page wide, header rows repeated,
-    centred, page numbers in the footer."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    centred, page numbers in the footer (also for write-only sheets)."""
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
@@ -78,6 +80,82 @@ def print_a4_landscape(ws: Worksheet, title_rows: str | None = None) -> None:
     if title_rows:
         ws.print_title_rows = title_rows
     ws.oddFooter.center.text = "Halaman &P dari &N"
+
+
+# Row heights for wrapped text. Column widths count characters of the default font; the
+# printed text may be set in a wider substitute (LibreOffice without Calibri), so a line is
+# taken to hold fewer characters than the width.
+LINE_POINTS, ROW_PADDING = 15.0, 3.0
+CHARS_PER_WIDTH = 0.8
+DEFAULT_WIDTH = 8.43  # Excel's width of a column never sized
+
+
+def text_lines(text: str, width: float | None) -> int:
+    """How many lines `text` takes wrapped in a column `width` characters wide."""
+    room = max(1, int((width or DEFAULT_WIDTH) * CHARS_PER_WIDTH))
+    lines = 0
+    for paragraph in str(text).split("\n"):
+        used = 0
+        lines += 1
+        for word in paragraph.split():
+            size = len(word)
+            if used and used + 1 + size <= room:
+                used += 1 + size
+                continue
+            if used:
+                lines += 1
+            lines += (size - 1) // room  # a word longer than the line breaks inside
+            used = (size - 1) % room + 1
+    return lines
+
+
+def row_height(lines: int) -> float:
+    """The height in points of a row showing `lines` lines of 11-point text."""
+    return LINE_POINTS * lines + ROW_PADDING
+
+
+def fit_row(ws: Any, row: int, texts: Iterable[tuple[int, object]]) -> None:
+    """Make a row tall enough for its wrapped texts, given as (column, value); never lower."""
+    lines = max((text_lines(str(v), column_width(ws, c)) for c, v in texts
+                 if isinstance(v, str) and v), default=1)
+    if lines > 1:
+        dim = ws.row_dimensions[row]
+        dim.height = max(dim.height or 0, row_height(lines))
+
+
+def column_width(ws: Any, column: int) -> float:
+    """A column's width in characters (Excel's default when it was never set)."""
+    dim = ws.column_dimensions.get(get_column_letter(column))
+    return float(dim.width) if dim is not None and dim.customWidth and dim.width else \
+        DEFAULT_WIDTH
+
+
+def fit_for_print(wb: Workbook, header_row: Callable[[Worksheet], int]) -> None:
+    """Make every visible sheet of a workbook print: A4 landscape, one page wide, rows
+    1..header_row(ws) repeated, long text wrapped in rows tall enough to show it."""
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        print_a4_landscape(ws, f"1:{header_row(ws)}")
+        merged = {c for r in ws.merged_cells.ranges for row in r.rows for c in row}
+        widths = {c: column_width(ws, c) for c in range(1, ws.max_column + 1)}
+        for cells in ws.iter_rows():
+            long = [c for c in cells if isinstance(c.value, str)
+                    and len(c.value) > widths[c.column] * CHARS_PER_WIDTH
+                    and (c.row, c.column) not in merged]
+            for c in long:
+                c.alignment = copy(c.alignment) if c.alignment.wrap_text else \
+                    _wrapped(c.alignment)
+            if long:
+                fit_row(ws, cells[0].row, ((c.column, c.value) for c in long))
+
+
+def _wrapped(alignment: Alignment) -> Alignment:
+    """The same alignment, wrapping text, from the top of the cell."""
+    wrapped = copy(alignment)
+    wrapped.wrap_text = True
+    wrapped.vertical = alignment.vertical or "top"
+    return wrapped
 
 
 def as_text(cell: Cell) -> Cell:

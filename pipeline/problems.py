@@ -31,7 +31,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pipeline.filing import safe_name
 from pipeline.model import Problem
 from pipeline.schema import COLUMN_BY_KEY, HEADER_ROW, HEADER_SEARCH_ROWS, fold_header
-from pipeline.workbook import BOX, as_text, fill, save_workbook_atomic, write_text_atomic
+from pipeline.workbook import (
+    BOX,
+    as_text,
+    fill,
+    fit_for_print,
+    save_workbook_atomic,
+    write_text_atomic,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +77,7 @@ def write_problem_report(source: Path, problems: list[Problem], outdir: Path,
             rows_ok = _count_rows_ok(wb, problems)
         _mark_cells(wb, problems)
         _add_problem_sheet(wb, problems)
+        fit_for_print(wb, lambda ws: 1 if ws.title == SHEET_PROBLEMS else _key_column(ws)[0])
         save_workbook_atomic(wb, xlsx_path)
     else:
         xlsx_path.unlink(missing_ok=True)  # an old copy would no longer match the summary

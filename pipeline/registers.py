@@ -32,7 +32,10 @@ AGENDA_COLUMNS = (  # (header, width)
     ("No. Urut", 8), ("Nomor Surat", 26), ("Tanggal", 12), ("Hal", 40), ("Tujuan", 34),
     ("No. Laporan", 14), ("Langkah", 28), ("Berkas", 50), ("Versi", 7),
 )
-WRAPPED = (2, 4, 5, 6, 7, 8)  # text columns: wrapped, the row as tall as they need
+WRAPPED = (4, 5, 6, 7, 8)  # text columns: wrapped, the row as tall as they need
+# The letter number opens the letter. Not the Berkas cell: LibreOffice draws a hyperlinked
+# cell on one line, so a long path would be cut on paper.
+LINK_COLUMN = "B"
 DATE_FORMAT = "dd/mm/yyyy"
 HEADER_FILL = "DDEBF7"
 MASKED = "[disamarkan]"
@@ -84,7 +87,7 @@ def write_agenda(path: Path, letters: Iterable[Letter], cfg: Config, tahun: int)
             continue
         row += 1
         _write_letter(ws, row, letter, looks)
-        links.add(f"H{row}", _link(cfg.outbox / letter.path, path.parent))
+        links.add(f"{LINK_COLUMN}{row}", _link(cfg.outbox / letter.path, path.parent))
         ws.flush(row)
     last = get_column_letter(len(AGENDA_COLUMNS))
     ws.auto_filter.ref = f"A{AGENDA_HEADER_ROW}:{last}{max(row, AGENDA_HEADER_ROW + 1)}"
@@ -134,10 +137,10 @@ def _write_letter(ws: RowBuffer, row: int, letter: Letter,
         cell.alignment = Alignment(vertical="top", wrap_text=index in WRAPPED)
         if index in (2, 6):
             cell.number_format = "@"
+        if index == 2:
+            cell.font = Font(color="0563C1", underline="single")
         elif index == 3:
             cell.number_format = DATE_FORMAT
-        elif index == 8:
-            cell.font = Font(color="0563C1", underline="single")
         looks[index] = copy(cell._style)
     fit_row(ws, row, ((i, values[i - 1]) for i in WRAPPED))
 

@@ -8,7 +8,7 @@ in `registers.py`; both use the helpers below. Every file is written atomically
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from copy import copy
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -134,20 +134,53 @@ def fit_for_print(wb: Workbook, header_row: Callable[[Worksheet], int]) -> None:
     """Make every visible sheet of a workbook print: A4 landscape, one page wide, rows
     1..header_row(ws) repeated, long text wrapped in rows tall enough to show it."""
     for ws in wb.worksheets:
-        if ws.sheet_state != "visible":
-            continue
-        print_a4_landscape(ws, f"1:{header_row(ws)}")
-        merged = {c for r in ws.merged_cells.ranges for row in r.rows for c in row}
-        widths = {c: column_width(ws, c) for c in range(1, ws.max_column + 1)}
-        for cells in ws.iter_rows():
-            long = [c for c in cells if isinstance(c.value, str)
-                    and len(c.value) > widths[c.column] * CHARS_PER_WIDTH
-                    and (c.row, c.column) not in merged]
-            for c in long:
-                c.alignment = copy(c.alignment) if c.alignment.wrap_text else \
-                    _wrapped(c.alignment)
-            if long:
-                fit_row(ws, cells[0].row, ((c.column, c.value) for c in long))
+        if ws.sheet_state == "visible":
+            print_a4_landscape(ws, f"1:{header_row(ws)}")
+            _wrap_long_text(ws)
+
+
+def _wrap_long_text(ws: Worksheet) -> None:
+    """Wrap every text longer than its cell (a one-row merge counts its whole width) and
+    make its row tall enough; never lower a row."""
+    widths = {c: column_width(ws, c) for c in range(1, ws.max_column + 1)}
+    spans: dict[tuple[int, int], float] = {}
+    covered: set[tuple[int, int]] = set()
+    for merged in ws.merged_cells.ranges:
+        cells = {c for row in merged.rows for c in row}
+        covered |= cells
+        if merged.min_row == merged.max_row:
+            spans[(merged.min_row, merged.min_col)] = sum(
+                widths.get(c, DEFAULT_WIDTH) for c in range(merged.min_col, merged.max_col + 1))
+    for cells in ws.iter_rows():
+        lines = 1
+        for c in cells:
+            if not isinstance(c.value, str):
+                continue
+            width = spans.get((c.row, c.column))
+            if width is None and (c.row, c.column) in covered:
+                continue  # part of a merged block of several rows: left as it is
+            if width is None and not c.alignment.wrap_text:
+                width = widths[c.column]
+                room = width + sum(_free_run(cells, c.column, widths))  # may spill over
+                if len(c.value) <= room * CHARS_PER_WIDTH and "\n" not in c.value:
+                    continue
+            width = width or widths[c.column]
+            if len(c.value) > width * CHARS_PER_WIDTH or "\n" in c.value:
+                if not c.alignment.wrap_text:
+                    c.alignment = _wrapped(c.alignment)
+                lines = max(lines, text_lines(c.value, width))
+        if lines > 1:
+            dim = ws.row_dimensions[cells[0].row]
+            dim.height = max(dim.height or 0, row_height(lines))
+
+
+def _free_run(cells: Sequence[Cell], column: int, widths: dict[int, float]) -> Iterator[float]:
+    """Widths of the empty cells right of `column`, up to the first filled one: text that
+    is not wrapped spills over them."""
+    for cell in cells[column:]:
+        if cell.value not in (None, ""):
+            return
+        yield widths.get(cell.column, DEFAULT_WIDTH)
 
 
 def _wrapped(alignment: Alignment) -> Alignment:

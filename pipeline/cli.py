@@ -208,7 +208,11 @@ def cmd_report(args: argparse.Namespace) -> ExitCode:
     else:
         tahun, bulan = args.tahun or datetime.now().year, None
     path = recap_path(cfg, tahun, bulan)
-    write_recap(path, stored_cases(cfg), cfg, tahun, bulan)
+    state = open_state(cfg)
+    try:
+        write_recap(path, state.each_case_of_year(tahun), cfg, tahun, bulan)
+    finally:
+        state.close()
     print(f"Laporan Pengamanan ditulis: {path}")
     return ExitCode.ok
 

@@ -124,7 +124,7 @@ def update_registers(cfg: Config, state: State, made: list[LetterRow]) -> None:
 
 def update_registers_for(cfg: Config, state: State, tahun: int) -> None:
     """Rewrite one year's Buku Agenda from the state."""
-    letters = [as_letter(row) for row in state.letters_of_year(tahun)]
+    letters = (as_letter(row) for row in state.each_letter_of_year(tahun))
     try:
         write_agenda(agenda_path(cfg, tahun), letters, cfg, tahun)
     except PermissionError:  # Windows: the clerk has the register open in Excel
@@ -150,10 +150,9 @@ def update_recaps(cfg: Config, state: State, years: set[int]) -> None:
     years = years - archived  # a year folder moved out of outbox/ is never re-created
     if not years:
         return
-    cases = state.cases()
     for tahun in sorted(years):
         try:
-            write_recap(recap_path(cfg, tahun), cases, cfg, tahun)
+            write_recap(recap_path(cfg, tahun), state.each_case_of_year(tahun), cfg, tahun)
         except PermissionError:  # Windows: the recap is open in Excel
             log.warning("Laporan Pengamanan %d sedang dibuka di program lain; diperbarui pada "
                         "proses berikutnya.", tahun)

@@ -212,6 +212,13 @@ class State:
         return [case_from_json(json.loads(r["data"])) for r in
                 self.db.execute("SELECT data FROM cases ORDER BY tahun, no_laporan")]
 
+    def each_case_of_year(self, tahun: int) -> Iterator[Case]:
+        """The cases of a year in report order (Waktu Lapor, No. Laporan), one at a time:
+        SQLite sorts on disk, so the recap of any size is written in little memory."""
+        rows = self.db.execute("SELECT data FROM cases WHERE tahun=? ORDER BY "
+                               "json_extract(data, '$.waktu_lapor'), no_laporan", (tahun,))
+        return (case_from_json(json.loads(r["data"])) for r in rows)
+
     def case_data(self, case_ids: set[str]) -> dict[str, dict[str, object]]:
         """The stored data of some cases, by case_id."""
         found = {}
@@ -302,11 +309,15 @@ class State:
 
     def letters_of_year(self, tahun: int) -> list[LetterRow]:
         """The newest made version of every numbered letter of a year, by number."""
+        return list(self.each_letter_of_year(tahun))
+
+    def each_letter_of_year(self, tahun: int) -> Iterator[LetterRow]:
+        """`letters_of_year` one row at a time (the Buku Agenda of any size)."""
         rows = self.db.execute(
             "SELECT * FROM letters l WHERE tahun=? AND status='done' AND version = ("
             "SELECT MAX(version) FROM letters m WHERE m.case_id=l.case_id AND m.doc=l.doc "
             "AND m.instansi=l.instansi AND m.status='done') ORDER BY urut", (tahun,))
-        return [r for r in map(_letter, rows) if r]
+        return (r for r in map(_letter, rows) if r)
 
     def letter_years(self) -> dict[int, datetime]:
         """Every year with made letters, and when its newest letter was made."""
@@ -318,6 +329,11 @@ class State:
         """The outbox path of every letter made (every version)."""
         return [r["path"] for r in self.db.execute(
             "SELECT path FROM letters WHERE status='done' ORDER BY id")]
+
+    def each_made_letter_path(self) -> Iterator[str]:
+        """The outbox path of every letter made (every version), the newest first."""
+        return (r[0] for r in self.db.execute(
+            "SELECT path FROM letters WHERE status='done' ORDER BY id DESC"))
 
     def pending_letters(self) -> list[LetterRow]:
         """Letters reserved but not yet in place (a run was stopped half-way)."""

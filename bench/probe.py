@@ -27,7 +27,7 @@ def main(kind: str, path: Path) -> None:
             state = open_state(cfg)
             outcome = process_file(path, cfg, state)
             state.close()
-            result = {"status": outcome.status, "letters": len(outcome.letters)}
+            result = {"status": outcome.status, "letters": outcome.letters_made}
     result["peak_mb"] = round(peak_mb(), 1)
     print(json.dumps(result))
 

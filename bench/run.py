@@ -108,7 +108,7 @@ def timed_process(path: Path, cfg) -> tuple[float, int, str]:
     try:
         started = time.perf_counter()
         outcome = process_file(path, cfg, state)
-        return time.perf_counter() - started, len(outcome.letters), outcome.status
+        return time.perf_counter() - started, outcome.letters_made, outcome.status
     finally:
         state.close()
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from pipeline import __version__
+from pipeline import __version__, pdf
 from pipeline.config import Config, describe, load_config, placeholders
 from pipeline.errors import ExitCode, PerdaError, TemplateError, UsageError
 from pipeline.lock import InstanceLock
@@ -114,7 +114,7 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
         finally:
             state.close()
     done = [o for o in outcomes if o.status != "unchanged"]
-    letters = sum(len(o.letters) for o in outcomes)
+    letters = sum(o.letters_made for o in outcomes)
     print(f"Selesai: {len(outcomes)} berkas diperiksa, {len(done)} diproses, "
           f"{letters} surat dibuat.")
     for outcome in outcomes:
@@ -139,18 +139,20 @@ def cmd_watch(args: argparse.Namespace) -> ExitCode:
             recover(cfg, state)
             batch: list[Outcome] = []
             bar = TerminalProgress()
+            backlog = pdf.Backlog(cfg, state)
 
             def finish() -> None:
                 bar.done()
                 finish_batch(cfg, state, batch)
                 batch.clear()
+                backlog.restart()
 
             p = cfg.pemantau
             watcher = Watcher(cfg.inbox,
                               lambda path: batch.append(safe_process(path, cfg, state, bar)),
                               polling=p.polling, interval=p.interval_detik,
                               settle=p.jeda_stabil_detik, rescan=p.pindai_ulang_detik,
-                              on_idle=finish)
+                              on_idle=finish, background=backlog.step)
             log.info("Tekan Ctrl+C untuk berhenti.")
             watcher.run(stop)
         finally:
@@ -187,7 +189,48 @@ def cmd_status(args: argparse.Namespace) -> ExitCode:
     cfg = load_config(args.config)
     rows = status_rows(stored_cases(cfg), cfg, datetime.now(), semua=args.semua)
     print(format_status(rows, tty=sys.stdout.isatty()))
+    waiting = pdfs_waiting(cfg)
+    if waiting:
+        print(f"{waiting} PDF belum dibuat; dibuat saat pemantau senggang, atau jalankan: "
+              "perda pdf")
     return ExitCode.ok
+
+
+def pdfs_waiting(cfg: Config) -> int:
+    """How many filed letters still lack their PDF (read without taking the lock)."""
+    state = open_state(cfg)
+    try:
+        return pdf.pdfs_to_make(cfg, state)
+    finally:
+        state.close()
+
+
+def cmd_pdf(args: argparse.Namespace) -> ExitCode:
+    """Make every PDF still missing beside a filed letter, with a progress bar."""
+    cfg = load_config(args.config)
+    if not pdf.wanted(cfg, quiet=True):
+        raise UsageError("PDF tidak dibuat: [berkas] pdf bernilai \"tidak\" atau LibreOffice "
+                         "tidak ditemukan (lihat README).")
+    with InstanceLock(cfg.state_dir):
+        startup(cfg)
+        state = open_state(cfg)
+        try:
+            made, failed = pdf.catch_up(cfg, state, progress=pdf_progress)
+        finally:
+            state.close()
+    if sys.stderr.isatty() and (made or failed):
+        sys.stderr.write("\n")
+    print(f"Selesai: {made} PDF dibuat." + (f" {failed} PDF belum dapat dibuat; lihat "
+                                              "state/log/perda.log." if failed else ""))
+    return ExitCode.ok
+
+
+def pdf_progress(done: int, total: int) -> None:
+    """A one-line progress bar of `perda pdf` on stderr, when it is a terminal."""
+    if sys.stderr.isatty():
+        filled = int(30 * done / max(total, 1))
+        sys.stderr.write(f"\rPDF: [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
+        sys.stderr.flush()
 
 
 def parse_bulan(text: str) -> tuple[int, int]:
@@ -241,6 +284,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], ExitCode], str]] = {
     "check": (cmd_check, "Periksa config.toml dan templat surat tanpa memproses berkas."),
     "status": (cmd_status, "Tampilkan kasus yang masih terbuka, yang paling mendesak lebih "
                            "dulu (--semua: termasuk yang sudah selesai)."),
+    "pdf": (cmd_pdf, "Buat semua PDF surat yang belum ada (PDF yang tidak sempat dibuat "
+                     "saat proses). Contoh: perda pdf"),
     "report": (cmd_report, "Tulis rekap Laporan Pengamanan (xlsx) tahun ini, atau satu bulan "
                            "dengan --bulan 2024-09."),
 }

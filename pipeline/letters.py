@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -22,6 +23,26 @@ from pipeline.state import LetterRow, Reservation, State, case_json
 
 log = logging.getLogger("pipeline.letters")
 CHUNK_LETTERS = 400  # letters reserved per transaction in a backlog
+KEEP_LETTERS = 1000  # rows of made letters a run keeps (the PDFs of the newest; see Made)
+
+
+@dataclass
+class Made:
+    """The letters a run made: how many, their years, and the newest rows only (all of an
+    ordinary save), so a backlog of any size is never held in memory."""
+
+    keep: int = 1000
+    count: int = 0
+    years: set[int] = field(default_factory=set)
+    newest: deque[LetterRow] = field(default_factory=deque)
+
+    def add(self, rows: list[LetterRow]) -> None:
+        """Count letters just made."""
+        self.count += len(rows)
+        self.years.update(row.tahun for row in rows)
+        self.newest.extend(rows)
+        while len(self.newest) > self.keep:
+            self.newest.popleft()
 
 
 @dataclass(frozen=True)
@@ -76,7 +97,7 @@ def reservation(case: Case, cfg: Config, due: Due) -> Reservation:
 
 
 def make_letters(cases: Iterable[Case], cfg: Config, state: State,
-                 progress: Callable[[int, int], None] | None = None) -> list[LetterRow]:
+                 progress: Callable[[int, int], None] | None = None) -> Made:
     """Make the letters of many cases; a case whose stored data is the same costs a lookup.
 
     Changed cases are reserved in chunks (one transaction per chunk, not per case), then
@@ -84,7 +105,7 @@ def make_letters(cases: Iterable[Case], cfg: Config, state: State,
     `write_letters`. `progress(cases_seen, letters_made)` is called after each chunk.
     """
     pending = state.pending_cases()
-    made: list[LetterRow] = []
+    made = Made(keep=max(KEEP_LETTERS, cfg.berkas.pdf_maks_per_proses))
     seen = [0]
 
     def counted() -> Iterator[Case]:
@@ -98,10 +119,10 @@ def make_letters(cases: Iterable[Case], cfg: Config, state: State,
                       (case.case_id, case.tahun, case.no_laporan, case_to_json(case)))
                      for case in chunk]
             reserved = state.reserve_cases(batch)
-            made += write_letters(reserved, {c.case_id: c for c in chunk}, cfg, state,
-                                  renderer)
+            made.add(write_letters(reserved, {c.case_id: c for c in chunk}, cfg, state,
+                                   renderer))
             if progress:
-                progress(seen[0], len(made))
+                progress(seen[0], made.count)
     return made
 
 

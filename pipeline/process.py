@@ -33,11 +33,13 @@ class Outcome:
     name: str
     status: str  # 'ok', 'problems', 'rejected', 'error', 'unchanged' or 'gone'
     problems: list[Problem] = field(default_factory=list)
-    letters: list[LetterRow] = field(default_factory=list)
+    letters: list[LetterRow] = field(default_factory=list)  # the newest made (Made.keep)
     rows_read: int = 0
     seconds: float = 0.0
     still_rejected: bool = False  # unchanged, and its problem report still stands
     years: set[int] = field(default_factory=set)  # years of the cases read (for the recap)
+    letters_made: int = 0  # every letter made, even those not kept in `letters`
+    letter_years: set[int] = field(default_factory=set)  # years of the letters made
 
 
 Progress = Callable[[str, int, int, int], None]  # (file, cases seen, cases in file, letters)
@@ -65,11 +67,11 @@ def process_file(path: Path, cfg: Config, state: State,
     report_problems(path, problems, validation, data, cfg)
     status = "rejected" if rejected else ("problems" if problems else "ok")
     state.record_intake(path.name, digest, len(data), status, validation.rows_read,
-                        validation.rows_with_problems, len(made), snapshot,
+                        validation.rows_with_problems, made.count, snapshot,
                         (rules, validation.good_digests))
-    outcome = Outcome(path.name, status, problems, made, validation.rows_read,
-                      time.perf_counter() - started,
-                      years=validation.years)
+    outcome = Outcome(path.name, status, problems, list(made.newest), validation.rows_read,
+                      time.perf_counter() - started, years=validation.years,
+                      letters_made=made.count, letter_years=made.years)
     log_outcome(outcome)
     return outcome
 
@@ -116,9 +118,9 @@ def report_problems(path: Path, problems: list[Problem], validation: Validation,
                     "diganti. Tutup laporan itu, lalu simpan ulang berkas isian.", path.name)
 
 
-def update_registers(cfg: Config, state: State, made: list[LetterRow]) -> None:
+def update_registers(cfg: Config, state: State, years: set[int]) -> None:
     """Rewrite the Buku Agenda of every year that got a letter."""
-    for tahun in sorted({row.tahun for row in made}):
+    for tahun in sorted(years):
         update_registers_for(cfg, state, tahun)
 
 
@@ -138,9 +140,9 @@ def finish_batch(cfg: Config, state: State, outcomes: list[Outcome]) -> None:
     Kept off each save's path so the letters themselves are filed at once; a stop before
     this runs is caught up at the next start (`recover`).
     """
-    made = [row for outcome in outcomes for row in outcome.letters]
-    update_registers(cfg, state, made)
-    pdf.convert_letters(cfg, [cfg.outbox / row.path for row in made])
+    update_registers(cfg, state, {t for outcome in outcomes for t in outcome.letter_years})
+    newest = [cfg.outbox / row.path for outcome in outcomes for row in outcome.letters]
+    pdf.convert_newest(cfg, newest, sum(outcome.letters_made for outcome in outcomes))
     update_recaps(cfg, state, {year for outcome in outcomes for year in outcome.years})
 
 
@@ -161,7 +163,7 @@ def update_recaps(cfg: Config, state: State, years: set[int]) -> None:
 def log_outcome(outcome: Outcome) -> None:
     """One log line per processed file, and one per problem."""
     log.info("%s: %s — %d baris dibaca, %d surat dibuat, %d masalah (%.2f detik)",
-             outcome.name, outcome.status, outcome.rows_read, len(outcome.letters),
+             outcome.name, outcome.status, outcome.rows_read, outcome.letters_made,
              len(outcome.problems), outcome.seconds)
     for problem in outcome.problems:
         log.warning("%s", problem.describe())
@@ -173,21 +175,20 @@ def recover(cfg: Config, state: State) -> list[LetterRow]:
     if removed:
         log.info("%d berkas sementara dari proses yang terhenti dihapus.", removed)
     made = finish_pending(cfg, state)
-    update_registers(cfg, state, made)
+    update_registers(cfg, state, {row.tahun for row in made})
     refresh_stale_registers(cfg, state)  # then skips those years: their agenda is fresh
     catch_up_pdfs(cfg, state)
     return made
 
 
 def catch_up_pdfs(cfg: Config, state: State) -> None:
-    """Make the PDFs a stopped run did not get to (letters filed, batch not finished)."""
+    """Make the PDFs a stopped run did not get to, the newest first, at most
+    [berkas] pdf_maks_per_proses; the rest are left to the idle watcher or `perda pdf`."""
     if cfg.berkas.pdf == "tidak":
         return
-    missing = [docx for docx in (cfg.outbox / p for p in state.made_letter_paths())
-               if docx.exists() and not docx.with_suffix(".pdf").exists()]
-    if missing:
-        log.info("Membuat %d PDF yang tertinggal dari proses sebelumnya.", len(missing))
-        pdf.convert_letters(cfg, missing)
+    made, failed = pdf.catch_up(cfg, state, limit=cfg.berkas.pdf_maks_per_proses)
+    if made or failed:
+        log.info("%d PDF yang tertinggal dari proses sebelumnya dibuat.", made)
 
 
 def refresh_stale_registers(cfg: Config, state: State) -> None:

@@ -161,7 +161,8 @@ class Watcher:
     def __init__(self, inbox: Path, handle: Callable[[Path], None], *, polling: bool,
                  interval: float, settle: float, rescan: float,
                  broken_after: float | None = None,
-                 on_idle: Callable[[], None] | None = None) -> None:
+                 on_idle: Callable[[], None] | None = None,
+                 background: Callable[[], bool] | None = None) -> None:
         self._inbox = Path(inbox).absolute()
         self._handle = handle
         self._polling = polling
@@ -171,6 +172,7 @@ class Watcher:
         self._broken_after = broken_after if broken_after is not None else max(30.0, 10 * settle)
         self._on_idle = on_idle  # after a burst of handled files, when nothing is pending
         self._handled_since_idle = False
+        self._background = background  # idle work in short steps; True while more is left
         self._pending: dict[Path, _Entry] = {}
         self._done: dict[Path, Signature] = {}  # signature at the last handle call
         self._lock = threading.Lock()
@@ -208,7 +210,8 @@ class Watcher:
                 self._wake.clear()
                 self._work(stop)
                 self._idle_if_done()
-                self._wake.wait(self._sleep_time(next_rescan))
+                more = self._background_step()
+                self._wake.wait(0 if more else self._sleep_time(next_rescan))
         finally:
             self._stop_observer(observer)
             log.info("Pemantauan folder %s dihentikan.", self._inbox)
@@ -298,6 +301,18 @@ class Watcher:
             return
         self._handled_since_idle = False
         self._guarded("pekerjaan akhir (buku agenda, rekap)", self._on_idle)
+
+    def _background_step(self) -> bool:
+        """One step of the idle work (PDFs left over) when nothing else waits; True when
+        more is left."""
+        with self._lock:
+            busy = bool(self._pending)
+        work = self._background
+        if busy or self._handled_since_idle or work is None:
+            return False
+        more: list[bool] = []
+        self._guarded("PDF tertunda", lambda: more.append(bool(work())))
+        return bool(more and more[0])
 
     def _reschedule(self, path: Path, gen: int, due: float) -> None:
         """Set the next look, unless an event arrived meanwhile (then look at once)."""

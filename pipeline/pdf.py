@@ -145,7 +145,7 @@ def convert_newest(cfg: Config, newest: list[Path], total: int) -> list[Path]:
     """PDFs for the newest letters of a run (`newest`, oldest first, of `total` made), at
     most [berkas] pdf_maks_per_proses; the rest are left for later."""
     limit = max(cfg.berkas.pdf_maks_per_proses, 0)
-    chosen = newest[len(newest) - limit:] if limit else []
+    chosen = newest[max(len(newest) - limit, 0):] if limit else []
     made = convert_letters(cfg, chosen)
     left = total - len(chosen)
     if left > 0 and wanted(cfg, quiet=True):

@@ -61,7 +61,7 @@ def stages(path: Path) -> dict[str, object]:
         shutil.copyfile(path, target)
         state = open_state(cfg)
         try:
-            outcome = _stage(result, "letters", lambda: process_file(target, cfg, state))
+            outcome = _stage(result, "make", lambda: process_file(target, cfg, state))
             result["letters"] = outcome.letters_made
             _stage(result, "agenda", lambda: update_registers(cfg, state,
                                                                outcome.letter_years))

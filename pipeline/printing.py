@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from copy import copy
+from functools import lru_cache
 from typing import Any
 
 from openpyxl import Workbook
@@ -38,6 +39,7 @@ CHARS_PER_WIDTH = 0.8
 DEFAULT_WIDTH = 8.43  # Excel's width of a column never sized
 
 
+@lru_cache(maxsize=4096)  # registers repeat their texts (Hal, Perda, remarks) row after row
 def text_lines(text: str, width: float | None) -> int:
     """How many lines `text` takes wrapped in a column `width` characters wide."""
     room = max(1, int((width or DEFAULT_WIDTH) * CHARS_PER_WIDTH))

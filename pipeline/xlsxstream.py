@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import quoteattr
@@ -44,6 +45,9 @@ class RowBuffer:
         self.ws = ws
         self.rows: dict[int, dict[int, Cell]] = {}
         self.sent = 0  # rows 1..sent are written
+        # Our cells already know their place: hand them to the writer as they are.
+        # openpyxl would first try each as a value, fail, and format the error (3x slower).
+        ws._values_to_row = _placed_cells
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.ws, name)
@@ -77,10 +81,14 @@ class RowBuffer:
         last = max(self.rows, default=self.sent) if upto is None else upto
         for row in range(self.sent + 1, last + 1):
             cells = self.rows.pop(row, {})
-            self.ws.append([cells[c] if c in cells else None
-                            for c in range(1, max(cells, default=0) + 1)])
+            self.ws.append([cells[c] for c in sorted(cells)])
             self.ws.row_dimensions.pop(row, None)  # written with the row; not kept
         self.sent = max(self.sent, last)
+
+
+def _placed_cells(cells: list[Cell], row: int) -> Iterator[Cell]:
+    """The cells of one row, already placed (replaces WriteOnlyWorksheet._values_to_row)."""
+    return iter(cells)
 
 
 class HyperlinkSpool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shutil
 import signal
 import sys
 import threading
@@ -17,9 +18,17 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from pipeline import __version__, pdf
-from pipeline.config import Config, describe, load_config, placeholders
+from pipeline.argid import IndonesianParser
+from pipeline.attention import office_attention
+from pipeline.config import Config, load_config, placeholders
 from pipeline.errors import ExitCode, PerdaError, TemplateError, UsageError
 from pipeline.lock import InstanceLock
+from pipeline.logid import (
+    IndonesianFormatter,
+    describe_settings,
+    route_thread_errors,
+    route_watchdog,
+)
 from pipeline.model import Case
 from pipeline.process import (
     Outcome,
@@ -31,7 +40,8 @@ from pipeline.process import (
 )
 from pipeline.recap import recap_path, write_recap
 from pipeline.render import check_templates
-from pipeline.status import format_status, status_rows
+from pipeline.share import polling_setting
+from pipeline.status import colours_work, format_status, status_rows
 from pipeline.watch import Watcher, install_signal_handlers
 from pipeline.workbook import write_blank_intake
 
@@ -39,21 +49,25 @@ log = logging.getLogger("pipeline")
 
 
 def setup_logging(state_dir: Path | None, verbose: bool = False) -> None:
-    """Log to the console, and to a rotating file under the state folder."""
+    """Log to the console, and to a rotating file under the state folder (in Indonesian)."""
     root = logging.getLogger("pipeline")
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for handler in list(root.handlers):
         root.removeHandler(handler)
         handler.close()
     console = logging.StreamHandler(sys.stderr)
-    console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+    note = "rincian teknis di state/log/perda.log" if state_dir is not None else None
+    console.setFormatter(IndonesianFormatter("%(asctime)s %(levelname)s %(message)s",
+                                             "%H.%M.%S", traceback_note=note))
     root.addHandler(console)
     if state_dir is not None:
         (state_dir / "log").mkdir(parents=True, exist_ok=True)
         file = RotatingFileHandler(state_dir / "log" / "perda.log", maxBytes=2_000_000,
                                    backupCount=5, encoding="utf-8")
-        file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        file.setFormatter(IndonesianFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         root.addHandler(file)
+    route_watchdog(root.handlers, verbose)
+    route_thread_errors()
 
 
 def startup(cfg: Config) -> None:
@@ -62,7 +76,7 @@ def startup(cfg: Config) -> None:
     problems = check_templates(cfg)
     if problems:
         raise TemplateError("Templat surat bermasalah:\n" + "\n".join(f"- {p}" for p in problems))
-    log.info("Pengaturan: %s", describe(cfg))
+    log.info("Pengaturan: %s", describe_settings(cfg))
 
 
 class TerminalProgress:
@@ -150,7 +164,7 @@ def cmd_watch(args: argparse.Namespace) -> ExitCode:
             p = cfg.pemantau
             watcher = Watcher(cfg.inbox,
                               lambda path: batch.append(safe_process(path, cfg, state, bar)),
-                              polling=p.polling, interval=p.interval_detik,
+                              polling=polling_setting(args.config), interval=p.interval_detik,
                               settle=p.jeda_stabil_detik, rescan=p.pindai_ulang_detik,
                               on_idle=finish, background=backlog.step)
             log.info("Tekan Ctrl+C untuk berhenti.")
@@ -185,24 +199,23 @@ def stored_cases(cfg: Config) -> list[Case]:
 
 
 def cmd_status(args: argparse.Namespace) -> ExitCode:
-    """Print every open case (all with --semua), most urgent first."""
+    """Print every open case (all with --semua), most urgent first, in the terminal's width."""
     cfg = load_config(args.config)
-    rows = status_rows(stored_cases(cfg), cfg, datetime.now(), semua=args.semua)
-    print(format_status(rows, tty=sys.stdout.isatty()))
-    waiting = pdfs_waiting(cfg)
+    now, tty = datetime.now(), sys.stdout.isatty()
+    state = open_state(cfg)  # read without taking the lock: WAL allows readers
+    try:
+        cases = state.cases()
+        seen = office_attention(state, cfg, cases, now)
+        waiting = pdf.pdfs_to_make(cfg, state)
+    finally:
+        state.close()
+    rows = status_rows(cases, cfg, now, semua=args.semua, hilang=seen.hilang_ids)
+    width = min(shutil.get_terminal_size().columns, 100) if tty else 80
+    print(format_status(rows, tty=tty and colours_work(), width=width, attention=seen), end="")
     if waiting:
         print(f"{waiting} PDF belum dibuat; dibuat saat pemantau senggang, atau jalankan: "
               "perda pdf")
     return ExitCode.ok
-
-
-def pdfs_waiting(cfg: Config) -> int:
-    """How many filed letters still lack their PDF (read without taking the lock)."""
-    state = open_state(cfg)
-    try:
-        return pdf.pdfs_to_make(cfg, state)
-    finally:
-        state.close()
 
 
 def cmd_pdf(args: argparse.Namespace) -> ExitCode:
@@ -293,13 +306,14 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], ExitCode], str]] = {
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-command per verb."""
-    parser = argparse.ArgumentParser(
+    parser = IndonesianParser(
         prog="perda", description="Surat pengamanan pelaksanaan Perda — Kecamatan Kerjo.")
-    parser.add_argument("--version", action="version", version=f"perda {__version__}")
+    parser.add_argument("--version", action="version", version=f"perda {__version__}",
+                        help="tampilkan nomor versi lalu selesai")
     sub = parser.add_subparsers(dest="command", required=True, metavar="PERINTAH")
     for name, (func, help_text) in COMMANDS.items():
         cmd = sub.add_parser(name, help=help_text, description=help_text)
-        cmd.add_argument("--config", default="config.toml",
+        cmd.add_argument("--config", default="config.toml", metavar="BERKAS",
                          help="berkas pengaturan (bawaan: ./config.toml)")
         if name == "new-intake":
             cmd.add_argument("path", metavar="PATH", help="nama berkas .xlsx yang dibuat")

@@ -19,6 +19,8 @@ from pipeline.errors import ConfigError
 from pipeline.schema import CONFIG_LISTS, DOCUMENTS, FIXED_LISTS, Doc
 
 PLACEHOLDER_MARK = "["  # shipped placeholder values look like "[NAMA CAMAT]"
+# The shipped emblem (tools/make_lambang.py) carries this in its bytes; perda check warns.
+LAMBANG_PLACEHOLDER_MARK = b"PERDA-LAMBANG-CONTOH"
 
 
 def setting(default: Any = MISSING, help: str = "", factory: Any = MISSING) -> Any:
@@ -37,9 +39,29 @@ class Kantor:
     alamat: str = setting("[Alamat kantor]", "Street address in the letterhead.")
     kode_pos: str = setting("[Kode pos]", "Postal code in the letterhead.")
     telepon: str = setting("[Telepon kantor]", "Office telephone in the letterhead.")
-    email: str = setting("[E-mail kantor]", "Office e-mail in the letterhead.")
+    faksimile: str = setting("", "Fax number in the letterhead (optional: empty leaves the "
+                             "line out).")
+    laman: str = setting("", "Website in the letterhead (optional: empty leaves it out).")
+    email: str = setting("[E-mail kantor]", "Office e-mail (pos-el) in the letterhead.")
     tempat: str = setting("Kerjo", "Place written before the date: 'Kerjo, 25 September 2024'.")
     kode_unit: str = setting("Kec.Krj", "Unit code used in letter numbers ({kode_unit}).")
+    lambang: Path = setting(Path("templates/lambang.png"), "The regency's coat of arms "
+                            "(lambang daerah) at the left of the letterhead: a PNG or JPEG.")
+    seksi: str = setting("Seksi Ketenteraman dan Ketertiban Umum", "The section's name, "
+                         "as printed in workbooks, registers and reports.")
+
+
+@dataclass(frozen=True)
+class Halaman:
+    """[halaman]: paper, margins and body font of every letter."""
+
+    kertas: str = setting("A4", "Paper: A4 (21 x 29.7 cm) or F4 (21.5 x 33 cm).")
+    margin_kiri_cm: float = setting(3.0, "Left margin in cm.")
+    margin_kanan_cm: float = setting(2.0, "Right margin in cm.")
+    margin_atas_cm: float = setting(2.0, "Top margin in cm.")
+    margin_bawah_cm: float = setting(2.5, "Bottom margin in cm.")
+    huruf: str = setting("Arial", "Body font (a font installed on the PCs that print).")
+    ukuran_huruf: int = setting(12, "Body font size in pt: 12 (or 11).")
 
 
 @dataclass(frozen=True)
@@ -50,23 +72,107 @@ class Pejabat:
     nama: str = setting(MISSING, "Full name with titles.")
     pangkat: str = setting("", "Rank and grade (pangkat/golongan).")
     nip: str = setting("", "18-digit civil-servant number (NIP), as text.")
+    telepon: str = setting("", "Telephone, printed where this official is the contact "
+                           "person (narahubung).")
 
 
 def _camat() -> Pejabat:
     return Pejabat("Camat Kerjo", "[NAMA CAMAT]", "[Pangkat/golongan]", "[NIP]")
 
 
+def _sekcam() -> Pejabat:
+    return Pejabat("Sekretaris Camat Kerjo", "[NAMA SEKRETARIS CAMAT]", "[Pangkat/golongan]",
+                   "[NIP]")
+
+
 def _kasi() -> Pejabat:
-    return Pejabat("Kepala Seksi Ketentraman dan Ketertiban", "[NAMA KASI TRANTIB]",
-                   "[Pangkat/golongan]", "[NIP]")
+    return Pejabat("Kepala Seksi Ketenteraman dan Ketertiban Umum", "[NAMA KASI TRANTIB]",
+                   "[Pangkat/golongan]", "[NIP]", "[Telepon Kasi]")
 
 
 @dataclass(frozen=True)
 class PejabatSet:
-    """[pejabat]: the Camat and the Kasi Trantib."""
+    """[pejabat]: the Camat, the Sekretaris Camat and the Kasi Trantib."""
 
     camat: Pejabat = setting(factory=_camat, help="The Camat: signs outgoing letters.")
-    kasi: Pejabat = setting(factory=_kasi, help="The Kasi Trantib: forwards and reports.")
+    sekcam: Pejabat = setting(factory=_sekcam, help="The Sekretaris Camat: initials (paraf) "
+                              "the letters the Camat signs.")
+    kasi: Pejabat = setting(factory=_kasi, help="The Kasi Trantib: forwards and reports; "
+                            "the contact person (narahubung) of step-4 letters.")
+
+
+@dataclass(frozen=True)
+class Instansi:
+    """[[instansi]]: a related agency a step-4 letter goes to.
+
+    `kepada` and `di` may hold `{desa}`, the case's village ("Kepala Desa {desa}").
+    """
+
+    nama: str = setting(MISSING, "The agency's official name (the drop-down value).")
+    kepada: str = setting(MISSING, "The addressee: the head of the agency by title "
+                          "('Kepala Satuan Polisi Pamong Praja Kabupaten Karanganyar').")
+    di: str = setting("Tempat", "The place after 'di' under the addressee "
+                      "(Karanganyar, Kerjo or Tempat).")
+    singkatan: tuple[str, ...] = setting((), "Short names staff may type (any case).")
+
+
+def _instansi() -> tuple[Instansi, ...]:
+    return (
+        Instansi("Satuan Polisi Pamong Praja Kabupaten Karanganyar",
+                 "Kepala Satuan Polisi Pamong Praja Kabupaten Karanganyar", "Karanganyar",
+                 ("Satpol PP", "Satpol")),
+        Instansi("Kepolisian Sektor Kerjo", "Kapolsek Kerjo", "Kerjo", ("Polsek Kerjo",
+                                                                      "Polsek")),
+        Instansi("Komando Rayon Militer Kerjo", "Danramil Kerjo", "Kerjo",
+                 ("Koramil Kerjo", "Koramil")),
+        Instansi("Dinas Lingkungan Hidup Kabupaten Karanganyar",
+                 "Kepala Dinas Lingkungan Hidup Kabupaten Karanganyar", "Karanganyar",
+                 ("DLH",)),
+        Instansi("Dinas Pekerjaan Umum dan Penataan Ruang Kabupaten Karanganyar",
+                 "Kepala Dinas Pekerjaan Umum dan Penataan Ruang Kabupaten Karanganyar",
+                 "Karanganyar", ("DPUPR", "DPU")),
+        Instansi("Pemerintah Desa setempat", "Kepala Desa {desa}", "Tempat",
+                 ("Pemdes", "Kades", "Desa")),
+    )
+
+
+def _tembusan_koordinasi() -> tuple[str, ...]:
+    return ("Bupati Karanganyar (sebagai laporan)", "{instansi_lain}",
+            "Kepala Seksi Ketenteraman dan Ketertiban Umum", "Arsip")
+
+
+@dataclass(frozen=True)
+class Tembusan:
+    """[tembusan]: the copies (tembusan) listed at the foot of each kind of document.
+
+    "{instansi_lain}" stands for the case's other agencies (step 4). An empty list prints
+    no Tembusan block.
+    """
+
+    tanda_terima: tuple[str, ...] = setting((), "Copies of the receipt.")
+    nota_dinas: tuple[str, ...] = setting((), "Copies of the Nota Dinas.")
+    disposisi: tuple[str, ...] = setting((), "Copies of the disposition sheet.")
+    koordinasi: tuple[str, ...] = setting(factory=_tembusan_koordinasi,
+                                          help="Copies of the step-4 letters.")
+    bukti_penyelesaian: tuple[str, ...] = setting((), "Copies of the Berita Acara.")
+    laporan_hasil: tuple[str, ...] = setting((), "Copies of the step-6 report.")
+    pemberitahuan: tuple[str, ...] = setting(
+        ("Kepala Seksi Ketenteraman dan Ketertiban Umum", "Arsip"),
+        "Copies of the letter to the reporter.")
+    catatan_pemberitahuan: tuple[str, ...] = setting((), "Copies of the step-7 note.")
+
+
+INSTRUKSI = ("Tanggapan dan saran", "Proses lebih lanjut", "Koordinasikan/konfirmasikan",
+             "Untuk diketahui", "Untuk ditindaklanjuti", "Siapkan bahan", "Laporkan hasilnya",
+             "Arsip")
+
+
+@dataclass(frozen=True)
+class Disposisi:
+    """[disposisi]: the instruction checklist ("Harap") of the Lembar Disposisi."""
+
+    instruksi: tuple[str, ...] = setting(INSTRUKSI, "Instructions the Camat may tick; also "
+                                         "the choices of the Instruksi Disposisi column.")
 
 
 DESA_KERJO = ("Botok", "Ganten", "Gempolan", "Karangrejo", "Kuto", "Kwadungan", "Plosorejo",
@@ -79,8 +185,9 @@ class Daftar:
 
     desa: tuple[str, ...] = setting(DESA_KERJO, "The villages (desa) of the Kecamatan.")
     perda: tuple[str, ...] = setting((), "Regional regulations a report may name.")
-    instansi: tuple[str, ...] = setting((), "Related agencies for step-4 coordination letters.")
     petugas: tuple[str, ...] = setting((), "Staff names (a suggestion list; others accepted).")
+    nip_petugas: dict[str, str] = setting(factory=dict, help="Staff NIPs by name; a staff "
+                                          "member without one prints no NIP line.")
     sudah_dikonfirmasi: bool = setting(False, "Set true once the office has checked the "
                                        "perda and instansi lists (perda check warns until then).")
 
@@ -104,7 +211,8 @@ class WaktuBaku:
 
 
 def _default_patterns() -> dict[str, str]:
-    return {d.kind.value: "{klasifikasi}/{urut:03d}/{kode_unit}/{tahun}" for d in DOCUMENTS}
+    return {d.kind.value: "{klasifikasi}/{urut:03d}/{kode_unit}/{tahun}" for d in DOCUMENTS
+            if d.numbered}
 
 
 @dataclass(frozen=True)
@@ -160,7 +268,11 @@ class Config:
     """The whole config.toml, with `base` the folder paths are relative to."""
 
     kantor: Kantor = setting(factory=Kantor, help="Office identity.")
+    halaman: Halaman = setting(factory=Halaman, help="Page set-up of the letters.")
     pejabat: PejabatSet = setting(factory=PejabatSet, help="Officials.")
+    instansi: tuple[Instansi, ...] = setting(factory=_instansi, help="Related agencies.")
+    tembusan: Tembusan = setting(factory=Tembusan, help="Copies per document.")
+    disposisi: Disposisi = setting(factory=Disposisi, help="The disposition sheet.")
     daftar: Daftar = setting(factory=Daftar, help="Lists.")
     waktu_baku: WaktuBaku = setting(factory=WaktuBaku, help="Standard times.")
     penomoran: Penomoran = setting(factory=Penomoran, help="Letter numbers.")
@@ -190,6 +302,18 @@ class Config:
     def templates(self) -> Path:
         return self.path("templates")
 
+    @property
+    def lambang(self) -> Path:
+        """The emblem image file, absolute."""
+        return (self.base / self.kantor.lambang).resolve()
+
+    def agency(self, nama: str) -> Instansi:
+        """The [[instansi]] entry of an official agency name (as validation returns it)."""
+        for entry in self.instansi:
+            if entry.nama == nama:
+                return entry
+        raise KeyError(nama)
+
 
 def _type_ok(value: Any, hint: Any) -> bool:
     """Whether a TOML value fits a field's type hint."""
@@ -209,6 +333,15 @@ def _type_ok(value: Any, hint: Any) -> bool:
     if origin is dict:
         return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
     return isinstance(value, hint)
+
+
+def _table_array_item(hint: Any) -> Any:
+    """The dataclass of a `tuple[SomeDataclass, ...]` field ([[array of tables]]), or None."""
+    if typing.get_origin(hint) is tuple:
+        args = typing.get_args(hint)
+        if args and is_dataclass(args[0]):
+            return args[0]
+    return None
 
 
 def _convert(value: Any, hint: Any) -> Any:
@@ -242,7 +375,14 @@ def _build(cls: Any, data: dict[str, Any], where: str) -> Any:
                                   f"({f.metadata.get('help', '')}).")
             continue
         hint, value = hints[f.name], data[f.name]
-        if is_dataclass(hint):
+        item = _table_array_item(hint)
+        if item is not None:
+            if not (isinstance(value, list) and all(isinstance(v, dict) for v in value)):
+                raise ConfigError(f"config.toml: [[{f.name}]] harus berupa daftar tabel, "
+                                  f"masing-masing diawali baris [[{f.name}]].")
+            values[f.name] = tuple(_build(item, v, f"{f.name} ke-{i}")
+                                   for i, v in enumerate(value, 1))
+        elif is_dataclass(hint):
             if not isinstance(value, dict):
                 raise ConfigError(f"config.toml: [{where}.{f.name}] harus berupa tabel.")
             values[f.name] = _build(hint, value, f"{where}.{f.name}".strip("."))
@@ -273,6 +413,7 @@ def _check_pattern(pattern: str, allowed: set[str], what: str) -> None:
                           f"Yang boleh dipakai: {_braced(allowed)}.")
 
 
+PAPER_CM = {"A4": (21.0, 29.7), "F4": (21.5, 33.0)}  # width, height
 NUMBER_FIELDS = {"klasifikasi", "urut", "kode_unit", "tahun", "bulan_romawi", "bulan"}
 FILING_FIELDS = {"tahun", "nn", "langkah", "no_laporan", "dokumen"}
 
@@ -283,18 +424,21 @@ def _inside(child: Path, parent: Path) -> bool:
 
 def check_config(cfg: Config) -> Config:
     """Check the relations between settings; raise ConfigError with the fix."""
-    if not cfg.daftar.desa or not cfg.daftar.perda or not cfg.daftar.instansi:
-        raise ConfigError("config.toml: daftar desa, perda dan instansi di [daftar] "
+    if not cfg.daftar.desa or not cfg.daftar.perda or not cfg.instansi:
+        raise ConfigError("config.toml: daftar desa dan perda di [daftar], dan [[instansi]], "
                           "tidak boleh kosong.")
-    for name in CONFIG_LISTS:
-        values = getattr(cfg.daftar, name)
+    for name, values in choice_lists(cfg).items():
         if len({v.casefold() for v in values}) != len(values):
-            raise ConfigError(f"config.toml: daftar [daftar] {name} berisi nilai ganda.")
+            raise ConfigError(f"config.toml: daftar {name} berisi nilai ganda.")
+    if cfg.halaman.kertas not in PAPER_CM:
+        raise ConfigError("config.toml: [halaman] kertas harus \"A4\" atau \"F4\".")
+    if cfg.halaman.ukuran_huruf not in (11, 12):
+        raise ConfigError("config.toml: [halaman] ukuran_huruf harus 11 atau 12.")
     unknown_docs = set(cfg.penomoran.pola) - {d.value for d in Doc}
     if unknown_docs:
         raise ConfigError(f"config.toml: [penomoran.pola] {', '.join(sorted(unknown_docs))} "
                           f"bukan jenis surat. Yang dikenal: {', '.join(d.value for d in Doc)}.")
-    for doc in Doc:
+    for doc in (d.kind for d in DOCUMENTS if d.numbered):
         if doc.value not in cfg.penomoran.pola:
             raise ConfigError(f"config.toml: [penomoran.pola] {doc.value} belum diisi.")
         _check_pattern(cfg.penomoran.pola[doc.value], NUMBER_FIELDS, f"nomor {doc.value}")
@@ -341,18 +485,41 @@ def load_config(path: Path | str = "config.toml") -> Config:
     return check_config(cfg)
 
 
-def placeholders(cfg: Config) -> list[str]:
-    """Settings still holding the shipped '[…]' placeholders (perda check warns)."""
+def draft_reasons(cfg: Config) -> list[str]:
+    """Required office values still placeholders: while any is, letters are drafts (KONSEP).
+
+    The letterhead ([kantor]), the officials' names, ranks and NIPs ([pejabat.*]) and the
+    emblem file; not the contact telephone, which a letter can do without.
+    """
     found = []
-    for section in ("kantor",):
-        for f in fields(getattr(cfg, section)):
-            if str(getattr(getattr(cfg, section), f.name)).startswith(PLACEHOLDER_MARK):
-                found.append(f"[{section}] {f.name}")
-    for who in ("camat", "kasi"):
+    for f in fields(cfg.kantor):
+        if str(getattr(cfg.kantor, f.name)).startswith(PLACEHOLDER_MARK):
+            found.append(f"[kantor] {f.name}")
+    if not lambang_ok(cfg):
+        found.append("[kantor] lambang")
+    for who in ("camat", "sekcam", "kasi"):
         person = getattr(cfg.pejabat, who)
         for f in fields(person):
-            if str(getattr(person, f.name)).startswith(PLACEHOLDER_MARK):
+            if f.name != "telepon" and str(getattr(person, f.name)).startswith(PLACEHOLDER_MARK):
                 found.append(f"[pejabat.{who}] {f.name}")
+    return found
+
+
+def lambang_ok(cfg: Config) -> bool:
+    """Whether the emblem file exists and is not the shipped placeholder."""
+    try:
+        return LAMBANG_PLACEHOLDER_MARK not in cfg.lambang.read_bytes()
+    except OSError:
+        return False
+
+
+def placeholders(cfg: Config) -> list[str]:
+    """Settings still holding the shipped '[…]' placeholders (perda check warns)."""
+    found = draft_reasons(cfg)
+    if str(cfg.pejabat.kasi.telepon).startswith(PLACEHOLDER_MARK):
+        found.append("[pejabat.kasi] telepon")
+    if any(name.startswith(PLACEHOLDER_MARK) for name in cfg.daftar.petugas):
+        found.append("[daftar] petugas")
     if not cfg.daftar.sudah_dikonfirmasi:
         found.append("[daftar] perda dan instansi")
     return found
@@ -370,4 +537,6 @@ def choice_lists(cfg: Config) -> dict[str, tuple[str, ...]]:
     """Every drop-down list by name: the fixed lists of the SOP, then the office's lists."""
     lists = dict(FIXED_LISTS)
     lists.update({name: tuple(getattr(cfg.daftar, name)) for name in CONFIG_LISTS})
+    lists["instansi"] = tuple(entry.nama for entry in cfg.instansi)
+    lists["instruksi"] = cfg.disposisi.instruksi
     return lists

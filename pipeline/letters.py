@@ -18,7 +18,7 @@ from pipeline.filing import letter_path, write_atomic
 from pipeline.indo import bulan_romawi
 from pipeline.model import Case, Letter, case_from_json, case_to_json
 from pipeline.pool import Renderer
-from pipeline.schema import COLUMNS, DOCUMENT_BY_KIND, DOCUMENTS, Document
+from pipeline.schema import COLUMNS, DOCUMENT_BY_KIND, Document, documents_due
 from pipeline.state import LetterRow, Reservation, State, case_json
 
 log = logging.getLogger("pipeline.letters")
@@ -55,15 +55,7 @@ class Due:
 
 def due_letters(case: Case) -> list[Due]:
     """Every letter of the steps the case has done; step 4 gives one per agency."""
-    due: list[Due] = []
-    for doc in DOCUMENTS:
-        if doc.step > case.steps_done:
-            break
-        if doc.per_agency:
-            due.extend(Due(doc, name) for name in case.instansi)
-        else:
-            due.append(Due(doc))
-    return due
+    return [Due(doc, name) for doc, name in documents_due(case)]
 
 
 def data_hash(case: Case, due: Due) -> str:
@@ -77,7 +69,9 @@ def data_hash(case: Case, due: Due) -> str:
 
 def letter_number(cfg: Config, doc: Document, urut: int, tanggal: datetime) -> str:
     """The letter number from the document's pattern in config.toml."""
-    return cfg.penomoran.pola[doc.kind.value].format(
+    # Interim: unnumbered documents still take a counter number until the plan lands.
+    pattern = cfg.penomoran.pola.get(doc.kind.value, "{klasifikasi}/{urut:03d}/{kode_unit}/{tahun}")
+    return pattern.format(
         klasifikasi=cfg.penomoran.klasifikasi, urut=urut, kode_unit=cfg.kantor.kode_unit,
         tahun=tanggal.year, bulan=tanggal.month, bulan_romawi=bulan_romawi(tanggal.month))
 

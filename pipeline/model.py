@@ -32,12 +32,17 @@ class Case:
     waktu_disposisi: datetime | None = None
     sifat: str = "Biasa"
     isi_disposisi: str = ""
+    instruksi: tuple[str, ...] = ()
     waktu_koordinasi: datetime | None = None
     instansi: tuple[str, ...] = ()
     tindakan: str = ""
+    jadwal_tindakan: datetime | None = None
+    tempat_tindakan: str = ""
     waktu_selesai: datetime | None = None
     status_akhir: str = ""
     hasil: str = ""
+    terlapor: str = ""
+    saksi: tuple[str, ...] = ()
     waktu_lapor_camat: datetime | None = None
     waktu_pemberitahuan: datetime | None = None
     cara_pemberitahuan: str = ""
@@ -131,7 +136,8 @@ class Letter:
 
 
 _CASE_TIMES = {"waktu_lapor", "waktu_diteruskan", "waktu_disposisi", "waktu_koordinasi",
-               "waktu_selesai", "waktu_lapor_camat", "waktu_pemberitahuan"}
+               "jadwal_tindakan", "waktu_selesai", "waktu_lapor_camat", "waktu_pemberitahuan"}
+_CASE_TUPLES = {"instruksi", "instansi", "saksi"}
 
 
 def case_to_json(case: Case) -> dict[str, object]:
@@ -150,5 +156,6 @@ def case_from_json(data: dict[str, object]) -> Case:
     for name in _CASE_TIMES:
         if values.get(name):
             values[name] = datetime.fromisoformat(str(values[name]))
-    values["instansi"] = tuple(values.get("instansi") or ())  # type: ignore[arg-type]
+    for name in _CASE_TUPLES:
+        values[name] = tuple(values.get(name) or ())  # type: ignore[arg-type]
     return Case(**values)  # type: ignore[arg-type]

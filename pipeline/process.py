@@ -14,6 +14,7 @@ from pipeline.errors import TemplateError
 from pipeline.filing import PROBLEM_FOLDER, remove_stray_temporaries, sha256_bytes, write_atomic
 from pipeline.intake import IntakeRejected, open_intake
 from pipeline.letters import agenda_path, as_letter, finish_pending, make_letters
+from pipeline.logid import status_word
 from pipeline.model import Problem
 from pipeline.problems import clear_problem_report, write_problem_report
 from pipeline.recap import recap_path, write_recap
@@ -66,6 +67,10 @@ def process_file(path: Path, cfg: Config, state: State,
     problems = [rejected] if rejected else validation.problems
     report_problems(path, problems, validation, data, cfg)
     status = "rejected" if rejected else ("problems" if problems else "ok")
+    if not rejected:  # before the version: a kill in between redoes the file. A refused
+        # save says nothing about which reports the file holds.
+        state.record_contents(path.name, validation.numbers, validation.problem_rows,
+                              validation.rows_with_problems)
     state.record_intake(path.name, digest, len(data), status, validation.rows_read,
                         validation.rows_with_problems, made.count, snapshot,
                         (rules, validation.good_digests))
@@ -163,7 +168,7 @@ def update_recaps(cfg: Config, state: State, years: set[int]) -> None:
 def log_outcome(outcome: Outcome) -> None:
     """One log line per processed file, and one per problem."""
     log.info("%s: %s — %d baris dibaca, %d surat dibuat, %d masalah (%.2f detik)",
-             outcome.name, outcome.status, outcome.rows_read, outcome.letters_made,
+             outcome.name, status_word(outcome.status), outcome.rows_read, outcome.letters_made,
              len(outcome.problems), outcome.seconds)
     for problem in outcome.problems:
         log.warning("%s", problem.describe())

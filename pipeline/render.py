@@ -25,6 +25,7 @@ import difflib
 import io
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -59,6 +60,7 @@ HAL: dict[Doc, str] = {
     Doc.bukti_penyelesaian: "Bukti Penyelesaian Pengaduan",
     Doc.laporan_hasil: "Laporan Hasil Penyelesaian Pengaduan",
     Doc.pemberitahuan: "Pemberitahuan Hasil Penyelesaian Laporan",
+    Doc.catatan_pemberitahuan: "Catatan Pemberitahuan Hasil Penyelesaian Laporan",
 }
 
 
@@ -84,6 +86,16 @@ JINJA_ENV = SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefin
 ENGINE = Engine(JINJA_ENV)  # compiled templates of this process
 # What opening a damaged or non-Word file raises (python-docx, zipfile, lxml).
 _DAMAGED = (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError)
+
+
+@dataclass(frozen=True)
+class Rujukan:
+    """A related letter of the same case already numbered (e.g. the Nota Dinas a
+    disposition refers to): its number, its Buku Agenda number and its date."""
+
+    nomor: str
+    urut: int
+    tanggal: datetime
 
 
 @dataclass(frozen=True)
@@ -195,9 +207,22 @@ def _step_values(case: Case, step: int) -> dict[str, Any]:
             "cara_pemberitahuan": case.cara_pemberitahuan}
 
 
+def sms_text(case: Case, cfg: Config, doc: Document) -> str | None:
+    """The ready-to-send SMS text of a document that has one, else None.
+
+    Filed by the executor as a .txt beside the letter. (Texts: the letters issue.)
+    """
+    return None
+
+
 def build_context(case: Case, cfg: Config, doc: Document, nomor: str,
-                  instansi: str = "") -> dict[str, Any]:
-    """The variables of one letter (names documented in templates/README.md)."""
+                  instansi: str = "", *, konsep: bool = False,
+                  rujukan: Mapping[str, Rujukan] | None = None) -> dict[str, Any]:
+    """The variables of one letter (names documented in templates/README.md).
+
+    `konsep`: a draft (the office's settings are not filled yet): no number, marked KONSEP.
+    `rujukan`: the case's related letters already numbered, by document kind value.
+    """
     if doc.per_agency != bool(instansi):
         raise ValueError(f"{doc.kind}: instansi is required for, and only for, "
                          f"per-agency documents (got {instansi!r})")
@@ -213,6 +238,7 @@ def build_context(case: Case, cfg: Config, doc: Document, nomor: str,
         "cara_lapor": case.cara_lapor, "desa": case.desa, "lokasi": case.lokasi,
         "perda": case.perda, "uraian": case.uraian, "petugas": case.petugas,
     }
+    ctx["konsep"] = konsep
     if doc.names_reporter:
         ctx["pelapor"] = _pelapor(case)
     if doc.per_agency:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 SHEET_DATA = "Laporan"
 SHEET_HELP = "Petunjuk"
@@ -22,14 +23,15 @@ class Kind(StrEnum):
     """How a cell is read and checked.
 
     text: trimmed text; datetime: date + time; choice: one value of a list;
-    choices: one or more list values separated by ';'; nik: 16 digits;
-    phone: an Indonesian phone number, normalised to 08…
+    choices: one or more list values separated by ';'; names: free names separated by ';';
+    nik: 16 digits; phone: an Indonesian phone number, normalised to 08…
     """
 
     text = "text"
     datetime = "datetime"
     choice = "choice"
     choices = "choices"
+    names = "names"
     nik = "nik"
     phone = "phone"
 
@@ -83,7 +85,8 @@ FIXED_LISTS: dict[str, tuple[str, ...]] = {
     "status_akhir": STATUS_AKHIR,
     "cara_pemberitahuan": CARA_PEMBERITAHUAN,
 }
-CONFIG_LISTS = ("desa", "perda", "instansi", "petugas")  # keys of [daftar] in config.toml
+CONFIG_LISTS = ("desa", "perda", "petugas")  # keys of [daftar] in config.toml
+# Lists from other config sections: instansi ([[instansi]] names), instruksi ([disposisi]).
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,9 @@ COLUMNS: tuple[Column, ...] = (
            width=15, list_name="sifat"),
     Column("isi_disposisi", "Isi Disposisi", 3, Kind.text, Need.step,
            "Petunjuk Camat kepada Kasi, ditulis sama persis.", width=36, max_len=3000),
+    Column("instruksi", "Instruksi Disposisi", 3, Kind.choices, Need.optional,
+           "Boleh dikosongkan. Satu atau lebih instruksi dari daftar, dipisah titik koma (;); "
+           "dicentang pada Lembar Disposisi.", width=30, list_name="instruksi"),
     Column("waktu_koordinasi", "Waktu Koordinasi", 4, Kind.datetime, Need.step,
            "Tanggal dan jam koordinasi dengan instansi terkait.", width=17),
     Column("instansi", "Instansi Terkait", 4, Kind.choices, Need.step,
@@ -149,6 +155,12 @@ COLUMNS: tuple[Column, ...] = (
            list_name="instansi"),
     Column("tindakan", "Tindakan", 4, Kind.text, Need.step,
            "Tindakan yang dilakukan sesuai prosedur dan kewenangan.", width=36, max_len=3000),
+    Column("jadwal_tindakan", "Jadwal Tindakan Bersama", 4, Kind.datetime, Need.optional,
+           "Boleh dikosongkan. Tanggal dan jam tindakan bersama, misalnya 30/09/2024 09:00; "
+           "bila kosong, surat menyebut waktu disepakati melalui narahubung.", width=17),
+    Column("tempat_tindakan", "Tempat Tindakan Bersama", 4, Kind.text, Need.optional,
+           "Boleh dikosongkan. Tempat tindakan bersama; bila kosong dipakai Lokasi Kejadian.",
+           width=26, max_len=300),
     Column("waktu_selesai", "Waktu Selesai", 5, Kind.datetime, Need.step,
            "Tanggal dan jam pengaduan selesai ditangani.", width=17),
     Column("status_akhir", "Status Akhir", 5, Kind.choice, Need.step,
@@ -156,6 +168,12 @@ COLUMNS: tuple[Column, ...] = (
            list_name="status_akhir"),
     Column("hasil", "Hasil Penyelesaian", 5, Kind.text, Need.step,
            "Uraian hasil penyelesaian pengaduan.", width=36, max_len=3000),
+    Column("terlapor", "Nama Terlapor", 5, Kind.text, Need.optional,
+           "Boleh dikosongkan. Nama pihak yang dilaporkan, untuk Berita Acara Penyelesaian.",
+           width=22, max_len=100),
+    Column("saksi", "Saksi", 5, Kind.names, Need.optional,
+           "Boleh dikosongkan. Nama saksi, dipisah titik koma (;), untuk Berita Acara "
+           "Penyelesaian.", width=26),
     Column("waktu_lapor_camat", "Waktu Lapor ke Camat", 6, Kind.datetime, Need.step,
            "Tanggal dan jam hasil dilaporkan kepada Camat.", width=17),
     Column("waktu_pemberitahuan", "Waktu Pemberitahuan", 7, Kind.datetime, Need.step,
@@ -180,7 +198,9 @@ class Doc(StrEnum):
     """The seven documents, one kind per SOP step (see SOP.md).
 
     tanda_terima (1), nota_dinas (2), disposisi (3), koordinasi (4, one per agency),
-    bukti_penyelesaian (5), laporan_hasil (6), pemberitahuan (7).
+    bukti_penyelesaian (5), laporan_hasil (6), pemberitahuan (7, when the reporter is told
+    by Surat), catatan_pemberitahuan (7, a note for the file when told by SMS, Telepon or
+    Datang Langsung).
     """
 
     tanda_terima = "tanda_terima"
@@ -190,11 +210,17 @@ class Doc(StrEnum):
     bukti_penyelesaian = "bukti_penyelesaian"
     laporan_hasil = "laporan_hasil"
     pemberitahuan = "pemberitahuan"
+    catatan_pemberitahuan = "catatan_pemberitahuan"
 
 
 @dataclass(frozen=True)
 class Document:
-    """A document the SOP calls for: its step, title, template and who may read it."""
+    """A document the SOP calls for: its step, title, template and who may read it.
+
+    `numbered`: False for documents that take no outgoing number and no Buku Agenda row
+    (the disposition sheet refers to the Nota Dinas's number; the step-7 note stays in
+    the file).
+    """
 
     kind: Doc
     step: int
@@ -202,13 +228,15 @@ class Document:
     template: str  # file name in templates/
     names_reporter: bool  # False: goes outside the office, must not identify the reporter
     per_agency: bool = False  # one letter per agency named in Instansi Terkait
+    numbered: bool = True  # takes the next number of the year's Buku Agenda
 
 
 DOCUMENTS: tuple[Document, ...] = (
     Document(Doc.tanda_terima, 1, "Tanda Terima Laporan", "01-tanda-terima-laporan.docx", True),
     Document(Doc.nota_dinas, 2, "Nota Dinas Penerusan Laporan", "02-nota-dinas-penerusan.docx",
              True),
-    Document(Doc.disposisi, 3, "Lembar Disposisi", "03-lembar-disposisi.docx", True),
+    Document(Doc.disposisi, 3, "Lembar Disposisi", "03-lembar-disposisi.docx", True,
+             numbered=False),
     Document(Doc.koordinasi, 4, "Surat Permohonan Koordinasi",
              "04-surat-permohonan-koordinasi.docx", False, per_agency=True),
     Document(Doc.bukti_penyelesaian, 5, "Bukti Penyelesaian Pengaduan",
@@ -217,6 +245,40 @@ DOCUMENTS: tuple[Document, ...] = (
              "06-laporan-hasil-penyelesaian.docx", True),
     Document(Doc.pemberitahuan, 7, "Surat Pemberitahuan kepada Pelapor",
              "07-surat-pemberitahuan-pelapor.docx", True),
+    Document(Doc.catatan_pemberitahuan, 7, "Catatan Pemberitahuan kepada Pelapor",
+             "07-catatan-pemberitahuan.docx", True, numbered=False),
 )
 
 DOCUMENT_BY_KIND: dict[Doc, Document] = {d.kind: d for d in DOCUMENTS}
+
+
+class _DueCase(Protocol):
+    """What `documents_due` reads of a case (model.Case)."""
+
+    @property
+    def steps_done(self) -> int: ...
+    @property
+    def instansi(self) -> tuple[str, ...]: ...
+    @property
+    def cara_pemberitahuan(self) -> str: ...
+
+
+def documents_due(case: _DueCase) -> list[tuple[Document, str]]:
+    """Every (document, agency) a case is due now, in document order.
+
+    Documents of the steps done; step 4 gives one per agency (agency "" otherwise); step 7
+    is the letter when the reporter is told by Surat, else the note for the file.
+    """
+    due: list[tuple[Document, str]] = []
+    for doc in DOCUMENTS:
+        if doc.step > case.steps_done:
+            break
+        if doc.per_agency:
+            due.extend((doc, name) for name in case.instansi)
+        elif doc.step == 7:
+            by_letter = case.cara_pemberitahuan == "Surat"
+            if (doc.kind is Doc.pemberitahuan) == by_letter:
+                due.append((doc, ""))
+        else:
+            due.append((doc, ""))
+    return due

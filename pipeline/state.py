@@ -19,7 +19,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -107,6 +107,24 @@ class LetterRow:
     path: str
     status: str
     sha256: str
+
+
+CONTENTS_TABLE = """CREATE TABLE IF NOT EXISTS intake_contents (
+    name TEXT PRIMARY KEY, numbers TEXT NOT NULL, problem_rows TEXT NOT NULL,
+    rows_with_problems INTEGER NOT NULL)"""
+
+
+@dataclass(frozen=True)
+class Contents:
+    """What a workbook holds now: its report numbers and the rows waiting for correction.
+
+    `rejected`: its latest version was refused whole (the rest is from the one before).
+    """
+
+    numbers: frozenset[str]
+    problem_rows: tuple[int, ...]
+    rows_with_problems: int
+    rejected: bool = False
 
 
 @dataclass(frozen=True)
@@ -347,6 +365,34 @@ class State:
         db.execute("INSERT INTO audit (at, event, detail) VALUES (?,?,?)",
                    (_now(), event, detail))
 
+    # --- what each workbook holds now (perda status, the recap) --------------------------
+    # Kept apart from the tables above: its own table, created on first use.
+
+    def record_contents(self, name: str, numbers: set[str], problem_rows: list[int],
+                        rows_with_problems: int) -> None:
+        """Note the report numbers ('<tahun>/<no. laporan casefolded>') a version of `name`
+        holds, and its rows waiting for correction (as Excel numbers them)."""
+        with self.transaction() as db:
+            db.execute(CONTENTS_TABLE)
+            db.execute("INSERT OR REPLACE INTO intake_contents VALUES (?,?,?,?)",
+                       (name, json.dumps(sorted(numbers), ensure_ascii=False),
+                        json.dumps(problem_rows), rows_with_problems))
+
+    def contents(self) -> dict[str, Contents]:
+        """What the last good-enough version of each workbook held, by file name."""
+        self.db.execute(CONTENTS_TABLE)
+        found = {}
+        for r in self.db.execute("SELECT * FROM intake_contents ORDER BY name"):
+            found[r["name"]] = Contents(frozenset(json.loads(r["numbers"])),
+                                        tuple(json.loads(r["problem_rows"])),
+                                        int(r["rows_with_problems"]))
+        for r in self.db.execute("SELECT name, result FROM intake_versions WHERE id IN "
+                                 "(SELECT MAX(id) FROM intake_versions GROUP BY name)"):
+            if r["result"] == "rejected" and r["name"] in found:
+                found[r["name"]] = replace(found[r["name"]], rejected=True)
+            elif r["result"] == "rejected":
+                found[r["name"]] = Contents(frozenset(), (), 0, rejected=True)
+        return found
 
 
 def _letter(row: sqlite3.Row | None) -> LetterRow | None:

@@ -27,7 +27,10 @@ Definitions used here and by the recap (`recap.py`):
 
 from __future__ import annotations
 
+import ctypes
 import math
+import os
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,11 +39,12 @@ from typing import TYPE_CHECKING
 from pipeline.schema import STEPS
 
 if TYPE_CHECKING:
+    from pipeline.attention import Attention
     from pipeline.config import Config
     from pipeline.model import Case
 
 LAST_STEP = len(STEPS)
-TIME_FORMAT = "%d/%m/%Y %H:%M"
+TIME_FORMAT = "%d/%m/%Y %H.%M"  # as the letters write times
 RED, BOLD, RESET = "\033[31;1m", "\033[1m", "\033[0m"
 
 
@@ -182,26 +186,27 @@ def open_labels() -> list[str]:
 
 @dataclass(frozen=True)
 class StatusRow:
-    """One line of `perda status`."""
+    """One case in `perda status`."""
 
     no_laporan: str
     pelapor: str
     desa: str
     langkah: str  # 'Langkah 2 - Penerusan kepada Camat', or the Status Akhir when closed
-    menunggu_sejak: datetime
-    menunggu: timedelta  # now - menunggu_sejak (zero for closed cases)
+    menunggu_sejak: datetime  # time of the last done step
+    menunggu: timedelta  # now - menunggu_sejak (open), Waktu Lapor to step 7 (closed)
     terlambat: bool
     alasan: str
     closed: bool
 
 
-def status_rows(cases: list[Case], cfg: Config, now: datetime,
-                semua: bool = False) -> list[StatusRow]:
-    """Open cases (all cases with semua), most urgent first."""
+def status_rows(cases: list[Case], cfg: Config, now: datetime, semua: bool = False,
+                hilang: frozenset[str] = frozenset()) -> list[StatusRow]:
+    """Open cases (all cases with semua), most urgent first; open cases in `hilang`
+    (case ids no workbook holds any more) are left out."""
     keyed = []
     for case in cases:
         t = case_times(case, cfg, now)
-        if t.closed and not semua:
+        if (t.closed and not semua) or (not t.closed and case.case_id in hilang):
             continue
         key = (t.closed, t.batas or datetime.max, case.waktu_lapor, case.no_laporan)
         keyed.append((key, _status_row(case, t, now)))
@@ -210,14 +215,14 @@ def status_rows(cases: list[Case], cfg: Config, now: datetime,
 
 
 def _status_row(case: Case, t: CaseTimes, now: datetime) -> StatusRow:
-    """The status line of one case."""
+    """The status entry of one case."""
     if t.closed:
-        label, waited = t.status, timedelta(0)
+        label, waited = t.status, t.menunggu_sejak - case.waktu_lapor
     else:
         label = f"Langkah {t.langkah} - {STEPS[t.langkah - 1].name}"  # type: ignore[operator]
         waited = max(now - t.menunggu_sejak, timedelta(0))
-    return StatusRow(case.no_laporan, case.nama_pelapor, case.desa, label, t.menunggu_sejak,
-                     waited, t.terlambat, t.alasan, t.closed)
+    return StatusRow(case.no_laporan, " ".join(case.nama_pelapor.split()), case.desa, label,
+                     t.menunggu_sejak, waited, t.terlambat, t.alasan, t.closed)
 
 
 def lama(delta: timedelta) -> str:
@@ -232,40 +237,69 @@ def lama(delta: timedelta) -> str:
     return f"{mins} menit"
 
 
-HEADERS = ("No. Laporan", "Pelapor", "Desa", "Langkah Saat Ini", "Menunggu Sejak",
-           "Lama Menunggu", "Terlambat")
+def colours_work() -> bool:
+    """Whether the console shows ANSI colours (on Windows: switched on, if it can be)."""
+    if os.name != "nt":
+        return True
+    try:  # ENABLE_VIRTUAL_TERMINAL_PROCESSING on the console's output handle
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle, mode = kernel32.GetStdHandle(-11), ctypes.c_uint32()
+        return bool(kernel32.GetConsoleMode(handle, ctypes.byref(mode))
+                    and kernel32.SetConsoleMode(handle, mode.value | 0x0004))
+    except (AttributeError, OSError):
+        return False
 
 
-def _cells(row: StatusRow) -> tuple[str, ...]:
-    """The text cells of one status line."""
-    verdict = f"YA: {row.alasan}" if row.terlambat else ("-" if row.closed else "tidak")
-    waited = "-" if row.closed else lama(row.menunggu)
-    return (row.no_laporan, " ".join(row.pelapor.split()), row.desa, row.langkah,
-            row.menunggu_sejak.strftime(TIME_FORMAT), waited, verdict)
+def waktu(when: datetime) -> str:
+    """A time as the letters write it: '25/09/2024 14.10'."""
+    return when.strftime(TIME_FORMAT)
 
 
-def format_status(rows: list[StatusRow], tty: bool) -> str:
-    """The status table: aligned columns; on a terminal, overdue lines in red."""
-    if not rows:
-        return "Tidak ada kasus terbuka.\n"
-    table = [HEADERS, *(_cells(r) for r in rows)]
-    widths = [max(len(line[i]) for line in table) for i in range(len(HEADERS))]
+def _sides(left: str, right: str, width: int) -> str:
+    """`left`, shortened with '…' if needed, and `right` flush with column `width`."""
+    room = max(width - len(right) - 2, 10)
+    if len(left) > room:
+        left = left[:room - 1] + "…"
+    return f"{left.ljust(room)}  {right}" if right else left
+
+
+def _entry(row: StatusRow, number_width: int, width: int) -> list[str]:
+    """The two lines of one case (three when overdue: the reason)."""
+    indent = " " * (number_width + 2)
+    who = f"{row.no_laporan.ljust(number_width)}  {row.pelapor}, {row.desa}"
+    if row.closed:
+        lines = [_sides(who, f"selesai {waktu(row.menunggu_sejak)}", width),
+                 _sides(indent + row.langkah, f"lama {lama(row.menunggu)}", width)]
+    else:
+        lines = [_sides(who, f"sejak {waktu(row.menunggu_sejak)}", width),
+                 _sides(indent + row.langkah, f"menunggu {lama(row.menunggu)}", width)]
+    if row.terlambat:
+        lines += textwrap.wrap(f"TERLAMBAT: {row.alasan}", width, initial_indent=indent,
+                               subsequent_indent=indent)
+    return lines
+
+
+def format_status(rows: list[StatusRow], tty: bool, width: int = 80,
+                  attention: Attention | None = None) -> str:
+    """`perda status` for a person: two lines per case within `width` columns, the most
+    urgent first; then the counts and what waits in the workbooks. Red when overdue (tty)."""
     lines = []
-    for index, cells in enumerate(table):
-        text = "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-        if tty and index == 0:
-            text = f"{BOLD}{text}{RESET}"
-        elif tty and rows[index - 1].terlambat:
-            text = f"{RED}{text}{RESET}"
-        lines.append(text)
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    lines.append("")
-    lines.append(_footer(rows))
+    number_width = min(max((len(r.no_laporan) for r in rows), default=0), 12)
+    for row in rows:
+        entry = _entry(row, number_width, width)
+        if tty and row.terlambat:
+            entry = [f"{RED}{line}{RESET}" for line in entry]
+        lines += entry
+    lines += [_footer(rows)] if not rows else ["", _footer(rows)]
+    for text in attention.lines() if attention else []:
+        lines += textwrap.wrap(text, width, subsequent_indent="  ")
     return "\n".join(lines) + "\n"
 
 
 def _footer(rows: list[StatusRow]) -> str:
     """'3 kasus terbuka, 2 terlambat.' (and the closed count when shown)."""
+    if not rows:
+        return "Tidak ada kasus terbuka."
     open_rows = [r for r in rows if not r.closed]
     text = f"{len(open_rows)} kasus terbuka, {sum(r.terlambat for r in open_rows)} terlambat"
     closed = len(rows) - len(open_rows)

@@ -32,7 +32,7 @@ from pipeline.values import (
 FUTURE_TOLERANCE = timedelta(minutes=10)  # PC clocks in an office drift a little
 PARSE_CODES = {Kind.datetime: "tanggal-tidak-terbaca", Kind.phone: "telepon-salah",
                Kind.nik: "nik-salah", Kind.choice: "bukan-pilihan", Kind.choices: "bukan-pilihan",
-               Kind.text: "teks-terlalu-panjang"}
+               Kind.text: "teks-terlalu-panjang", Kind.names: "teks-terlalu-panjang"}
 
 
 RULES_VERSION = 1  # raise when a validation rule changes: every row is then checked again
@@ -83,6 +83,8 @@ class Validation:
     rows_with_problems: int = 0
     years: set[int] = field(default_factory=set)  # years of the accepted cases
     good_digests: list[bytes] = field(default_factory=list)  # rows without any problem
+    numbers: set[str] = field(default_factory=set)  # '<tahun>/<No. Laporan folded>' of every row
+    problem_rows: list[int] = field(default_factory=list)  # rows with a problem, ascending
 
     @property
     def valid(self) -> bool:
@@ -170,6 +172,7 @@ def validate(intake: Intake, cfg: Config, now: datetime | None = None,
         bad_rows.update(rows)
     result.problems.sort(key=lambda p: (p.row or 0, (p.column or "").rjust(3)))
     result.rows_with_problems = len(bad_rows)
+    result.numbers, result.problem_rows = set(first), sorted(bad_rows)
     return result
 
 
@@ -231,6 +234,8 @@ def _parse(column: Column, value: Any, intake: Intake,
     text = number_as_text(value).replace("\r\n", "\n").replace("\r", "\n").strip()
     if column.kind is Kind.choices:
         return parse_choices(text, lists[column.list_name or ""])
+    if column.kind is Kind.names:
+        return tuple(name.strip() for name in text.split(";") if name.strip())
     if column.kind is Kind.choice and column.strict_list:
         return parse_choice(text, lists[column.list_name or ""])
     if column.max_len and len(text) > column.max_len:

@@ -11,9 +11,13 @@ Decisions:
 - Only workbook-like files are candidates (`CANDIDATE_SUFFIXES`). `.xls`, `.xlsb`,
   `.ods` and `.csv` are passed on too, so processing can tell staff to save as .xlsx;
   everything else, and every name in `IGNORE_PATTERNS`, is ignored.
-- Ready means: size and mtime unchanged over the settle window, and for zip-based
-  workbooks the zip central directory reads. With native events, a close-after-write
-  (`FileClosedEvent`, Linux inotify) plus a complete zip is ready at once.
+- Ready means what `readiness.Readiness` says (size and mtime unchanged over the settle
+  window, and a zip central directory that reads; close-after-write skips the window).
+- On a network or FUSE file system (`share.detect_share`) native events from other PCs
+  never arrive: unless config.toml sets `polling` itself, the watcher polls there, and
+  says so; with `polling = false` written on a share it warns instead.
+- An inbox/ that cannot be read is logged at once (in Indonesian) and again when it is
+  back; it is then rescanned at once.
 - The observer thread only records paths; a single worker thread (the one calling
   `run`) checks them and calls `handle`, so `handle` never runs concurrently.
 """
@@ -24,10 +28,8 @@ import fnmatch
 import logging
 import os
 import signal
-import stat
 import threading
 import time
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +47,9 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from pipeline.errors import ConfigError, TemplateError
+from pipeline.logid import seconds as _seconds
+from pipeline.readiness import Readiness, Signature, signature
+from pipeline.share import InboxHealth, Share, choose_polling, detect_share, why_unreadable
 
 log = logging.getLogger("pipeline.watch")
 
@@ -62,12 +67,7 @@ IGNORE_PATTERNS: list[str] = [
 ]
 
 CANDIDATE_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv"})
-ZIP_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".ods"})  # complete only with a zip directory
-CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE container: encrypted .xlsx or .xls inside
 TICK = 0.25  # longest the worker sleeps, so stop.set() is noticed quickly
-
-Signature = tuple[int, int]  # (size, mtime_ns)
-
 
 def is_candidate(path: Path) -> bool:
     """Whether a file name looks like a workbook staff saved (not a lock/temp file)."""
@@ -77,35 +77,10 @@ def is_candidate(path: Path) -> bool:
     return path.suffix.lower() in CANDIDATE_SUFFIXES
 
 
-def signature(path: Path) -> Signature | None:
-    """(size, mtime_ns) of a regular file; None when it is gone or not a file."""
-    st = path.stat()  # FileNotFoundError and other OSErrors go to the caller
-    if not stat.S_ISREG(st.st_mode):
-        return None
-    return (st.st_size, st.st_mtime_ns)
-
-
-def is_complete(path: Path) -> bool:
-    """Whether a zip-based workbook's central directory reads; other files always are."""
-    if path.suffix.lower() not in ZIP_SUFFIXES:
-        return True
-    try:
-        with path.open("rb") as f:
-            if f.read(len(CFB_MAGIC)) == CFB_MAGIC:
-                return True  # password-protected: not a zip; stability must do
-            f.seek(0)
-            with zipfile.ZipFile(f) as z:
-                return bool(z.infolist())
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile):
-        return False  # half written, or locked by the writer (Windows sharing violation)
-
-
 @dataclass
 class _Entry:
     """What the worker knows about one pending path."""
 
-    sig: Signature | None = None  # (size, mtime_ns) at the last look
-    since: float = 0.0  # monotonic time sig was first seen
     due: float = 0.0  # monotonic time of the next look
     closed: bool = False  # the last native event was close-after-write
     gen: int = 0  # bumped by every event, to notice events during a look
@@ -158,18 +133,22 @@ class Watcher:
     Not handled: an edit that keeps both size and mtime (coarse mtime on FAT) is missed.
     """
 
-    def __init__(self, inbox: Path, handle: Callable[[Path], None], *, polling: bool,
+    def __init__(self, inbox: Path, handle: Callable[[Path], None], *, polling: bool | None,
                  interval: float, settle: float, rescan: float,
                  broken_after: float | None = None,
                  on_idle: Callable[[], None] | None = None,
+                 detect: Callable[[Path], Share | None] = detect_share,
                  background: Callable[[], bool] | None = None) -> None:
         self._inbox = Path(inbox).absolute()
         self._handle = handle
-        self._polling = polling
+        self._polling_setting = polling  # None: not set in config.toml (decided in `run`)
+        self._polling = bool(polling)
+        self._detect = detect
         self._interval = interval
         self._settle = settle
         self._rescan = rescan
-        self._broken_after = broken_after if broken_after is not None else max(30.0, 10 * settle)
+        self._ready = Readiness(settle, interval, broken_after if broken_after is not None
+                                else max(30.0, 10 * settle))
         self._on_idle = on_idle  # after a burst of handled files, when nothing is pending
         self._handled_since_idle = False
         self._background = background  # idle work in short steps; True while more is left
@@ -177,6 +156,7 @@ class Watcher:
         self._done: dict[Path, Signature] = {}  # signature at the last handle call
         self._lock = threading.Lock()
         self._wake = threading.Event()
+        self._health = InboxHealth(self._inbox)  # logs when inbox/ stops/starts reading
 
     # --- called from the observer thread ---------------------------------------------
 
@@ -194,14 +174,23 @@ class Watcher:
 
     def run(self, stop: threading.Event) -> None:
         """Handle the backlog, then watch until `stop` is set."""
-        log.info("Memantau folder %s (polling=%s, jeda stabil %.1f detik).",
-                 self._inbox, self._polling, self._settle)
+        self._polling = self._choose_mode()
+        how = (f"polling (diperiksa tiap {_seconds(self._interval)})" if self._polling
+               else "pemberitahuan langsung dari sistem")
+        log.info("Memantau folder %s dengan %s; berkas diproses setelah tidak berubah %s.",
+                 self._inbox, how, _seconds(self._settle))
         observer = self._start_observer(self._polling)
         try:
             self.scan()
             next_rescan = time.monotonic() + self._rescan
+            next_check = time.monotonic() + self._interval
             while not stop.is_set():
-                if time.monotonic() >= next_rescan:
+                now = time.monotonic()
+                if now >= next_check:
+                    if self._inbox_came_back():
+                        next_rescan = now  # look at once at what was saved meanwhile
+                    next_check = now + self._interval
+                if now >= next_rescan:
                     # Safety net: native events are lost on network shares, after an
                     # event-queue overflow, or while the observer restarts.
                     observer = self._keep_observer(observer)
@@ -211,17 +200,36 @@ class Watcher:
                 self._work(stop)
                 self._idle_if_done()
                 more = self._background_step()
-                self._wake.wait(0 if more else self._sleep_time(next_rescan))
+                self._wake.wait(0 if more else self._sleep_time(min(next_rescan, next_check)))
         finally:
             self._stop_observer(observer)
             log.info("Pemantauan folder %s dihentikan.", self._inbox)
 
+    def _choose_mode(self) -> bool:
+        """Polling or native events: the setting, or polling when inbox/ is on a share."""
+        try:
+            share = self._detect(self._inbox)
+        except OSError:
+            share = None
+        return choose_polling(self._inbox, self._polling_setting, share, self._rescan)
+
+    def _inbox_came_back(self) -> bool:
+        """Check that inbox/ reads; True when it does again after it could not."""
+        try:
+            with os.scandir(self._inbox) as entries:
+                next(entries, None)
+        except OSError as exc:
+            self._health.failed(exc)
+            return False
+        return self._health.ok()
+
     def scan(self) -> None:
         """Look at every candidate in inbox/ that is new or changed since it was handled."""
         try:
-            names = [entry.name for entry in os.scandir(self._inbox)]
+            with os.scandir(self._inbox) as entries:
+                names = [entry.name for entry in entries]
         except OSError as exc:
-            log.warning("Folder %s tidak dapat dibaca (%s); dicoba lagi nanti.", self._inbox, exc)
+            self._health.failed(exc)
             return
         present = {self._inbox / name for name in names}
         with self._lock:
@@ -276,22 +284,7 @@ class Watcher:
 
     def _readiness(self, path: Path, sig: Signature, closed: bool) -> float | None:
         """None when `path` is ready now, else the monotonic time to look again."""
-        now = time.monotonic()
-        with self._lock:
-            entry = self._pending[path]
-            if entry.sig != sig:
-                entry.sig, entry.since = sig, now
-            stable_for = now - entry.since
-        complete = is_complete(path)
-        # A zip's directory is written last: once it reads and the file has kept still for
-        # one interval, the save is over. Other files wait out the whole settle window.
-        zip_done = complete and path.suffix.lower() in ZIP_SUFFIXES
-        settle = min(self._settle, self._interval) if zip_done else self._settle
-        if not closed and stable_for < settle:
-            return now + max(settle - stable_for, 0.01)
-        if complete or stable_for >= self._broken_after:
-            return None
-        return now + self._interval
+        return self._ready.check(path, sig, time.monotonic(), closed)
 
     def _idle_if_done(self) -> None:
         """Call `on_idle` once after files were handled and nothing is pending any more."""
@@ -328,6 +321,7 @@ class Watcher:
             if entry is None or entry.gen != gen:
                 return False
             del self._pending[path]
+        self._ready.forget(path)
         if gone:
             self._done.pop(path, None)
             log.debug("%s hilang sebelum diproses; dilewati.", path)
@@ -337,7 +331,7 @@ class Watcher:
         """Hand a ready file on."""
         self._done[path] = sig  # before the call: a file that crashes is not retried in a loop
         self._handled_since_idle = True
-        log.info("Memproses %s", path.name)
+        log.info("Memeriksa %s", path.name)
         self._guarded(path.name, lambda: self._handle(path))
 
     @staticmethod
@@ -368,7 +362,8 @@ class Watcher:
         except OSError as exc:
             if polling or not self._inbox.is_dir():
                 raise  # no inbox/ at all: falling back to polling would not help
-            log.warning("Pemantauan langsung tidak tersedia (%s); memakai polling.", exc)
+            log.warning("Pemberitahuan langsung tidak tersedia (%s); memakai polling.",
+                        why_unreadable(exc))
             return self._start_observer(True)
         return observer
 
@@ -382,7 +377,7 @@ class Watcher:
             return self._start_observer(self._polling)
         except OSError as exc:
             log.warning("Folder %s belum dapat dipantau (%s); dicoba lagi nanti.",
-                        self._inbox, exc)
+                        self._inbox, why_unreadable(exc))
             return observer
 
     @staticmethod

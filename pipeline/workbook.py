@@ -241,7 +241,7 @@ def _help_lines(cfg: Config) -> list[str]:
         f"7. Kolom berdaftar pilihan ({lists}): klik sel, lalu pilih dari tanda panah. "
         "Petugas Penerima: pilih dari daftar atau ketik nama lain.",
         "8. Instansi Terkait: ketik satu atau lebih nama instansi, dipisah titik koma (;), "
-        f"persis seperti daftar berikut: {'; '.join(cfg.daftar.instansi)}.",
+        f"persis seperti daftar berikut: {'; '.join(i.nama for i in cfg.instansi)}.",
         "9. NIK dan nomor telepon disimpan sebagai teks agar angka 0 di depan tidak hilang. "
         "NIK terdiri atas 16 angka.",
         "10. Simpan berkas ini di folder inbox. Sistem membaca berkas setelah selesai "

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -178,3 +180,83 @@ def test_progress_bar_only_on_a_terminal_and_for_long_files(monkeypatch, capsys)
     quiet = TerminalProgress()
     quiet("tahun-2024.xlsx", 500, 1000, 4000)
     assert capsys.readouterr().err == ""
+
+
+def test_log_is_indonesian_and_the_traceback_stays_in_the_file(office, capsys):
+    from pipeline.cli import setup_logging
+
+    setup_logging(office / "state")
+    try:
+        raise ValueError("rusak")
+    except ValueError:
+        logging.getLogger("pipeline.process").exception("Gagal memproses %s", "laporan.xlsx")
+    logging.getLogger("watchdog.observers.inotify_c").warning(
+        "Inotify queue overflowed; filesystem events were lost")
+    logging.getLogger("watchdog.observers.polling").warning(
+        "Cannot take a snapshot of %r, will retry: %s", "/srv/perda/inbox", "Host is down")
+    logging.getLogger("watchdog.observers").warning("Something new in watchdog")
+    crash = threading.Thread(target=lambda: 1 / 0, name="emitter")
+    crash.start()
+    crash.join()
+    console = [line.split(" ", 1)[1] for line in capsys.readouterr().err.splitlines()]
+    assert console == [
+        "KESALAHAN Gagal memproses laporan.xlsx (rincian teknis di state/log/perda.log)",
+        "PERINGATAN Terlalu banyak perubahan sekaligus; sebagian pemberitahuan hilang. Folder "
+        "dipindai ulang pada pemindaian berikutnya.",
+        "PERINGATAN Pesan teknis pemantau folder (watchdog): Something new in watchdog",
+        "KESALAHAN Kesalahan tak terduga di utas emitter; pemantauan memulihkannya pada "
+        "pemindaian ulang. (rincian teknis di state/log/perda.log)",
+    ]  # the snapshot retry is our own "tidak dapat dibaca" line's business (InboxHealth)
+    logged = (office / "state" / "log" / "perda.log").read_text(encoding="utf-8")
+    assert "KESALAHAN pipeline.process Gagal memproses laporan.xlsx\nTraceback" in logged
+    assert "ValueError: rusak" in logged and "ZeroDivisionError" in logged
+
+
+def test_help_and_argument_errors_are_indonesian(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert info.value.code == 0
+    assert out.startswith("Penggunaan: perda [-h] [--version] PERINTAH ...\n")
+    assert "\nargumen:\n" in out and "\npilihan:\n" in out
+    assert "  -h, --help  tampilkan bantuan ini lalu selesai\n" in out
+    for args, message in [
+        (["kirim"], "perda: kesalahan: PERINTAH: 'kirim' tidak dikenal; pilih salah satu: "
+                    + ", ".join(COMMANDS) + ". Bantuan: perda --help"),
+        ([], "perda: kesalahan: wajib ditulis: PERINTAH. Bantuan: perda --help"),
+        (["status", "--semuanya"],
+         "perda: kesalahan: tidak dikenal: --semuanya. Bantuan: perda --help"),
+        (["report", "--tahun", "duaribu"], "perda report: kesalahan: --tahun: 'duaribu' "
+                                           "bukan bilangan bulat. Bantuan: perda report --help"),
+        (["new-intake"], "perda new-intake: kesalahan: wajib ditulis: PATH. "
+                         "Bantuan: perda new-intake --help"),
+    ]:
+        with pytest.raises(SystemExit) as info:
+            main(args)
+        err = capsys.readouterr().err
+        assert info.value.code == 2
+        assert err.startswith("Penggunaan: perda")
+        assert err.splitlines()[-1] == message
+        assert "usage" not in err and "error" not in err
+
+
+def test_start_up_line_is_indonesian(office, caplog):
+    from pipeline.cli import startup
+    from pipeline.config import load_config
+
+    startup(load_config(office / "config.toml"))
+    assert caplog.messages[-1] == (
+        f"Pengaturan: inbox {office / 'inbox'}; outbox {office / 'outbox'}; data aplikasi "
+        f"{office / 'state'}; templat {office / 'templates'}; periksa tiap 1 detik, jeda "
+        "stabil 2 detik, pindai ulang tiap 60 detik; PDF: tidak")
+
+
+def test_readme_shows_perda_help_as_it_prints(monkeypatch, capsys):
+    # If this fails after a change to the commands, paste the new `perda --help` (80
+    # columns) into the README's "Untuk staf" section.
+    monkeypatch.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = capsys.readouterr().out
+    assert "```text\n$ perda --help\n" + shown + "```" in (ROOT / "README.md").read_text(
+        encoding="utf-8")

@@ -16,8 +16,11 @@ def config_keys(cls: type = Config, prefix: str = "") -> list[str]:
     for f in fields(cls):
         if f.name == "base":
             continue
+        args = typing.get_args(hints[f.name])
         if is_dataclass(hints[f.name]):
             keys += config_keys(hints[f.name], f"{prefix}.{f.name}".strip("."))
+        elif args and is_dataclass(args[0]):  # [[array of tables]]
+            keys += [k.replace("[] ", f"[[{f.name}]] ", 1) for k in config_keys(args[0])]
         else:
             keys.append(f"[{prefix}] {f.name}")
     return keys

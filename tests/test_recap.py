@@ -22,7 +22,7 @@ from pipeline.recap import (
     write_recap,
 )
 from pipeline.schema import STEPS
-from pipeline.status import case_times, format_status, lama, percentile, status_rows
+from pipeline.status import case_times, lama, percentile
 from pipeline.validate import validate
 from tests.conftest import full_row, write_intake
 
@@ -119,62 +119,6 @@ def test_cases_read_from_an_intake_workbook_give_the_same_times(office: Path,
     steps = case_times(read, cfg, later).steps
     assert [s.menit for s in steps] == [None, 15, 10, 1460, 1500, 5, 25]
     assert [s.terlambat for s in steps] == [None, False, False, None, None, False, False]
-
-
-# --- perda status -------------------------------------------------------------------------
-
-EXPECTED_PLAIN = [
-    "No. Laporan  Pelapor         Desa   Langkah Saat Ini                     "
-    "Menunggu Sejak    Lama Menunggu  Terlambat",
-    "-----------  --------------  -----  -----------------------------------  "
-    "----------------  -------------  ------------------------------------------",
-    "LP-003       Pelapor LP-003  Botok  Langkah 4 - Koordinasi dan Tindakan  "
-    "01/09/2024 08:15  24 hari 1 jam  YA: kasus melewati 14 hari",
-    "LP-002       Pelapor LP-002  Kuto   Langkah 2 - Penerusan kepada Camat   "
-    "25/09/2024 09:00  1 jam 0 menit  YA: langkah 2 melewati waktu baku 15 menit",
-    "LP-001       Pelapor LP-001  Kuto   Langkah 2 - Penerusan kepada Camat   "
-    "25/09/2024 09:50  10 menit       tidak",
-    "",
-    "3 kasus terbuka, 2 terlambat.",
-]
-
-
-def test_status_lists_open_cases_most_urgent_first(conf: Config) -> None:
-    rows = status_rows(ALL, conf, NOW)
-    assert [(r.no_laporan, r.terlambat) for r in rows] == [
-        ("LP-003", True), ("LP-002", True), ("LP-001", False)]
-
-
-def test_status_plain_text_lines(conf: Config) -> None:
-    text = format_status(status_rows(ALL, conf, NOW), tty=False)
-    assert text.splitlines() == EXPECTED_PLAIN
-    assert "\033" not in text
-
-
-def test_status_semua_adds_closed_cases_after_the_open_ones(conf: Config) -> None:
-    rows = status_rows(ALL, conf, NOW, semua=True)
-    assert [r.no_laporan for r in rows[:3]] == ["LP-003", "LP-002", "LP-001"]
-    assert [(r.no_laporan, r.langkah) for r in rows[3:]] == [
-        ("LP-001", "Selesai"), ("LP-005", "Tidak Terbukti"), ("LP-006", "Dilimpahkan"),
-        ("LP-007", "Selesai"), ("LP-004", "Selesai")]
-    last = format_status(rows, tty=False).splitlines()[-1]
-    assert last == "3 kasus terbuka, 2 terlambat; 5 kasus selesai."
-
-
-def test_status_on_a_terminal_marks_overdue_lines_in_red(conf: Config) -> None:
-    lines = format_status(status_rows(ALL, conf, NOW), tty=True).splitlines()
-    assert lines[2].startswith("\033[31;1mLP-003") and lines[3].startswith("\033[31;1mLP-002")
-    assert lines[4].startswith("LP-001")
-
-
-def test_status_without_open_cases(conf: Config) -> None:
-    assert format_status(status_rows([CLOSED], conf, NOW), tty=False) == (
-        "Tidak ada kasus terbuka.\n")
-
-
-def test_status_never_shows_nik_or_phone(conf: Config) -> None:
-    text = format_status(status_rows(ALL, conf, NOW, semua=True), tty=True)
-    assert NIK not in text and TELEPON not in text
 
 
 def test_lama_in_plain_indonesian() -> None:

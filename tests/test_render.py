@@ -160,13 +160,15 @@ SHOWN: dict[Doc, tuple[str, ...]] = {
     Doc.bukti_penyelesaian: (NAMA, URAIAN, TINDAKAN, HASIL),
     Doc.laporan_hasil: (NAMA, LOKASI, ISI, TINDAKAN, HASIL),
     Doc.pemberitahuan: (NAMA, ALAMAT, LOKASI, HASIL),
+    Doc.catatan_pemberitahuan: (NAMA, HASIL),
 }
 
 
 @pytest.mark.parametrize("kind", list(Doc))
 def test_letter_shows_typed_values_exactly_as_typed(kind: Doc) -> None:
     data = render_doc(kind)
-    for value in (*SHOWN[kind], "LP-017/IX/2024", NOMOR):
+    numbered = () if kind is Doc.catatan_pemberitahuan else (NOMOR,)
+    for value in (*SHOWN[kind], "LP-017/IX/2024", *numbered):
         assert shows(data, value), f"{kind}: {value!r} not shown as typed"
 
 
@@ -374,7 +376,8 @@ SIGNER = {Doc.tanda_terima: "Agus Prasetyo", Doc.nota_dinas: "Dwi Lestari, S.Sos
           Doc.disposisi: "Drs. Bambang Sutrisno, M.Si.",
           Doc.koordinasi: "Drs. Bambang Sutrisno, M.Si.",
           Doc.bukti_penyelesaian: "Dwi Lestari, S.Sos.", Doc.laporan_hasil: "Dwi Lestari, S.Sos.",
-          Doc.pemberitahuan: "Drs. Bambang Sutrisno, M.Si."}
+          Doc.pemberitahuan: "Drs. Bambang Sutrisno, M.Si.",
+          Doc.catatan_pemberitahuan: "Dwi Lestari, S.Sos."}
 
 
 @pytest.mark.libreoffice
@@ -394,7 +397,8 @@ def test_letters_print_on_one_page_with_the_typed_values(tmp_path: Path) -> None
                               capture_output=True, text=True).stdout
         assert text.rstrip("\f").count("\f") == 0, f"{kind}: more than one page"
         flat = " ".join(text.split())
-        for value in ("LP-017/IX/2024", NOMOR, SIGNER[kind]):
+        numbered = () if kind is Doc.catatan_pemberitahuan else (NOMOR,)
+        for value in ("LP-017/IX/2024", *numbered, SIGNER[kind]):
             assert value in flat, f"{kind}: {value!r} missing from the PDF"
         assert ("Siti Rahayu & Putri <Ani>" in flat) is (NAMA in SHOWN[kind])
 

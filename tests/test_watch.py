@@ -24,9 +24,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from pipeline import share as share_module
 from pipeline.errors import AlreadyRunning, ExitCode, TemplateError
 from pipeline.lock import InstanceLock, already_running_message
-from pipeline.watch import CFB_MAGIC, Watcher, install_signal_handlers, is_candidate, is_complete
+from pipeline.readiness import CFB_MAGIC, Readiness, is_complete, signature
+from pipeline.share import Share, linux_share, polling_setting, windows_share
+from pipeline.watch import Watcher, install_signal_handlers, is_candidate
 
 DEADLINE = 10.0  # generous: 2 shared cores; outcomes are expected well before
 SETTLE = 0.2
@@ -478,3 +481,212 @@ def test_idle_hook_runs_once_after_a_burst(inbox: Path, start: Callable[..., Run
     assert wait_until(lambda: len(handled) == 5 and idles)
     assert idles[-1] == 5 and all(n > 0 for n in idles)
     assert running.names() == []  # the custom handler was used
+
+
+# --- the readiness rule, on its own clock ----------------------------------------------
+
+def ready_rule(settle: float = 2.0, interval: float = 1.0, broken_after: float = 30.0
+               ) -> Readiness:
+    return Readiness(settle=settle, interval=interval, broken_after=broken_after)
+
+
+def test_complete_workbook_is_ready_after_one_quiet_interval(tmp_path: Path) -> None:
+    path = tmp_path / "laporan.xlsx"
+    path.write_bytes(xlsx_bytes())
+    rule, sig = ready_rule(), signature(path)
+    assert sig is not None
+    assert rule.check(path, sig, now=100.0) == 101.0  # just seen: wait one interval
+    assert rule.check(path, sig, now=101.0) is None
+
+
+def test_half_written_workbook_waits_until_broken_after(tmp_path: Path) -> None:
+    path = tmp_path / "separuh.xlsx"
+    path.write_bytes(xlsx_bytes()[:700])
+    rule, sig = ready_rule(), signature(path)
+    assert sig is not None
+    rule.check(path, sig, now=0.0)
+    assert rule.check(path, sig, now=2.0) == 3.0  # stable, but no zip directory yet
+    assert rule.check(path, sig, now=29.0) == 30.0
+    assert rule.check(path, sig, now=30.0) is None  # passed on, so processing reports it
+
+
+def test_csv_waits_the_whole_settle_window_and_a_change_restarts_it(tmp_path: Path) -> None:
+    path = tmp_path / "lama.csv"
+    path.write_bytes(b"No. Laporan;Nama\n")
+    rule = ready_rule()
+    assert rule.check(path, (17, 1), now=0.0) == 2.0
+    assert rule.check(path, (40, 2), now=1.5) == 3.5  # grew: the window starts again
+    assert rule.check(path, (40, 2), now=3.5) is None
+
+
+def test_close_after_write_of_a_complete_zip_is_ready_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "cepat.xlsx"
+    path.write_bytes(xlsx_bytes())
+    sig = signature(path)
+    assert sig is not None
+    assert ready_rule(settle=30.0).check(path, sig, now=5.0, closed=True) is None
+
+
+def test_encrypted_workbook_needs_stability_only(tmp_path: Path) -> None:
+    path = tmp_path / "sandi.xlsx"
+    path.write_bytes(CFB_MAGIC + b"\0" * 600)
+    rule = ready_rule()
+    rule.check(path, (608, 1), now=0.0)
+    assert rule.check(path, (608, 1), now=1.0) is None
+
+
+# --- where inbox/ lives ---------------------------------------------------------------
+
+MOUNTINFO = """\
+22 1 252:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw
+30 22 0:40 / /srv/perda rw,relatime shared:9 - cifs //kantor-pc/perda rw,vers=3.1.1
+31 22 0:41 / /mnt/nas rw - nfs4 nas:/export rw
+32 22 0:42 / /home/staf/Folder\\040Bersama rw - fuse.sshfs staf@server:/data rw
+33 30 0:43 / /srv/perda/lokal rw - tmpfs tmpfs rw
+"""
+
+
+@pytest.mark.parametrize(("folder", "expected"), [
+    ("/srv/perda/inbox", Share("cifs", "//kantor-pc/perda")),
+    ("/srv/perda", Share("cifs", "//kantor-pc/perda")),
+    ("/mnt/nas/kerjo/inbox", Share("nfs4", "nas:/export")),
+    ("/home/staf/Folder Bersama/inbox", Share("fuse.sshfs", "staf@server:/data")),
+    ("/srv/perda/lokal/inbox", None),  # a local mount inside the share wins
+    ("/srv/perdana/inbox", None),  # a longer name is not inside /srv/perda
+    ("/home/staf/inbox", None),
+])
+def test_network_mount_is_found_in_mountinfo(folder: str, expected: Share | None) -> None:
+    assert linux_share(Path(folder), MOUNTINFO) == expected
+
+
+@pytest.mark.parametrize(("folder", "drive_type", "expected"), [
+    (r"\\KANTOR-PC\perda\inbox", 3, Share("UNC", r"\\KANTOR-PC\perda")),
+    (r"Z:\perda\inbox", 4, Share("drive Z:", "")),  # DRIVE_REMOTE: a mapped network drive
+    (r"C:\perda\inbox", 3, None),  # DRIVE_FIXED
+    (r"C:\perda\inbox", None, None),  # GetDriveTypeW not available: counted as local
+])
+def test_windows_share_by_unc_path_or_mapped_drive(folder: str, drive_type: int | None,
+                                                   expected: Share | None) -> None:
+    assert windows_share(folder, lambda root: drive_type) == expected
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("polling = true", True), ("polling = false", False), ("# polling = true", None),
+])
+def test_polling_setting_read_from_the_file_as_written(tmp_path: Path, line: str,
+                                                       expected: bool | None) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(f"[pemantau]\n{line}\ninterval_detik = 1.0\n", encoding="utf-8")
+    assert polling_setting(path) is expected
+
+
+def test_shipped_config_leaves_polling_to_the_watcher() -> None:
+    assert polling_setting(ROOT / "config.toml") is None
+
+
+def share_watcher(inbox: Path, polling: bool | None, stop: threading.Event,
+                  calls: list[str]) -> threading.Thread:
+    """A watcher told that inbox/ is on an SMB share, running in a thread."""
+    watcher = Watcher(inbox, lambda path: calls.append(path.name), polling=polling,
+                      interval=INTERVAL, settle=SETTLE, rescan=60.0,
+                      detect=lambda folder: Share("cifs", "//kantor-pc/perda"))
+    thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
+    thread.start()
+    return thread
+
+
+def test_on_a_share_the_watcher_polls_and_says_so(
+        inbox: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="pipeline")
+    stop, calls = threading.Event(), []
+    thread = share_watcher(inbox, None, stop, calls)
+    try:
+        (inbox / "dari-pc-lain.xlsx").write_bytes(xlsx_bytes())
+        assert wait_until(lambda: calls == ["dari-pc-lain.xlsx"])
+    finally:
+        stop.set()
+        thread.join(DEADLINE)
+    assert (f"Folder {inbox} ada di folder jaringan (cifs //kantor-pc/perda): pemberitahuan "
+            "langsung tidak sampai dari PC lain, jadi dipakai polling.") in caplog.messages
+    assert (f"Memantau folder {inbox} dengan polling (diperiksa tiap 0,1 detik); berkas "
+            "diproses setelah tidak berubah 0,2 detik.") in caplog.messages
+
+
+def test_polling_false_on_a_share_is_kept_with_a_warning(
+        inbox: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="pipeline")
+    stop, calls = threading.Event(), []
+    thread = share_watcher(inbox, False, stop, calls)
+    try:
+        assert wait_until(lambda: "pemberitahuan langsung dari sistem" in caplog.text)
+    finally:
+        stop.set()
+        thread.join(DEADLINE)
+    warning = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert [r.getMessage() for r in warning] == [
+        f"Folder {inbox} ada di folder jaringan (cifs //kantor-pc/perda), tetapi config.toml "
+        "menulis polling = false: berkas yang disimpan dari PC lain baru terlihat pada "
+        "pemindaian ulang tiap 60 detik. Tulis polling = true di bagian [pemantau]."]
+
+
+def test_unreadable_inbox_is_logged_at_once_and_again_when_back(
+        inbox: Path, start: Callable[..., Running], caplog: pytest.LogCaptureFixture) -> None:
+    # Tried on an SMB share that vanished for 10 s: the log said nothing, and only an
+    # English line from watchdog reached stderr.
+    caplog.set_level(logging.INFO, logger="pipeline")
+    running = start()  # rescan every 60 s: only the quick check can notice in time
+    (inbox / "awal.xlsx").write_bytes(xlsx_bytes("awal"))
+    running.wait_for("awal.xlsx")
+    away = inbox.with_name("inbox-pergi")
+    inbox.rename(away)
+    lost = (f"Folder {inbox} tidak dapat dibaca (folder tidak ada). Periksa sambungan "
+            "jaringan atau folder bersama; pemantauan berlanjut sendiri begitu folder dapat "
+            "dibaca lagi.")
+    assert wait_until(lambda: lost in caplog.messages)
+    (away / "selama-putus.xlsx").write_bytes(xlsx_bytes("selama"))
+    away.rename(inbox)
+    back = (f"Folder {inbox} dapat dibaca lagi; berkas yang disimpan selama itu diperiksa "
+            "sekarang.")
+    assert wait_until(lambda: back in caplog.messages)
+    running.wait_for("selama-putus.xlsx")
+    assert caplog.messages.count(lost) == 1 and caplog.messages.count(back) == 1
+
+
+@pytest.fixture
+def mounted(tmp_path: Path) -> Iterator[Path]:
+    """A real tmpfs mounted inside tmp_path (root on Linux only), unmounted afterwards."""
+    point = tmp_path / "share"
+    point.mkdir()
+    if not sys.platform.startswith("linux") or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=4m", "perda-test", str(point)],
+            capture_output=True).returncode != 0:
+        pytest.skip("mounting a tmpfs needs root on Linux")
+    try:
+        (point / "inbox").mkdir()
+        yield point / "inbox"
+    finally:
+        subprocess.run(["umount", "-l", str(point)], check=False)
+
+
+def test_real_mount_is_found_and_a_network_type_switches_to_polling(
+        mounted: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    # No SMB server can be mounted here: a real tmpfs stands in for it, and is counted as
+    # a network type for this test, so the real mountinfo and detect_share are used.
+    assert linux_share(mounted) is None  # tmpfs is local
+    monkeypatch.setattr(share_module, "NETWORK_TYPES", share_module.NETWORK_TYPES | {"tmpfs"})
+    assert share_module.detect_share(mounted) == Share("tmpfs", "perda-test")
+    caplog.set_level(logging.INFO, logger="pipeline")
+    stop, calls = threading.Event(), []
+    watcher = Watcher(mounted, lambda path: calls.append(path.name), polling=None,
+                      interval=INTERVAL, settle=SETTLE, rescan=60.0)
+    thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        (mounted / "di-share.xlsx").write_bytes(xlsx_bytes())
+        assert wait_until(lambda: calls == ["di-share.xlsx"])
+    finally:
+        stop.set()
+        thread.join(DEADLINE)
+    assert (f"Folder {mounted} ada di folder jaringan (tmpfs perda-test): pemberitahuan "
+            "langsung tidak sampai dari PC lain, jadi dipakai polling.") in caplog.messages

@@ -382,10 +382,23 @@ def pemberitahuan(doc: DocxDocument) -> None:
     tembusan(doc, ["{{ kasi.jabatan }};", "Arsip."])
 
 
+def catatan_pemberitahuan(doc: DocxDocument) -> None:
+    """7. Note for the file: the reporter was told by SMS, telephone or in person."""
+    kop(doc)
+    title(doc, "CATATAN PEMBERITAHUAN KEPADA PELAPOR", numbered=False)
+    body(doc, "Pada {{ waktu_pemberitahuan }} pelapor Sdr. {{ pelapor.nama }} telah diberi "
+              "tahu hasil penyelesaian laporan No. {{ no_laporan }} melalui "
+              "{{ cara_pemberitahuan }}, sebagai berikut:")
+    fields(doc, [("Status Akhir", "{{ status_akhir }}"), ("Hasil Penyelesaian", "{{ hasil }}"),
+                 ("Selesai pada", "{{ waktu_selesai }}")], indent=Cm(1.25))
+    signature(doc, "kasi", dated=False)
+
+
 BUILDERS: dict[Doc, Callable[[DocxDocument], None]] = {
     Doc.tanda_terima: tanda_terima, Doc.nota_dinas: nota_dinas, Doc.disposisi: disposisi,
     Doc.koordinasi: koordinasi, Doc.bukti_penyelesaian: bukti_penyelesaian,
     Doc.laporan_hasil: laporan_hasil, Doc.pemberitahuan: pemberitahuan,
+    Doc.catatan_pemberitahuan: catatan_pemberitahuan,
 }
 
 

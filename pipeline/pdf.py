@@ -214,7 +214,10 @@ class Backlog:
 
     def step(self) -> bool:
         """Make one batch of missing PDFs; True while more may be left."""
-        if self.done or not wanted(self.cfg, quiet=True):
+        if self.done:
+            return False
+        if not wanted(self.cfg, quiet=True):
+            self.done = True  # looked at again after the next burst (`restart`)
             return False
         batch: list[Path] = []
         for letter_id, docx in missing_pdfs(self.cfg, self.state, self.before):

@@ -152,6 +152,7 @@ class Watcher:
         self._on_idle = on_idle  # after a burst of handled files, when nothing is pending
         self._handled_since_idle = False
         self._background = background  # idle work in short steps; True while more is left
+        self._background_done = False  # it said nothing is left: wait for the next file
         self._pending: dict[Path, _Entry] = {}
         self._done: dict[Path, Signature] = {}  # signature at the last handle call
         self._lock = threading.Lock()
@@ -301,11 +302,12 @@ class Watcher:
         with self._lock:
             busy = bool(self._pending)
         work = self._background
-        if busy or self._handled_since_idle or work is None:
+        if busy or self._handled_since_idle or work is None or self._background_done:
             return False
         more: list[bool] = []
         self._guarded("PDF tertunda", lambda: more.append(bool(work())))
-        return bool(more and more[0])
+        self._background_done = not (more and more[0])
+        return not self._background_done
 
     def _reschedule(self, path: Path, gen: int, due: float) -> None:
         """Set the next look, unless an event arrived meanwhile (then look at once)."""
@@ -331,6 +333,7 @@ class Watcher:
         """Hand a ready file on."""
         self._done[path] = sig  # before the call: a file that crashes is not retried in a loop
         self._handled_since_idle = True
+        self._background_done = False
         log.info("Memeriksa %s", path.name)
         self._guarded(path.name, lambda: self._handle(path))
 

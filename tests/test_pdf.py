@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from pipeline import pdf
 from pipeline.cli import main
 from pipeline.config import Config, load_config
 from pipeline.process import finish_batch, open_state, recover, safe_process
+from pipeline.watch import Watcher
 from tests.conftest import full_row, set_config, write_intake
 
 FAKE_SOFFICE = '''\
@@ -206,3 +209,26 @@ def test_300_letters_in_one_run_each_get_a_pdf_and_home_stays_clean(
     assert list(home.iterdir()) == []
     assert (cfg.state_dir / "libreoffice-home").is_dir()
     assert load_config(office / "config.toml").berkas.pdf_maks_per_proses == 500
+
+
+def test_watcher_does_idle_work_until_none_is_left(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    steps: list[int] = []
+
+    def work() -> bool:
+        steps.append(1)
+        return len(steps) < 3  # two batches, then nothing left
+
+    watcher = Watcher(inbox, lambda path: None, polling=True, interval=0.1, settle=0.1,
+                      rescan=60.0, background=work)
+    stop = threading.Event()
+    thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while len(steps) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # several more ticks: nothing is left, so no further step
+    stop.set()
+    thread.join(10)
+    assert len(steps) == 3

@@ -22,6 +22,7 @@ from pipeline.argid import IndonesianParser
 from pipeline.attention import office_attention
 from pipeline.config import Config, load_config, placeholders
 from pipeline.errors import ExitCode, PerdaError, TemplateError, UsageError
+from pipeline.form import emblem_problem, emblem_size_note
 from pipeline.lock import InstanceLock
 from pipeline.logid import (
     IndonesianFormatter,
@@ -273,6 +274,18 @@ def cmd_report(args: argparse.Namespace) -> ExitCode:
     return ExitCode.ok
 
 
+def _placeholder_warning(cfg: Config, name: str) -> str:
+    """What `perda check` says about one setting still holding the shipped example."""
+    if name == "[kantor] lambang":
+        problem = emblem_problem(cfg)
+        if problem:
+            return f"{name}: {problem}"
+        return (f"{name}: berkas {cfg.lambang} masih gambar CONTOH bawaan. Ganti berkas itu "
+                "dengan lambang daerah Kabupaten Karanganyar yang resmi (PNG atau JPEG), atau "
+                "tulis nama berkas lambang itu di [kantor] lambang pada config.toml.")
+    return f"{name} masih berisi contoh; ganti dengan data kantor."
+
+
 def cmd_check(args: argparse.Namespace) -> ExitCode:
     """Check config.toml and the templates without processing anything."""
     cfg = load_config(args.config)
@@ -280,7 +293,9 @@ def cmd_check(args: argparse.Namespace) -> ExitCode:
     for problem in problems:
         print(f"SALAH: {problem}")
     for name in placeholders(cfg):
-        print(f"PERINGATAN: {name} masih berisi contoh; ganti dengan data kantor.")
+        print(f"PERINGATAN: {_placeholder_warning(cfg, name)}")
+    if note := emblem_size_note(cfg):
+        print(f"PERINGATAN: {note}")
     if problems:
         return ExitCode.config_error
     print("Pengaturan dan templat surat dapat dipakai.")

@@ -506,11 +506,14 @@ def draft_reasons(cfg: Config) -> list[str]:
 
 
 def lambang_ok(cfg: Config) -> bool:
-    """Whether the emblem file exists and is not the shipped placeholder."""
+    """Whether the emblem file exists, is a picture (PNG, JPEG, GIF) and is not the shipped
+    placeholder (a file the letters cannot show keeps them drafts)."""
     try:
-        return LAMBANG_PLACEHOLDER_MARK not in cfg.lambang.read_bytes()
+        data = cfg.lambang.read_bytes()
     except OSError:
         return False
+    picture = data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8", b"GIF87a", b"GIF89a"))
+    return picture and LAMBANG_PLACEHOLDER_MARK not in data
 
 
 def placeholders(cfg: Config) -> list[str]:

@@ -41,10 +41,15 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.meta
 from docx.opc.oxml import parse_xml, serialize_part_xml
 from docxtpl import DocxTemplate
 
+from pipeline import form as page_form
+from pipeline.form import PageForm
+
 DOCUMENT = "word/document.xml"
+MEMO_MAX = 64  # rendered headers/footers kept per compiled template
 _TAG = re.compile(r"\{[{%#]")
 _LISTING_CHARS = ("\n", "\t", "\a", "\f")  # what docxtpl's resolve_listing rewrites
 _PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)  # as resolve_listing's
@@ -61,6 +66,7 @@ class _Part:
     source: str  # patched XML as given to Jinja (with docxtpl's '\n<w:p' line breaks)
     template: jinja2.Template | None
     encoding: str = "utf-8"
+    names: tuple[str, ...] = ()  # the context variables it uses (headers: a memo key)
 
 
 @dataclass(frozen=True)
@@ -84,14 +90,33 @@ class Compiled:
     skeleton: Any  # the <w:document> element with an empty <w:body>
     parts: list[_Raw | _Part] = field(default_factory=list)  # zip order, body included
     fallback: bytes | None = None  # template bytes when docxtpl must render it itself
+    # Rendered headers and footers by the values they use: most letters share a handful
+    # (KONSEP or not, RAHASIA or not), so each is rendered and deflated once.
+    _memo: dict[tuple[str, tuple[str, ...]], _Raw] = field(default_factory=dict)
 
     def render(self, context: dict[str, Any], jinja_env: jinja2.Environment) -> bytes:
         """The letter for `context`, as docxtpl would write it."""
         if self.fallback is not None:
             return _docxtpl_render(self.fallback, context, jinja_env)
-        members = [(p, self._render_part(p, context)) if isinstance(p, _Part) else (p, None)
-                   for p in self.parts]
+        members: list[tuple[_Raw | _Part, bytes | None]] = []
+        for p in self.parts:
+            if isinstance(p, _Raw):
+                members.append((p, None))
+            elif p is self.body:
+                members.append((p, self._render_part(p, context)))
+            else:
+                members.append((self._header(p, context), None))
         return _zip(members)
+
+    def _header(self, part: _Part, context: dict[str, Any]) -> _Raw:
+        """A tagged header or footer, deflated, from the memo when its values were seen."""
+        key = (part.name, tuple(repr(context.get(name)) for name in part.names))
+        raw = self._memo.get(key)
+        if raw is None:
+            raw = _deflate(part.name, self._render_part(part, context))
+            if len(self._memo) < MEMO_MAX:
+                self._memo[key] = raw
+        return raw
 
     def _render_part(self, part: _Part, context: dict[str, Any]) -> bytes:
         """One tagged part's XML bytes for `context`."""
@@ -203,11 +228,21 @@ def _docxtpl_render(data: bytes, context: dict[str, Any], jinja_env: jinja2.Envi
 
 
 def compile_template(path: Path, data: bytes, stat_key: tuple[int, int],
-                     jinja_env: jinja2.Environment) -> Compiled:
-    """Compile a template package (bytes of a .docx) once; raise as docxtpl would."""
+                     jinja_env: jinja2.Environment, form: PageForm | None = None) -> Compiled:
+    """Compile a template package (bytes of a .docx) once; raise as docxtpl would.
+
+    `form`: the configured page set-up and emblem, applied before compiling (None: the
+    template as saved).
+    """
+    digest = hashlib.sha256(data).hexdigest()  # of the file as on disk
     tpl = DocxTemplate(io.BytesIO(data))
     tpl.render_init()
-    digest = hashlib.sha256(data).hexdigest()
+    if form is not None:
+        page_form.apply(tpl.docx, form, page_form.emblem_bytes(form))
+        if _needs_docxtpl(tpl):  # the slow path renders these bytes, so they carry the form
+            saved = io.BytesIO()
+            tpl.docx.save(saved)
+            data = saved.getvalue()
     body = _compile(DOCUMENT, tpl.get_xml(), tpl, jinja_env)
     skeleton = parse_xml(serialize_part_xml(tpl.docx._element))  # type: ignore[arg-type]
     for child in skeleton.find(_W_BODY):
@@ -227,10 +262,11 @@ def _compile(name: str, xml: str, tpl: DocxTemplate, jinja_env: jinja2.Environme
     source = re.sub(r"<w:p([ >])", r"\n<w:p\1", tpl.patch_xml(xml))
     try:
         template = jinja_env.from_string(source)
+        names = tuple(sorted(jinja2.meta.find_undeclared_variables(jinja_env.parse(source))))
     except jinja2.TemplateError as exc:
         _add_docx_context(exc, source)
         raise
-    return _Part(name, source, template, encoding)
+    return _Part(name, source, template, encoding, names)
 
 
 def _needs_docxtpl(tpl: DocxTemplate) -> bool:
@@ -277,29 +313,31 @@ def _package(tpl: DocxTemplate, body: _Part, tagged: dict[str, _Part]) -> list[_
 
 
 class Engine:
-    """Compiled templates of this process, by path; recompiled when the file changes."""
+    """Compiled templates of this process, by path and page form; recompiled when the
+    file changes."""
 
     def __init__(self, jinja_env: jinja2.Environment) -> None:
         self.jinja_env = jinja_env
-        self._cache: dict[Path, Compiled] = {}
+        self._cache: dict[tuple[Path, PageForm | None], Compiled] = {}
         self._lock = threading.Lock()
         self.compiles = 0  # how many times a template was compiled (tests, bench)
 
-    def get(self, path: Path, read: Any) -> Compiled:
-        """The compiled template at `path`; `read(path)` gives its bytes when needed."""
+    def get(self, path: Path, read: Any, form: PageForm | None = None) -> Compiled:
+        """The compiled template at `path` with `form` applied; `read(path)` gives its
+        bytes when needed."""
         st = path.stat()
         key = (st.st_mtime_ns, st.st_size)
         with self._lock:
-            cached = self._cache.get(path)
+            cached = self._cache.get((path, form))
         if cached is not None and cached.stat_key == key:
             return cached
         data = read(path)
         if cached is not None and cached.digest == hashlib.sha256(data).hexdigest():
             cached.stat_key = key  # touched, not changed
             return cached
-        compiled = compile_template(path, data, key, self.jinja_env)
+        compiled = compile_template(path, data, key, self.jinja_env, form)
         with self._lock:
-            self._cache[path] = compiled
+            self._cache[(path, form)] = compiled
             self.compiles += 1
         return compiled
 

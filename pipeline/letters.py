@@ -15,9 +15,10 @@ from pathlib import Path
 from pipeline import render
 from pipeline.config import Config
 from pipeline.filing import letter_path, write_atomic
+from pipeline.form import page_form
 from pipeline.indo import bulan_romawi
 from pipeline.model import Case, Letter, case_from_json, case_to_json
-from pipeline.pool import Renderer
+from pipeline.pool import Job, Renderer
 from pipeline.schema import COLUMNS, DOCUMENT_BY_KIND, Document, documents_due
 from pipeline.state import LetterRow, Reservation, State, case_json
 
@@ -143,11 +144,12 @@ def _chunks(cases: Iterator[Case] | Iterable[Case]) -> Iterator[list[Case]]:
 def write_letters(rows: list[LetterRow], cases: dict[str, Case], cfg: Config,
                   state: State, renderer: Renderer | None = None) -> list[LetterRow]:
     """Render and file reserved letters, then mark them made in one transaction."""
-    jobs = []
+    jobs: list[Job] = []
+    form = page_form(cfg)  # [halaman] and the emblem, applied when a template compiles
     for row in rows:
         doc = DOCUMENT_BY_KIND[row.doc]  # type: ignore[index]
         context = render.build_context(cases[row.case_id], cfg, doc, row.nomor, row.instansi)
-        jobs.append((str(cfg.templates / doc.template), context))
+        jobs.append((str(cfg.templates / doc.template), context, form))
     made: list[tuple[LetterRow, str]] = []
     with (renderer or Renderer()) as active:
         for row, (data, digest) in zip(rows, active.render(jobs), strict=True):

@@ -22,17 +22,18 @@ from types import TracebackType
 from typing import Any
 
 from pipeline import render
+from pipeline.form import PageForm
 
 log = logging.getLogger("pipeline.pool")
 POOL_MIN = 200  # letters in one batch before a pool pays for starting its workers
 CHUNKSIZE = 8  # letters sent to a worker at a time
 
-Job = tuple[str, dict[str, Any]]  # (template path, context)
+Job = tuple[str, dict[str, Any], PageForm | None]  # (template path, context, page form)
 
 
 def render_job(job: Job) -> tuple[bytes, str]:
     """One letter's bytes and sha256 (runs in a worker or here)."""
-    data = render.render_letter(job[0], job[1])
+    data = render.render_letter(*job)
     return data, hashlib.sha256(data).hexdigest()
 
 

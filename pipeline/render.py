@@ -42,11 +42,13 @@ from pipeline import indo
 from pipeline.config import Config, Pejabat
 from pipeline.engine import Compiled, Engine
 from pipeline.errors import TemplateError
+from pipeline.form import PageForm, page_form
 from pipeline.model import Case
 from pipeline.schema import DOCUMENT_BY_KIND, DOCUMENTS, SIFAT, Doc, Document
 
 KOSONG = "-"  # printed for an optional value left empty (NIK, address, phone)
-TANDA_YA, TANDA_TIDAK = "☑", "☐"  # the disposition form's Sifat boxes
+# What the disposition form's Sifat boxes (bordered cells) hold: an X in Arial, no symbol.
+TANDA_YA, TANDA_TIDAK = "X", ""
 README_HINT = "Daftar variabel yang boleh dipakai ada di templates/README.md."
 
 # XML 1.0 forbids these; Excel cells can hold them (pasted text, _x0007_ escapes).
@@ -81,8 +83,20 @@ def _finalize(value: Any) -> Any:
     return Markup(xml.replace("{", "&#123;").replace("}", "&#125;"))
 
 
+def ringkas(value: Any, batas: int = 600, rujukan: str = "") -> str:
+    """Jinja filter: text cut at a word to at most `batas` characters, with "…" and where
+    the whole text is ("selengkapnya dalam <rujukan>") when it was cut (one-page forms)."""
+    text = str(value)
+    if len(text) <= batas:
+        return text
+    cut = text[:batas].rsplit(None, 1)[0] if " " in text[:batas] else text[:batas]
+    where = f" (selengkapnya dalam {rujukan})" if rujukan else ""
+    return cut.rstrip(" ,;:.") + "…" + where
+
+
 JINJA_ENV = SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined,
                                  finalize=_finalize)
+JINJA_ENV.filters["ringkas"] = ringkas
 ENGINE = Engine(JINJA_ENV)  # compiled templates of this process
 # What opening a damaged or non-Word file raises (python-docx, zipfile, lxml).
 _DAMAGED = (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError)
@@ -167,8 +181,8 @@ def _pejabat(p: Pejabat) -> dict[str, str]:
 def _kantor(cfg: Config) -> dict[str, str]:
     k = cfg.kantor
     return {"pemerintah": k.pemerintah, "nama": k.nama, "alamat": k.alamat,
-            "kode_pos": k.kode_pos, "telepon": k.telepon, "email": k.email,
-            "tempat": k.tempat}
+            "kode_pos": k.kode_pos, "telepon": k.telepon, "faksimile": k.faksimile,
+            "laman": k.laman, "email": k.email, "tempat": k.tempat}
 
 
 def _pelapor(case: Case) -> dict[str, str]:
@@ -239,6 +253,7 @@ def build_context(case: Case, cfg: Config, doc: Document, nomor: str,
         "perda": case.perda, "uraian": case.uraian, "petugas": case.petugas,
     }
     ctx["konsep"] = konsep
+    ctx["rahasia"] = doc.step >= 3 and case.sifat == "Rahasia"  # RAHASIA on every page
     if doc.names_reporter:
         ctx["pelapor"] = _pelapor(case)
     if doc.per_agency:
@@ -343,11 +358,12 @@ def _describe_error(name: str, exc: jinja2.TemplateError) -> str:
             f"{README_HINT}")
 
 
-def compiled_template(template_path: Path | str) -> Compiled:
-    """The template compiled once per process (again when the file changes on disk)."""
+def compiled_template(template_path: Path | str, form: PageForm | None = None) -> Compiled:
+    """The template compiled once per process and page form (again when the file changes
+    on disk); `form` None keeps the page set-up and emblem the template was saved with."""
     path = Path(template_path)
     try:
-        return ENGINE.get(path, _read_template)
+        return ENGINE.get(path, _read_template, form)
     except FileNotFoundError as exc:
         raise _missing(path) from exc
     except jinja2.TemplateError as exc:
@@ -356,10 +372,14 @@ def compiled_template(template_path: Path | str) -> Compiled:
         raise _damaged(path) from exc
 
 
-def render_letter(template_path: Path | str, context: dict[str, Any]) -> bytes:
-    """Fill a template with a context; the finished .docx as bytes."""
+def render_letter(template_path: Path | str, context: dict[str, Any],
+                  form: PageForm | None = None) -> bytes:
+    """Fill a template with a context; the finished .docx as bytes.
+
+    `form` (`page_form(cfg)`): the configured page set-up and emblem.
+    """
     path = Path(template_path)
-    compiled = compiled_template(path)
+    compiled = compiled_template(path, form)
     try:
         return compiled.render(context, JINJA_ENV)
     except jinja2.TemplateError as exc:
@@ -395,7 +415,7 @@ def check_template(path: Path, doc: Document, cfg: Config | None = None) -> list
                 for name in sorted(used - DOC_VARIABLES[doc.kind])]
     if not problems:  # catches e.g. {{ kantor.namaa }}, which the name check cannot see
         try:
-            render_letter(path, contoh_context(doc, cfg))
+            render_letter(path, contoh_context(doc, cfg), page_form(cfg) if cfg else None)
         except TemplateError as exc:
             problems.append(exc.message)
     return problems

@@ -49,6 +49,9 @@ class Need(StrEnum):
     conditional = "conditional"
 
 
+CELL_MAX = 32_767  # characters an Excel cell holds: long texts make multi-page letters
+
+
 @dataclass(frozen=True)
 class Step:
     """One of the SOP's seven steps."""
@@ -132,7 +135,7 @@ COLUMNS: tuple[Column, ...] = (
            "Pilih Perda dari daftar.", width=36, list_name="perda"),
     Column("uraian", "Uraian Dugaan Pelanggaran", 1, Kind.text, Need.always,
            "Uraikan dugaan pelanggaran: apa, siapa, kapan, di mana.", width=40,
-           max_len=3000),
+           max_len=CELL_MAX),
     Column("petugas", "Petugas Penerima", 1, Kind.text, Need.always,
            "Nama staf yang menerima laporan.", width=20, list_name="petugas",
            max_len=100, strict_list=False),
@@ -144,7 +147,7 @@ COLUMNS: tuple[Column, ...] = (
            "Pilih: Biasa, Segera, Sangat Segera, atau Rahasia. Kosong berarti Biasa.",
            width=15, list_name="sifat"),
     Column("isi_disposisi", "Isi Disposisi", 3, Kind.text, Need.step,
-           "Petunjuk Camat kepada Kasi, ditulis sama persis.", width=36, max_len=3000),
+           "Petunjuk Camat kepada Kasi, ditulis sama persis.", width=36, max_len=CELL_MAX),
     Column("instruksi", "Instruksi Disposisi", 3, Kind.choices, Need.optional,
            "Boleh dikosongkan. Satu atau lebih instruksi dari daftar, dipisah titik koma (;); "
            "dicentang pada Lembar Disposisi.", width=30, list_name="instruksi"),
@@ -154,7 +157,8 @@ COLUMNS: tuple[Column, ...] = (
            "Satu atau lebih instansi dari daftar, dipisah titik koma (;).", width=30,
            list_name="instansi"),
     Column("tindakan", "Tindakan", 4, Kind.text, Need.step,
-           "Tindakan yang dilakukan sesuai prosedur dan kewenangan.", width=36, max_len=3000),
+           "Tindakan yang dilakukan sesuai prosedur dan kewenangan.", width=36,
+           max_len=CELL_MAX),
     Column("jadwal_tindakan", "Jadwal Tindakan Bersama", 4, Kind.datetime, Need.optional,
            "Boleh dikosongkan. Tanggal dan jam tindakan bersama, misalnya 30/09/2024 09:00; "
            "bila kosong, surat menyebut waktu disepakati melalui narahubung.", width=17),
@@ -167,7 +171,7 @@ COLUMNS: tuple[Column, ...] = (
            "Pilih: Selesai, Tidak Terbukti, atau Dilimpahkan.", width=15,
            list_name="status_akhir"),
     Column("hasil", "Hasil Penyelesaian", 5, Kind.text, Need.step,
-           "Uraian hasil penyelesaian pengaduan.", width=36, max_len=3000),
+           "Uraian hasil penyelesaian pengaduan.", width=36, max_len=CELL_MAX),
     Column("terlapor", "Nama Terlapor", 5, Kind.text, Need.optional,
            "Boleh dikosongkan. Nama pihak yang dilaporkan, untuk Berita Acara Penyelesaian.",
            width=22, max_len=100),

@@ -15,7 +15,10 @@ import docx
 import pytest
 
 from pipeline import engine, render
+from pipeline.config import Halaman
+from pipeline.form import page_form
 from pipeline.schema import DOCUMENTS, Document
+from tests.test_letterform import png
 from tests.test_render import (
     NOMOR,
     SATPOL,
@@ -69,6 +72,33 @@ def test_document_xml_is_docxtpls_byte_for_byte(doc: Document) -> None:
             reference(template, context))
         assert ours["word/document.xml"] == theirs["word/document.xml"], name
         assert ours == theirs, name  # every other part too
+
+
+@pytest.mark.parametrize("doc", DOCUMENTS, ids=lambda d: d.kind.value)
+def test_shipped_page_form_and_emblem_leave_docxtpls_bytes_unchanged(doc: Document) -> None:
+    """[halaman] defaults and the shipped emblem are what the templates hold already."""
+    cfg = make_config()
+    template = cfg.templates / doc.template
+    name, context = contexts(doc)[1]
+    ours = render.render_letter(template, context, page_form(cfg))
+    assert members(ours) == members(reference(template, context)), name
+
+
+def test_other_page_form_changes_only_page_styles_and_emblem(tmp_path: Path) -> None:
+    cfg = make_config()
+    emblem = tmp_path / "lambang.png"
+    emblem.write_bytes(png(200, 240))  # the placeholder's proportions
+    cfg = dataclasses.replace(cfg, halaman=Halaman(kertas="F4", ukuran_huruf=11),
+                              kantor=dataclasses.replace(cfg.kantor, lambang=emblem))
+    template = cfg.templates / DOCUMENTS[1].template
+    context = contexts(DOCUMENTS[1])[0][1]
+    ours, theirs = (members(render.render_letter(template, context, page_form(cfg))),
+                    members(reference(template, context)))
+    changed = {n for n in ours if ours[n] != theirs.get(n)}
+    assert changed == {"word/document.xml", "word/styles.xml", "word/media/image1.png"}
+    assert ours["word/media/image1.png"] == emblem.read_bytes()
+    assert render.compiled_template(template, page_form(cfg)) is not (
+        render.compiled_template(template))  # one compiled template per page form
 
 
 @pytest.mark.parametrize("doc", DOCUMENTS, ids=lambda d: d.kind.value)

@@ -18,11 +18,9 @@ no personal field at all, so it may be passed on outside the office.
 
 from __future__ import annotations
 
-from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from copy import copy
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,6 +52,7 @@ from pipeline.status import (
     service_times,
     status_label,
 )
+from pipeline.tally import TERBUKA, Tally
 from pipeline.workbook import (
     BOX,
     STEP_FILLS,
@@ -72,7 +71,6 @@ __all__ = ["case_times", "percentile", "recap_path", "service_times", "status_la
            "write_recap"]
 
 SHEET_RINGKASAN, SHEET_KASUS, SHEET_WAKTU = "Ringkasan", "Kasus", "Waktu Layanan"
-TERBUKA = "Terbuka"
 LATE_FILL, LATE_FONT = "FFC7CE", "9C0006"  # Excel's own "bad" cell style
 DATETIME_FORMAT = "dd/mm/yy hh:mm"
 # Chart colours of Terbuka, Selesai, Tidak Terbukti, Dilimpahkan.
@@ -113,49 +111,6 @@ def write_recap(path: Path, cases: Iterable[Case], cfg: Config, tahun: int,
     wb.properties.title = head[0]
     wb.properties.creator = f"{cfg.kantor.nama.title()} — perda-pipeline"
     save_streaming(wb, Path(path))
-
-
-@dataclass
-class Tally:
-    """What the Ringkasan and Waktu Layanan need, counted while the cases stream past."""
-
-    status: Counter[str] = field(default_factory=Counter)
-    months: Counter[tuple[int, str]] = field(default_factory=Counter)
-    cara_lapor: Counter[str] = field(default_factory=Counter)
-    desa: Counter[str] = field(default_factory=Counter)
-    perda: Counter[str] = field(default_factory=Counter)
-    late: int = 0
-    minutes: list[array[int]] = field(
-        default_factory=lambda: [array("q") for _ in STEPS])  # per step, done steps only
-    steps_late: list[int] = field(default_factory=lambda: [0] * len(STEPS))
-
-    def add(self, case: Case, t: CaseTimes) -> None:
-        """Count one case."""
-        self.status[status_label(t)] += 1
-        self.months[(case.waktu_lapor.month, TERBUKA if not t.closed else t.status)] += 1
-        self.cara_lapor[case.cara_lapor] += 1
-        self.desa[case.desa] += 1
-        self.perda[case.perda] += 1
-        self.late += t.terlambat
-        for index, st in enumerate(t.steps):
-            if st.menit is not None:
-                self.minutes[index].append(st.menit)
-                self.steps_late[index] += bool(st.terlambat)
-
-    def service_times(self, cfg: Config) -> list[ServiceTime]:
-        """Median, 90th percentile and share within the standard, per step
-        (as `status.service_times`)."""
-        result = []
-        for index, step in enumerate(STEPS):
-            minutes = self.minutes[index]
-            baku = cfg.waktu_baku.minutes(step.number)
-            judged = step.number > 1 and baku is not None  # step 1 has no minutes to judge
-            late = self.steps_late[index] if judged else None
-            within = len(minutes) - late if late is not None else None
-            result.append(ServiceTime(step.number, baku, len(minutes),
-                                      percentile(minutes, 50), percentile(minutes, 90),
-                                      within, late))
-        return result
 
 
 # --- titles and printing ----------------------------------------------------------------

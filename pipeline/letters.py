@@ -32,7 +32,7 @@ class Made:
     """The letters a run made: how many, their years, and the newest rows only (all of an
     ordinary save), so a backlog of any size is never held in memory."""
 
-    keep: int = 1000
+    keep: int = KEEP_LETTERS
     count: int = 0
     years: set[int] = field(default_factory=set)
     newest: deque[LetterRow] = field(default_factory=deque)

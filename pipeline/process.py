@@ -192,8 +192,10 @@ def catch_up_pdfs(cfg: Config, state: State) -> None:
     if cfg.berkas.pdf == "tidak":
         return
     made, failed = pdf.catch_up(cfg, state, limit=cfg.berkas.pdf_maks_per_proses)
-    if made or failed:
+    if made:
         log.info("%d PDF yang tertinggal dari proses sebelumnya dibuat.", made)
+    if failed:
+        log.warning("%d PDF belum dapat dibuat; dicoba lagi nanti.", failed)
 
 
 def refresh_stale_registers(cfg: Config, state: State) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+import struct
 import zipfile
+import zlib
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -63,10 +66,27 @@ def office(folder: Path, pdf: bool = False) -> Path:
     text = (ROOT / "config.toml").read_text(encoding="utf-8")
     if not pdf:
         text = text.replace('pdf = "auto"', 'pdf = "tidak"')
+    # Filled in, as an office would: on the shipped placeholders letters are drafts.
+    text = _PLACEHOLDER.sub(lambda m: f'"{m.group(1).title()} Contoh"', text)
     (folder / "config.toml").write_text(text, encoding="utf-8")
     shutil.copytree(ROOT / "templates", folder / "templates", dirs_exist_ok=True)
+    (folder / "templates" / "lambang.png").write_bytes(_png())
     (folder / "inbox").mkdir(exist_ok=True)
     return folder
+
+
+_PLACEHOLDER = re.compile(r'"\[([^"\]]*)\]"')
+
+
+def _png(size: int = 8) -> bytes:
+    """A small grey PNG standing in for the office's emblem."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body)))
+    rows = b"".join(b"\0" + b"\x80" * size for _ in range(size))
+    header = struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
 
 
 def zip_bomb(path: Path, megabytes: int) -> Path:

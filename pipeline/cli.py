@@ -9,9 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import shutil
-import signal
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from logging.handlers import RotatingFileHandler
@@ -21,159 +19,56 @@ from pipeline import __version__, pdf
 from pipeline.argid import IndonesianParser
 from pipeline.attention import office_attention
 from pipeline.config import Config, load_config, placeholders
-from pipeline.errors import ExitCode, PerdaError, TemplateError, UsageError
+from pipeline.errors import ExitCode, PerdaError, UsageError
 from pipeline.form import emblem_problem, emblem_size_note
 from pipeline.lock import InstanceLock
-from pipeline.logid import (
-    IndonesianFormatter,
-    describe_settings,
-    route_thread_errors,
-    route_watchdog,
-)
 from pipeline.model import Case
-from pipeline.process import (
-    Outcome,
-    finish_batch,
-    inbox_files,
-    open_state,
-    recover,
-    safe_process,
-)
+from pipeline.process import open_state
 from pipeline.recap import recap_path, write_recap
+from pipeline.recovery import Health, rebuild, state_file, state_health
 from pipeline.render import check_templates
-from pipeline.share import polling_setting
+from pipeline.runs import (  # noqa: F401 — startup, setup_logging, TerminalProgress: API
+    TerminalProgress,
+    cmd_reissue,
+    cmd_run,
+    cmd_watch,
+    setup_logging,
+    startup,
+)
 from pipeline.status import colours_work, format_status, status_rows
-from pipeline.watch import Watcher, install_signal_handlers
 from pipeline.workbook import write_blank_intake
 
 log = logging.getLogger("pipeline")
 
 
-def setup_logging(state_dir: Path | None, verbose: bool = False) -> None:
-    """Log to the console, and to a rotating file under the state folder (in Indonesian)."""
-    root = logging.getLogger("pipeline")
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-        handler.close()
-    console = logging.StreamHandler(sys.stderr)
-    note = "rincian teknis di state/log/perda.log" if state_dir is not None else None
-    console.setFormatter(IndonesianFormatter("%(asctime)s %(levelname)s %(message)s",
-                                             "%H.%M.%S", traceback_note=note))
-    root.addHandler(console)
-    if state_dir is not None:
-        (state_dir / "log").mkdir(parents=True, exist_ok=True)
-        file = RotatingFileHandler(state_dir / "log" / "perda.log", maxBytes=2_000_000,
-                                   backupCount=5, encoding="utf-8")
-        file.setFormatter(IndonesianFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-        root.addHandler(file)
-    route_watchdog(root.handlers, verbose)
-    route_thread_errors()
-
-
-def startup(cfg: Config) -> None:
-    """With the lock held: start logging, check the templates, log the effective settings."""
-    setup_logging(cfg.state_dir)
-    problems = check_templates(cfg)
-    if problems:
-        raise TemplateError("Templat surat bermasalah:\n" + "\n".join(f"- {p}" for p in problems))
-    log.info("Pengaturan: %s", describe_settings(cfg))
-
-
-class TerminalProgress:
-    """A one-line progress bar on stderr for long files, only when it is a terminal."""
-
-    MIN_CASES = 200  # a single save of a few cases prints nothing
-
-    def __init__(self) -> None:
-        self.active = sys.stderr.isatty()
-        self.shown = False
-
-    def __call__(self, name: str, seen: int, total: int, letters: int) -> None:
-        if not self.active or total < self.MIN_CASES:
-            return
-        filled = int(30 * seen / max(total, 1))
-        sys.stderr.write(f"\r{name}: [{'#' * filled}{'.' * (30 - filled)}] "
-                         f"{seen}/{total} laporan, {letters} surat")
-        sys.stderr.flush()
-        self.shown = True
-
-    def done(self) -> None:
-        """End the bar's line."""
-        if self.shown:
-            sys.stderr.write("\n")
-            self.shown = False
-
-
-def exit_code_for(outcomes: list[Outcome]) -> ExitCode:
-    """0 when every file went through cleanly, 1 when some input was rejected."""
-    bad = any(o.status in ("problems", "rejected", "error") or o.still_rejected
-              for o in outcomes)
-    return ExitCode.input_rejected if bad else ExitCode.ok
-
-
-def cmd_run(args: argparse.Namespace) -> ExitCode:
-    """Process every workbook in inbox/ once and exit."""
+def cmd_pulihkan(args: argparse.Namespace) -> ExitCode:
+    """Rebuild a lost, empty or damaged state database from what is filed in outbox/."""
     cfg = load_config(args.config)
-    with InstanceLock(cfg.state_dir):
-        startup(cfg)
-        state = open_state(cfg)
-        try:
-            recover(cfg, state)
-            bar = TerminalProgress()
-            outcomes = []
-            for path in inbox_files(cfg):
-                outcomes.append(safe_process(path, cfg, state, bar))
-                bar.done()
-            finish_batch(cfg, state, outcomes)
-        finally:
-            state.close()
-    done = [o for o in outcomes if o.status != "unchanged"]
-    letters = sum(o.letters_made for o in outcomes)
-    print(f"Selesai: {len(outcomes)} berkas diperiksa, {len(done)} diproses, "
-          f"{letters} surat dibuat.")
-    for outcome in outcomes:
-        if outcome.problems:
-            print(f"- {outcome.name}: {len(outcome.problems)} masalah; lihat "
-                  f"outbox/_perlu-perbaikan/.")
-        elif outcome.still_rejected:
-            print(f"- {outcome.name}: belum diperbaiki; laporan perbaikan di "
-                  f"outbox/_perlu-perbaikan/ masih berlaku.")
-    return exit_code_for(outcomes)
-
-
-def cmd_watch(args: argparse.Namespace) -> ExitCode:
-    """Process the backlog, then watch inbox/ until Ctrl+C or SIGTERM."""
-    cfg = load_config(args.config)
-    stop = threading.Event()
-    signals = install_signal_handlers(stop)
-    with InstanceLock(cfg.state_dir):
-        startup(cfg)
-        state = open_state(cfg)
-        try:
-            recover(cfg, state)
-            batch: list[Outcome] = []
-            bar = TerminalProgress()
-            backlog = pdf.Backlog(cfg, state)
-
-            def finish() -> None:
-                bar.done()
-                finish_batch(cfg, state, batch)
-                batch.clear()
-                backlog.restart()
-
-            p = cfg.pemantau
-            watcher = Watcher(cfg.inbox,
-                              lambda path: batch.append(safe_process(path, cfg, state, bar)),
-                              polling=polling_setting(args.config), interval=p.interval_detik,
-                              settle=p.jeda_stabil_detik, rescan=p.pindai_ulang_detik,
-                              on_idle=finish, background=backlog.step)
-            log.info("Tekan Ctrl+C untuk berhenti.")
-            watcher.run(stop)
-        finally:
-            state.close()
-    log.info("Pemantauan dihentikan.")
-    return ExitCode.ctrl_c if signals.received == signal.SIGINT else ExitCode.ok
+    with InstanceLock(cfg.state_dir, cfg.outbox):
+        setup_logging(cfg.state_dir)
+        health = state_health(state_file(cfg))
+        if health is Health.ok and not args.paksa:
+            print("Basis data state dalam keadaan baik; tidak ada yang perlu dipulihkan "
+                  "(--paksa: susun ulang juga).")
+            return ExitCode.ok
+        result = rebuild(cfg)
+    print(f"Dipulihkan dari outbox: {result.letters} surat"
+          + (f", {result.from_agenda} lagi dari Buku Agenda saja (berkasnya tidak ada)"
+             if result.from_agenda else "")
+          + (f"; {result.cases} laporan dari salinan buku kerja di state/snapshots/"
+             if result.cases else "") + ".")
+    if result.adopted:
+        print(f"- {result.adopted} surat tanpa catatan di dalam berkasnya (dibuat versi "
+              "lama) dianggap sesuai dengan isian sekarang; terbitkan ulang bila perlu "
+              "(perda terbitkan-ulang).")
+    for tahun, last in sorted(result.last_numbers.items()):
+        print(f"- Tahun {tahun}: nomor urut berikutnya {last + 1}.")
+    for name in result.unknown:
+        print(f"- Tidak dikenali sebagai surat dan dilewati: {name}")
+    if result.old_state:
+        print(f"Basis data lama disimpan sebagai {result.old_state}.")
+    print("Tidak ada berkas di outbox yang diubah. Jalankan sekarang: perda run")
+    return ExitCode.ok
 
 
 def cmd_new_intake(args: argparse.Namespace) -> ExitCode:
@@ -225,7 +120,7 @@ def cmd_pdf(args: argparse.Namespace) -> ExitCode:
     if not pdf.wanted(cfg, quiet=True):
         raise UsageError("PDF tidak dibuat: [berkas] pdf bernilai \"tidak\" atau LibreOffice "
                          "tidak ditemukan (lihat README).")
-    with InstanceLock(cfg.state_dir):
+    with InstanceLock(cfg.state_dir, cfg.outbox):
         startup(cfg)
         state = open_state(cfg)
         try:
@@ -306,7 +201,15 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], ExitCode], str]] = {
     "watch": (cmd_watch, "Proses berkas yang menunggu, lalu pantau inbox/ sampai Ctrl+C. "
                          "Contoh: perda watch"),
     "run": (cmd_run, "Proses semua berkas di inbox/ sekali lalu selesai (kode keluar 0: "
-                     "semua baik, 1: ada isian yang ditolak, 2: pengaturan/templat salah)."),
+                     "semua baik, 1: ada isian yang ditolak, 2: pengaturan/templat salah). "
+                     "Dengan --coba: tampilkan rencana surat saja, tanpa menulis apa pun."),
+    "terbitkan-ulang": (cmd_reissue, "Terbitkan ulang surat yang sudah dibuat (setelah templat "
+                                     "atau pengaturan diubah) sebagai versi baru dengan nomor "
+                                     "yang sama; berkas lama tetap disimpan. Contoh: perda "
+                                     "terbitkan-ulang --langkah 4 --tahun 2024"),
+    "pulihkan": (cmd_pulihkan, "Susun ulang basis data state yang hilang, kosong atau rusak "
+                               "dari surat yang sudah ada di outbox/ (tidak ada berkas yang "
+                               "diubah; penomoran berlanjut)."),
     "new-intake": (cmd_new_intake, "Buat buku kerja isian kosong. "
                                    "Contoh: perda new-intake inbox/laporan-2024.xlsx"),
     "check": (cmd_check, "Periksa config.toml dan templat surat tanpa memproses berkas."),
@@ -332,6 +235,19 @@ def build_parser() -> argparse.ArgumentParser:
                          help="berkas pengaturan (bawaan: ./config.toml)")
         if name == "new-intake":
             cmd.add_argument("path", metavar="PATH", help="nama berkas .xlsx yang dibuat")
+        if name == "run":
+            cmd.add_argument("--coba", action="store_true",
+                             help="tampilkan rencana (satu baris per surat), tulis apa pun "
+                                  "tidak")
+        if name == "terbitkan-ulang":
+            cmd.add_argument("--no-laporan", metavar="NO", help="hanya surat laporan ini")
+            cmd.add_argument("--langkah", type=int, metavar="N",
+                             help="hanya surat langkah N (1-7)")
+            cmd.add_argument("--tahun", type=int, metavar="YYYY",
+                             help="hanya surat bernomor tahun ini")
+        if name == "pulihkan":
+            cmd.add_argument("--paksa", action="store_true",
+                             help="susun ulang walaupun basis data state tampak baik")
         if name == "status":
             cmd.add_argument("--semua", action="store_true",
                              help="tampilkan juga kasus yang sudah selesai")
@@ -353,3 +269,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.exit_code)
     except KeyboardInterrupt:
         return int(ExitCode.ctrl_c)
+    except Exception:  # noqa: BLE001 — the one handler for the unexpected: log, one line
+        where = log_unexpected(args)
+        print("perda: Terjadi kesalahan tak terduga; pekerjaan dihentikan. Rincian teknisnya "
+              f"tercatat di {where}. Jalankan lagi; bila terulang, hubungi pengelola aplikasi "
+              "dan sertakan berkas itu.", file=sys.stderr)
+        return int(ExitCode.other_error)
+
+
+def log_unexpected(args: argparse.Namespace) -> str:
+    """Write the current exception's traceback to state/log/perda.log only (not the
+    console); return where it went."""
+    root = logging.getLogger("pipeline")
+    files = [h for h in root.handlers if isinstance(h, RotatingFileHandler)]
+    if not files:
+        try:
+            setup_logging(load_config(args.config).state_dir)
+        except Exception:  # noqa: BLE001 — the config itself may be what failed
+            return "log (folder state tidak dapat dipakai)"
+        files = [h for h in root.handlers if isinstance(h, RotatingFileHandler)]
+    record = root.makeRecord(root.name, logging.ERROR, __file__, 0,
+                             "Kesalahan tak terduga pada perintah %s", (args.command,),
+                             sys.exc_info())
+    for handler in files:
+        handler.handle(record)
+    return files[0].baseFilename

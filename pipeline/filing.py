@@ -1,8 +1,8 @@
-"""Where a letter is filed under outbox/, Windows-safe names, and atomic writes.
+"""Writing under outbox/: atomic writes, and the guard that never replaces another letter.
 
-One function decides a letter's place (`letter_path`), from the pattern in config.toml.
-Files are written to a temporary name in the target folder and renamed into place, so a
-clerk never opens a half-written letter and a kill leaves at most a stray temporary file.
+Where things go is decided in layout.py (re-exported here for older imports). Files are
+written to a temporary name in the target folder and renamed into place, so a clerk never
+opens a half-written letter and a kill leaves at most a stray temporary file.
 """
 
 from __future__ import annotations
@@ -10,55 +10,21 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import re
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path, PurePosixPath
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 
-from pipeline.config import Config
-from pipeline.schema import STEPS, Document
+from pipeline.layout import PROBLEM_FOLDER, letter_path, safe_name
+from pipeline.stamp import read_stamp, stamp
 
-PROBLEM_FOLDER = "_perlu-perbaikan"
+__all__ = ["PROBLEM_FOLDER", "NameTaken", "file_letter", "letter_path",
+           "remove_stray_temporaries", "safe_name", "sha256_bytes", "temp_beside",
+           "write_atomic", "write_atomic_with"]
+
+# What makes two records the same letter (any version of it shares all but the last).
+IDENTITY = ("case_id", "doc", "instansi", "version")
+
 TEMP_PREFIX, TEMP_SUFFIX = ".~perda-", ".tmp"  # temporary files: hidden, and never *.xlsx
-WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
-                    *(f"LPT{i}" for i in range(1, 10))}
-_SLASHES = re.compile(r"[/\\]")  # "001/TRANTIB/2024" → "001-TRANTIB-2024"
-_FORBIDDEN = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')  # → a space
-MAX_NAME = 120  # per path component; keeps whole paths well under Windows' 260
-
-
-def safe_name(text: str, max_len: int = MAX_NAME) -> str:
-    """One Windows-safe path component: no forbidden characters, reserved names or
-    trailing dots/spaces, and not longer than `max_len` characters."""
-    name = _FORBIDDEN.sub(" ", _SLASHES.sub("-", text))
-    name = " ".join(name.split()).strip(" .")
-    if not name:
-        return "berkas"
-    if len(name) > max_len:
-        stem, dot, ext = name.rpartition(".")
-        if dot and len(ext) <= 5:
-            name = stem[: max_len - len(ext) - 1].rstrip(" .") + "." + ext
-        else:
-            name = name[:max_len].rstrip(" .")
-    if name.split(".")[0].upper() in WINDOWS_RESERVED:
-        name = "_" + name
-    return name
-
-
-def letter_path(cfg: Config, doc: Document, no_laporan: str, tahun: int, instansi: str = "",
-                version: int = 1) -> str:
-    """The letter's place under outbox/, '/' separated; later versions get '(versi N)'."""
-    title = f"{doc.title} - {instansi}" if instansi else doc.title
-    relative = cfg.berkas.pola.format(tahun=tahun, nn=f"{doc.step:02d}",
-                                      langkah=STEPS[doc.step - 1].slug,
-                                      no_laporan=no_laporan, dokumen=title)
-    parts = [safe_name(p) for p in PurePosixPath(relative.replace("\\", "/")).parts
-             if p not in ("", ".", "..", "/")]
-    if version > 1:
-        stem, dot, ext = parts[-1].rpartition(".")
-        parts[-1] = safe_name(f"{stem} (versi {version}).{ext}" if dot else
-                              f"{parts[-1]} (versi {version})")
-    return "/".join(parts)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -112,6 +78,57 @@ def _write_synced(data: bytes) -> Callable[[Path], None]:
 def write_atomic(path: Path, data: bytes) -> None:
     """Write bytes to `path` durably via a temporary file in the same folder and os.replace."""
     write_atomic_with(path, _write_synced(data))
+
+
+class NameTaken(Exception):
+    """A letter's place is held by a file that is not an earlier state of that letter."""
+
+    def __init__(self, path: Path, holder: Mapping[str, object] | None) -> None:
+        who = (f"surat {holder.get('nomor')} versi {holder.get('version')}" if holder
+               else "berkas lain")
+        self.message = (f"Surat tidak ditulis: {path} sudah berisi {who}, bukan surat ini. "
+                        "Berkas itu tidak ditimpa dan surat ini tetap menunggu. Pindahkan "
+                        "berkas itu (atau ubah [berkas] pola di config.toml), lalu simpan "
+                        "ulang buku kerja.")
+        super().__init__(self.message)
+
+
+def same_letter(a: Mapping[str, object], b: Mapping[str, object]) -> bool:
+    """Whether two records are the same letter, same version."""
+    return all(a.get(key) == b.get(key) for key in IDENTITY)
+
+
+def may_replace(path: Path, record: Mapping[str, object], recorded_sha: str = "") -> bool:
+    """Whether the file at `path` may be replaced by `record`'s letter: it is missing, or
+    an earlier state of that very letter (stamped with it, or the sha the state recorded)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return True
+    if recorded_sha and sha256_bytes(data) == recorded_sha:
+        return True
+    found = read_stamp(data)
+    return found is not None and same_letter(found, record)
+
+
+def file_letter(path: Path, data: bytes, record: Mapping[str, object],
+                shown: Mapping[str, str] | None = None, recorded_sha: str = "") -> str:
+    """Stamp a rendered letter with its record and file it at `path`; return its sha256.
+
+    Raises NameTaken, writing nothing, when `path` holds anything but an earlier state of
+    the same letter (a kill between write and completion leaves such a state).
+    """
+    stamped = stamp(data, record, shown)
+    existed = path.exists()
+    if existed and not may_replace(path, record, recorded_sha):
+        raise NameTaken(path, read_stamp(path))
+    try:
+        write_atomic_with(path, _write_synced(stamped), overwrite=existed)
+    except FileExistsError:  # appeared meanwhile: look again, never replace blindly
+        if not may_replace(path, record, recorded_sha):
+            raise NameTaken(path, read_stamp(path)) from None
+        write_atomic_with(path, _write_synced(stamped))
+    return sha256_bytes(stamped)
 
 
 def remove_stray_temporaries(root: Path) -> int:

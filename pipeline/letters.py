@@ -1,107 +1,80 @@
-"""Which letters a case is due, and making them exactly once (reserve → write → complete)."""
+"""Carrying out the letter plan exactly once: reserve → write → complete.
+
+The plan (pipeline.plan) says what to write; this module does it, chunk by chunk:
+
+1. `State.reserve`: one transaction per chunk of about CHUNK_LETTERS letters records the
+   new letters as pending (with their numbers), brings resumed ones up to date, marks
+   withdrawn and replaced ones, and stores the cases' data;
+2. every letter of the chunk is rendered (in a process pool for a large chunk) and filed
+   with an atomic write, with its SMS text beside it where it has one;
+3. `State.complete_all` marks them made.
+
+A kill anywhere leaves pending letters and unsettled cases; `catch_up` (at start, and at
+every rescan) plans those cases again, which resumes the pending letters with the same
+numbers. Drafts (config.toml not filled yet) are rendered under outbox/_konsep/ and are
+not recorded at all.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
-from functools import partial
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from pipeline import render
 from pipeline.config import Config
-from pipeline.filing import letter_path, write_atomic
+from pipeline.filing import NameTaken, file_letter, write_atomic
 from pipeline.form import page_form
-from pipeline.indo import bulan_romawi
-from pipeline.model import Case, Letter, case_from_json, case_to_json
+from pipeline.layout import agenda_path, letter_path, sms_path
+from pipeline.layout import draft_path as layout_draft_path
+from pipeline.model import Case, Letter, LetterStatus, case_from_json, case_to_json
+from pipeline.plan import Action, Item, Plan, make_plan
 from pipeline.pool import Job, Renderer
-from pipeline.schema import COLUMNS, DOCUMENT_BY_KIND, Document, documents_due
-from pipeline.state import LetterRow, Reservation, State, case_json
+from pipeline.schema import DOCUMENT_BY_KIND, Doc, Document
+from pipeline.state import Booking, State, case_json
 
 log = logging.getLogger("pipeline.letters")
 CHUNK_LETTERS = 400  # letters reserved per transaction in a backlog
-KEEP_LETTERS = 1000  # rows of made letters a run keeps (the PDFs of the newest; see Made)
+PLAN_CASES = 5_000  # changed cases planned at once (memory): numbers follow dates within one
+
+
+KEEP_LETTERS = 1000  # letters a run keeps as records (the PDFs of the newest; see Made)
 
 
 @dataclass
 class Made:
-    """The letters a run made: how many, their years, and the newest rows only (all of an
-    ordinary save), so a backlog of any size is never held in memory."""
+    """What carrying out a plan did: letters filed (counted, with their years; only the
+    newest `keep` kept as records, so a backlog of any size is never held in memory),
+    drafts filed, and the years whose Buku Agenda changed without a new letter (a letter
+    withdrawn or replaced)."""
 
+    letters: list[Letter] = field(default_factory=list)  # the newest `keep` made
+    drafts: list[Path] = field(default_factory=list)
+    marked_years: set[int] = field(default_factory=set)
+    count: int = 0  # every letter made
+    years: set[int] = field(default_factory=set)  # years of the letters made
     keep: int = KEEP_LETTERS
-    count: int = 0
-    years: set[int] = field(default_factory=set)
-    newest: deque[LetterRow] = field(default_factory=deque)
 
-    def add(self, rows: list[LetterRow]) -> None:
-        """Count letters just made."""
-        self.count += len(rows)
-        self.years.update(row.tahun for row in rows)
-        self.newest.extend(rows)
-        while len(self.newest) > self.keep:
-            self.newest.popleft()
-
-
-@dataclass(frozen=True)
-class Due:
-    """One letter a case is due: the document and, for step 4, the agency."""
-
-    doc: Document
-    instansi: str = ""
-
-
-def due_letters(case: Case) -> list[Due]:
-    """Every letter of the steps the case has done; step 4 gives one per agency."""
-    return [Due(doc, name) for doc, name in documents_due(case)]
-
-
-def data_hash(case: Case, due: Due) -> str:
-    """What a letter says, less its number: the case's data up to the document's step."""
-    data = case_to_json(case)
-    payload = {c.key: data[c.key] for c in COLUMNS if c.step <= due.doc.step}
-    payload["_instansi"] = due.instansi
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
-                          ).hexdigest()
-
-
-def letter_number(cfg: Config, doc: Document, urut: int, tanggal: datetime) -> str:
-    """The letter number from the document's pattern in config.toml."""
-    # Interim: unnumbered documents still take a counter number until the plan lands.
-    pattern = cfg.penomoran.pola.get(doc.kind.value, "{klasifikasi}/{urut:03d}/{kode_unit}/{tahun}")
-    return pattern.format(
-        klasifikasi=cfg.penomoran.klasifikasi, urut=urut, kode_unit=cfg.kantor.kode_unit,
-        tahun=tanggal.year, bulan=tanggal.month, bulan_romawi=bulan_romawi(tanggal.month))
-
-
-def reservation(case: Case, cfg: Config, due: Due) -> Reservation:
-    """The state's request for one due letter."""
-    tanggal = case.step_time(due.doc.step)
-    assert tanggal is not None  # due letters are of done steps
-    return Reservation(
-        case_id=case.case_id, doc=due.doc.kind.value, instansi=due.instansi,
-        data_hash=data_hash(case, due), step=due.doc.step, tanggal=tanggal,
-        hal=render.letter_subject(due.doc),
-        tujuan=render.letter_addressee(case, cfg, due.doc, due.instansi),
-        nomor_for=partial(letter_number, cfg, due.doc, tanggal=tanggal),
-        path_for=partial(letter_path, cfg, due.doc, case.no_laporan, tanggal.year,
-                         due.instansi))
+    def add(self, letters: list[Letter]) -> None:
+        """Count letters just made; keep the newest `keep` of them."""
+        self.count += len(letters)
+        self.years.update(letter.tahun for letter in letters)
+        self.letters += letters
+        if len(self.letters) > self.keep:
+            del self.letters[:len(self.letters) - self.keep]
 
 
 def make_letters(cases: Iterable[Case], cfg: Config, state: State,
-                 progress: Callable[[int, int], None] | None = None) -> Made:
-    """Make the letters of many cases; a case whose stored data is the same costs a lookup.
+                 progress: Callable[[int, int], None] | None = None, *,
+                 konsep: bool = False) -> Made:
+    """Plan and make the letters of many cases; an unchanged case costs one lookup.
 
-    Changed cases are reserved in chunks (one transaction per chunk, not per case), then
-    rendered (in a process pool when a chunk is large) and filed; exactly-once as in
-    `write_letters`. `progress(cases_seen, letters_made)` is called after each chunk.
+    `progress(cases_seen, letters_made)` is called after each chunk.
     """
     pending = state.pending_cases()
-    made = Made(keep=max(KEEP_LETTERS, cfg.berkas.pdf_maks_per_proses))
     seen = [0]
+    made = Made(keep=max(KEEP_LETTERS, cfg.berkas.pdf_maks_per_proses))
 
     def counted() -> Iterator[Case]:
         for case in cases:
@@ -109,76 +82,224 @@ def make_letters(cases: Iterable[Case], cfg: Config, state: State,
             yield case
 
     with Renderer() as renderer:
-        for chunk in _chunks(c for c in counted() if _changed(c, state, pending)):
-            batch = [([reservation(case, cfg, due) for due in due_letters(case)],
-                      (case.case_id, case.tahun, case.no_laporan, case_to_json(case)))
-                     for case in chunk]
-            reserved = state.reserve_cases(batch)
-            made.add(write_letters(reserved, {c.case_id: c for c in chunk}, cfg, state,
-                                   renderer))
-            if progress:
-                progress(seen[0], made.count)
+        changed = (c for c in counted() if konsep or letter_changed(c, state, pending))
+        for block in _blocks(changed, PLAN_CASES):
+            if konsep:
+                plan = make_plan(block, {}, {}, cfg, konsep=True)
+            else:
+                plan = make_plan(block, state.letters_of_cases({c.case_id for c in block}),
+                                 state.counters(), cfg)
+            execute(plan, block, cfg, state, renderer, made,
+                    progress and (lambda n: progress(seen[0], n)), konsep=konsep)
     return made
 
 
-def _changed(case: Case, state: State, pending: set[str]) -> bool:
+def letter_changed(case: Case, state: State, pending: set[str]) -> bool:
     """Whether a case may need letters: new, changed, or with letters left half-made."""
     return (case.case_id in pending
             or state.stored_case(case.case_id) != case_json(case_to_json(case)))
 
 
-def _chunks(cases: Iterator[Case] | Iterable[Case]) -> Iterator[list[Case]]:
-    """Cases in groups of about CHUNK_LETTERS due letters."""
-    chunk: list[Case] = []
-    letters = 0
+def _blocks(cases: Iterator[Case], size: int) -> Iterator[list[Case]]:
+    """Cases in lists of at most `size`."""
+    block: list[Case] = []
     for case in cases:
-        chunk.append(case)
-        letters += len(due_letters(case))
-        if letters >= CHUNK_LETTERS:
-            yield chunk
-            chunk, letters = [], 0
-    if chunk:
-        yield chunk
+        block.append(case)
+        if len(block) >= size:
+            yield block
+            block = []
+    if block:
+        yield block
 
 
-def write_letters(rows: list[LetterRow], cases: dict[str, Case], cfg: Config,
-                  state: State, renderer: Renderer | None = None) -> list[LetterRow]:
-    """Render and file reserved letters, then mark them made in one transaction."""
+def execute(plan: Plan, cases: list[Case], cfg: Config, state: State, renderer: Renderer,
+            made: Made, progress: Callable[[int], None] | None = None, *,
+            konsep: bool = False) -> Made:
+    """Carry out a plan for `cases` in chunks; the cases' data is stored along the way."""
+    last_item = {item.letter.case_id: i for i, item in enumerate(plan.items)}
+    # Cases with nothing to do are only stored (drafts store nothing).
+    quiet = [] if konsep else [c for c in cases if c.case_id not in last_item]
+    for start, chunk in _chunks(plan.items):
+        involved = {item.letter.case_id: item.case for item in chunk if item.case is not None}
+        stored = [(case, last_item[cid] < start + len(chunk)) for cid, case in involved.items()
+                  if case is not None]
+        if quiet:
+            stored += [(case, True) for case in quiet]
+            quiet = []
+        _run_chunk(chunk, stored, cfg, state, renderer, made)
+        if progress:
+            progress(made.count + len(made.drafts))
+    if quiet:
+        state.reserve(Booking(cases=[(case, True) for case in quiet]))
+    return made
+
+
+def _chunks(items: list[Item]) -> Iterator[tuple[int, list[Item]]]:
+    """(start index, items) with about CHUNK_LETTERS letters to write each."""
+    start, writes = 0, 0
+    for i, item in enumerate(items):
+        writes += item.writes
+        if writes >= CHUNK_LETTERS:
+            yield start, items[start:i + 1]
+            start, writes = i + 1, 0
+    if start < len(items):
+        yield start, items[start:]
+
+
+def _run_chunk(chunk: list[Item], cases: list[tuple[Case, bool]], cfg: Config, state: State,
+               renderer: Renderer, made: Made) -> None:
+    """Reserve one chunk, write its letters, mark them made."""
+    drafts = [item for item in chunk if item.action is Action.draft]
+    if drafts:
+        written: list[tuple[Item, str]] = []
+        _write(drafts, [draft_path(cfg, item.letter) for item in drafts], cfg, renderer,
+               written, konsep=True)
+        made.drafts += [cfg.outbox / draft_path(cfg, item.letter) for item, _ in written]
+        return
+    booking = Booking(cases=cases)
+    to_write: list[Item] = []
+    for item in chunk:
+        if item.action in (Action.new, Action.version):
+            letter = replace(item.letter, path=placement(cfg, item.letter))
+            booking.new.append(letter)
+            to_write.append(replace(item, letter=letter))
+        elif item.action is Action.resume:
+            booking.resumed.append(item.letter)
+        elif item.action is Action.withdraw:
+            booking.withdrawn.append(item.letter)
+        if item.replaces is not None:
+            booking.replaced.append((item.replaces, item.letter.nomor))
+    to_write += [item for item in chunk if item.action is Action.resume]
+    reserved = state.reserve(booking)
+    made.marked_years |= {x.tahun for x in booking.withdrawn if x.numbered}
+    made.marked_years |= {x.tahun for x, _ in booking.replaced if x.numbered}
+    items = [replace(item, letter=letter) for item, letter in zip(to_write, reserved,
+                                                                  strict=True)]
+    made.add(write_items(items, cfg, state, renderer))
+
+
+def write_items(items: list[Item], cfg: Config, state: State,
+                renderer: Renderer | None = None) -> list[Letter]:
+    """Render and file reserved letters, then mark them made in one transaction — also
+    those filed before a write failed (disk full), so only the rest stay pending."""
+    written: list[tuple[Item, str]] = []
+    try:
+        _write(items, [item.letter.path for item in items], cfg, renderer or Renderer(),
+               written)
+    finally:
+        done = [(item.letter, digest) for item, digest in written]
+        if done:
+            state.complete_all(done)
+    return [replace(letter, status=LetterStatus.done, sha256=digest) for letter, digest in done]
+
+
+def _write(items: list[Item], paths: list[str], cfg: Config, renderer: Renderer,
+           written: list[tuple[Item, str]], *, konsep: bool = False) -> None:
+    """Render and file letters (and their SMS texts), adding each filed one, with its
+    sha256, to `written` as it goes.
+
+    A letter whose place holds anything but an earlier state of that very letter is not
+    written (filing.NameTaken, logged): it stays pending, and nothing is replaced.
+    """
     jobs: list[Job] = []
     form = page_form(cfg)  # [halaman] and the emblem, applied when a template compiles
-    for row in rows:
-        doc = DOCUMENT_BY_KIND[row.doc]  # type: ignore[index]
-        context = render.build_context(cases[row.case_id], cfg, doc, row.nomor, row.instansi)
+    for item in items:
+        doc = document(item.letter)
+        assert item.case is not None
+        context = _context(item, doc, cfg, konsep)
         jobs.append((str(cfg.templates / doc.template), context, form))
-    made: list[tuple[LetterRow, str]] = []
-    with (renderer or Renderer()) as active:
-        for row, (data, digest) in zip(rows, active.render(jobs), strict=True):
-            write_atomic(cfg.outbox / row.path, data)
-            made.append((row, digest))
-    if made:
-        state.complete_all(made)
-    return [row for row, _ in made]
+    with renderer as active:
+        for item, path, (data, _digest) in zip(items, paths, active.render(jobs), strict=True):
+            try:
+                digest = file_letter(cfg.outbox / path, data, letter_record(item.letter),
+                                     shown_properties(item.letter))
+            except NameTaken as exc:
+                log.error("%s", exc.message)
+                continue
+            _write_sms(item, doc_of(item), cfg, cfg.outbox / sms_path(path))
+            written.append((item, digest))
 
 
-def finish_pending(cfg: Config, state: State) -> list[LetterRow]:
-    """Make the letters a stopped run had reserved but not filed, from the stored cases."""
-    pending = state.pending_letters()
-    if not pending:
+def _context(item: Item, doc: Document, cfg: Config, konsep: bool) -> dict[str, object]:
+    """The template variables of one letter."""
+    assert item.case is not None
+    rujukan = {kind: render.Rujukan(*ref) for kind, ref in item.rujukan.items()}
+    return render.build_context(item.case, cfg, doc, item.letter.nomor, item.letter.instansi,
+                                konsep=konsep, rujukan=rujukan)
+
+
+def _write_sms(item: Item, doc: Document, cfg: Config, target: Path) -> None:
+    """File the ready-to-send SMS text beside the letter, when the document has one."""
+    assert item.case is not None
+    text = render.sms_text(item.case, cfg, doc)
+    if text:
+        write_atomic(target, text.encode("utf-8"))
+
+
+def letter_record(letter: Letter) -> dict[str, object]:
+    """The record a letter carries inside its .docx (what `perda pulihkan` reads back)."""
+    fields = asdict(letter)
+    for key in ("id", "status", "sha256", "made_at"):
+        fields.pop(key, None)
+    return fields
+
+
+def shown_properties(letter: Letter) -> dict[str, str]:
+    """The custom document properties a clerk sees in Word."""
+    return {"Nomor Surat": letter.nomor, "No. Laporan": letter.no_laporan,
+            "Versi": str(letter.version)}
+
+
+def document(letter: Letter) -> Document:
+    """The schema document of a letter."""
+    return DOCUMENT_BY_KIND[Doc(letter.doc)]
+
+
+def doc_of(item: Item) -> Document:
+    """The schema document of a plan item."""
+    return document(item.letter)
+
+
+def placement(cfg: Config, letter: Letter) -> str:
+    """Where a letter is filed under outbox/ ('/' separated)."""
+    return letter_path(cfg, document(letter), letter.no_laporan, letter.tahun,
+                       letter.instansi, letter.version)
+
+
+def draft_path(cfg: Config, letter: Letter) -> str:
+    """Where a draft is filed: the normal place, under outbox/_konsep/."""
+    return layout_draft_path(placement(cfg, letter))
+
+
+def catch_up(cfg: Config, state: State) -> list[Letter]:
+    """Finish what a stopped run or a failed write left: pending letters (same numbers) and
+    cases whose letters were being reserved, from the stored cases."""
+    ids = state.pending_cases()
+    cases = {c.case_id: c for c in state.unsettled_cases()}
+    cases.update({c.case_id: c for c in _stored(state, ids - set(cases))})
+    if not cases:
         return []
-    log.info("Melanjutkan %d surat yang belum selesai dari proses sebelumnya.", len(pending))
-    cases = {cid: case_from_json(data) for cid, data in state.case_data(
-        {row.case_id for row in pending}).items()}
-    return write_letters([r for r in pending if r.case_id in cases], cases, cfg, state)
+    log.info("Melanjutkan surat yang belum selesai dari %d laporan.", len(cases))
+    return make_letters(list(cases.values()), cfg, state).letters
 
 
-def as_letter(row: LetterRow) -> Letter:
-    """A state row as the Buku Agenda's record."""
-    return Letter(case_id=row.case_id, no_laporan=row.case_id.split("/", 1)[1], doc=row.doc,
-                  step=row.step, instansi=row.instansi, nomor=row.nomor, urut=row.urut,
-                  tahun=row.tahun, tanggal=datetime.fromisoformat(row.tanggal), hal=row.hal,
-                  tujuan=row.tujuan, path=row.path, version=row.version)
+def _stored(state: State, case_ids: set[str]) -> list[Case]:
+    """The stored cases with these ids."""
+    return [case_from_json(data) for data in state.case_data(case_ids).values()]
 
 
-def agenda_path(cfg: Config, tahun: int) -> Path:
-    """Where the year's Buku Agenda is kept: beside the step folders."""
-    return cfg.outbox / str(tahun) / f"Buku Agenda {tahun}.xlsx"
+def reissue(cfg: Config, state: State, wanted: Callable[[Letter], bool]) -> list[Letter]:
+    """Issue again, as new versions with the same numbers, the made letters `wanted`
+    selects (perda terbitkan-ulang: a template or config.toml changed); old files stay."""
+    cases = state.cases()
+    recorded = state.letters_of_cases({c.case_id for c in cases})
+    plan = make_plan(cases, recorded, state.counters(), cfg,
+                     reissue=lambda x: x.status is LetterStatus.done and not x.ditarik
+                     and wanted(x))
+    made = Made(keep=len(plan.items))  # every re-issued letter is listed
+    with Renderer() as renderer:
+        execute(plan, [], cfg, state, renderer, made)
+    return made.letters
+
+
+__all__ = ["agenda_path", "catch_up", "execute", "make_letters", "reissue", "write_items"]

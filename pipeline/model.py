@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from pipeline.schema import STEPS
+
+
+def fold_no_laporan(text: str) -> str:
+    """A No. Laporan as compared: NFKC, invisible characters dropped, case folded (shown in
+    capitals), runs of white space as one space. 'lp​-100 ' and 'LP-100' are one report."""
+    text = unicodedata.normalize("NFKC", str(text))
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")  # zero-width etc.
+    return " ".join(text.split()).casefold().upper()
 
 
 @dataclass(frozen=True)
@@ -56,8 +66,9 @@ class Case:
 
     @property
     def case_id(self) -> str:
-        """Stable identity across saves: '<tahun>/<No. Laporan>'."""
-        return f"{self.tahun}/{self.no_laporan}"
+        """Stable identity across saves: '<tahun>/<No. Laporan folded>' (fold_no_laporan);
+        the letters print the number as typed."""
+        return f"{self.tahun}/{fold_no_laporan(self.no_laporan)}"
 
     def step_time(self, step: int) -> datetime | None:
         """When step `step` (1..7) was done, or None."""
@@ -112,27 +123,66 @@ class Problem:
         return f"{', '.join(where)}: {self.message} [{self.code}]"
 
 
+class LetterStatus(StrEnum):
+    """Where a letter stands in the exactly-once protocol (state.py)."""
+
+    pending = "pending"  # numbered and recorded; its file is not in place yet
+    done = "done"  # filed, with its sha256
+
+
 @dataclass(frozen=True)
 class Letter:
-    """One numbered letter as filed: the Buku Agenda row and the state's record.
+    """One version of one letter: what the plan decides, the state records and the Buku
+    Agenda lists — the only shape a letter has.
 
-    `path` is relative to outbox/ with '/' separators. `tujuan` is the addressee;
-    `instansi` is the agency for a step-4 letter, "" otherwise.
+    A letter is identified by (case_id, doc, instansi); each row is one version. `path` is
+    relative to outbox/ with '/' separators. `tujuan` is the addressee; `instansi` is the
+    agency of a step-4 letter, "" otherwise. An unnumbered document (the Lembar Disposisi,
+    the Catatan Pemberitahuan) has urut 0 and nomor "" and is not in the Buku Agenda.
+    `diganti` is the number of the letter that replaced this one in another year (a
+    correction moved its date across New Year); `ditarik` is set when the letter is no
+    longer due (its agency was removed, the way of notifying changed).
     """
 
     case_id: str
-    no_laporan: str
+    no_laporan: str  # as typed
     doc: str  # schema.Doc value
     step: int
     instansi: str
-    nomor: str  # the letter number as printed
-    urut: int  # the sequence number in the year's Buku Agenda
-    tahun: int
+    nomor: str  # the letter number as printed ("" when unnumbered)
+    urut: int  # the sequence number in the year's Buku Agenda (0 when unnumbered)
+    tahun: int  # the year of its number, its folder and its Buku Agenda
     tanggal: datetime  # the letter's date (its step time)
     hal: str
     tujuan: str
-    path: str
-    version: int = 1
+    path: str = ""
+    version: int = 1  # 1, 2, … under the same number
+    data_hash: str = ""  # what the letter says, less its number
+    status: LetterStatus = LetterStatus.done
+    sha256: str = ""
+    made_at: datetime | None = None
+    diganti: str = ""  # the number of the letter that replaced it in another year
+    ditarik: bool = False  # withdrawn: no longer due
+    id: int = 0  # the state's row id (0 before it is recorded)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """The letter's identity across versions: (case_id, doc, instansi)."""
+        return (self.case_id, self.doc, self.instansi)
+
+    @property
+    def numbered(self) -> bool:
+        """Whether it carries a number and a Buku Agenda row."""
+        return self.urut > 0
+
+    @property
+    def keterangan(self) -> str:
+        """The Buku Agenda's remark: replaced, withdrawn, or ''."""
+        if self.diganti:
+            return f"diganti dengan {self.diganti}"
+        if self.ditarik:
+            return "ditarik (tidak diperlukan lagi)"
+        return ""
 
 
 _CASE_TIMES = {"waktu_lapor", "waktu_diteruskan", "waktu_disposisi", "waktu_koordinasi",

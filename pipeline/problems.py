@@ -28,7 +28,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline.filing import safe_name
+from pipeline.layout import is_report, report_paths
 from pipeline.model import Problem
 from pipeline.schema import COLUMN_BY_KEY, HEADER_ROW, HEADER_SEARCH_ROWS, fold_header
 from pipeline.workbook import (
@@ -43,7 +43,6 @@ from pipeline.workbook import (
 log = logging.getLogger(__name__)
 
 SHEET_PROBLEMS = "Perbaikan"
-REPORT_SUFFIX = " - perlu perbaikan"
 PROBLEM_FILL = "FF9C9C"  # red, light enough to read the value through it
 COMMENT_AUTHOR = "Pemeriksa otomatis"
 PROBLEM_HEADERS = ("Lembar", "Baris", "Kolom", "Judul kolom", "Kode",
@@ -52,12 +51,6 @@ PROBLEM_WIDTHS = (14, 8, 8, 26, 26, 90)
 KEY_HEADER = fold_header(COLUMN_BY_KEY["no_laporan"].header)
 UNREADABLE = (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError,
               TypeError, IndexError, EOFError)  # what openpyxl raises on a damaged file
-
-
-def report_paths(source_name: str, outdir: Path) -> tuple[Path, Path]:
-    """The report's .xlsx and .txt paths for an intake file name."""
-    stem = safe_name(Path(source_name).stem) + REPORT_SUFFIX
-    return outdir / f"{stem}.xlsx", outdir / f"{stem}.txt"
 
 
 def write_problem_report(source: Path, problems: list[Problem], outdir: Path,
@@ -97,6 +90,24 @@ def clear_problem_report(source_name: str, outdir: Path) -> list[Path]:
             pass
         except PermissionError:  # open in Excel on Windows: try again next time
             log.warning("Laporan perbaikan %s sedang dibuka; belum dapat dihapus.", path.name)
+    return removed
+
+
+def remove_orphan_reports(folder: Path, names: list[str]) -> list[Path]:
+    """Remove the reports of intake files not among `names` (renamed or deleted)."""
+    if not folder.is_dir():
+        return []
+    wanted = {path for name in names for path in report_paths(name, folder)}
+    removed = []
+    for path in folder.iterdir():
+        if path.is_file() and is_report(path) and path not in wanted:
+            try:
+                path.unlink()
+                removed.append(path)
+            except FileNotFoundError:
+                pass
+            except PermissionError:  # open in Excel on Windows: next time
+                log.warning("Laporan perbaikan %s sedang dibuka; belum dapat dihapus.", path.name)
     return removed
 
 

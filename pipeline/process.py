@@ -2,29 +2,38 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from pipeline import config as config_module
 from pipeline import pdf
 from pipeline.config import Config
+from pipeline.conflicts import without_conflicts
 from pipeline.errors import TemplateError
-from pipeline.filing import PROBLEM_FOLDER, remove_stray_temporaries, sha256_bytes, write_atomic
+from pipeline.filing import remove_stray_temporaries, sha256_bytes, write_atomic
 from pipeline.intake import IntakeRejected, open_intake
-from pipeline.letters import agenda_path, as_letter, finish_pending, make_letters
+from pipeline.layout import agenda_path, problem_folder, recap_path, year_folder
+from pipeline.letters import catch_up, letter_changed, make_letters
 from pipeline.logid import status_word
-from pipeline.model import Problem
-from pipeline.problems import clear_problem_report, write_problem_report
-from pipeline.recap import recap_path, write_recap
+from pipeline.model import Letter, Problem
+from pipeline.plan import Action, describe_plan, make_plan
+from pipeline.problems import clear_problem_report, remove_orphan_reports, write_problem_report
+from pipeline.recap import write_recap
+from pipeline.recovery import safe_backup
 from pipeline.registers import write_agenda
-from pipeline.state import LetterRow, State
+from pipeline.state import State
 from pipeline.validate import Validation, rules_fingerprint, validate
 from pipeline.watch import is_candidate
 
 log = logging.getLogger("pipeline.process")
 MARKED_COPY_MAX_ROWS = 20_000  # above this, the problem report is the .txt summary only
+FUTURE_CODE = "waktu-masa-depan"  # validate's code for a time not yet reached
+FUTURE_RECHECK = timedelta(minutes=5)  # such a file is read again this long after
 
 
 @dataclass
@@ -34,16 +43,29 @@ class Outcome:
     name: str
     status: str  # 'ok', 'problems', 'rejected', 'error', 'unchanged' or 'gone'
     problems: list[Problem] = field(default_factory=list)
-    letters: list[LetterRow] = field(default_factory=list)  # the newest made (Made.keep)
+    letters: list[Letter] = field(default_factory=list)
+    drafts: list[Path] = field(default_factory=list)  # KONSEP letters under outbox/_konsep/
     rows_read: int = 0
     seconds: float = 0.0
     still_rejected: bool = False  # unchanged, and its problem report still stands
+    report_failed: bool = False  # its problem report could not be written (see the log)
     years: set[int] = field(default_factory=set)  # years of the cases read (for the recap)
+    marked_years: set[int] = field(default_factory=set)  # Buku Agenda changed, no new letter
     letters_made: int = 0  # every letter made, even those not kept in `letters`
     letter_years: set[int] = field(default_factory=set)  # years of the letters made
 
 
 Progress = Callable[[str, int, int, int], None]  # (file, cases seen, cases in file, letters)
+
+
+def draft_reasons(cfg: Config) -> list[str]:
+    """Required office settings still placeholders: while any is, letters are drafts."""
+    return config_module.draft_reasons(cfg)
+
+
+def settings_fingerprint(cfg: Config) -> str:
+    """What a file's verdict depends on besides the file: the whole loaded config.toml."""
+    return hashlib.sha256(repr(cfg).encode()).hexdigest()
 
 
 def process_file(path: Path, cfg: Config, state: State,
@@ -55,40 +77,98 @@ def process_file(path: Path, cfg: Config, state: State,
     except FileNotFoundError:
         return Outcome(path.name, "gone")
     digest = sha256_bytes(data)
-    previous = state.previous_result(path.name, digest)
+    settings = settings_fingerprint(cfg)
+    previous = state.previous_result(path.name, digest, settings)
     if previous is not None:
         return Outcome(path.name, "unchanged", still_rejected=previous != "ok")
     snapshot = keep_snapshot(cfg, digest, path.suffix, data)
-    rules = rules_fingerprint(cfg)
-    validation, rejected = read_cases(path.name, data, cfg, state.good_rows(path.name, rules))
+    konsep = bool(draft_reasons(cfg))
+    rules = rules_fingerprint(cfg) + (":konsep" if konsep else "")
+    validation, rejected, sheet = read_cases(path.name, data, cfg, state.good_rows(path.name,
+                                                                                   rules))
     total = len(validation.spool)
-    made = make_letters(validation.iter_cases(), cfg, state,
-                        progress and (lambda seen, n: progress(path.name, seen, total, n)))
-    problems = [rejected] if rejected else validation.problems
-    report_problems(path, problems, validation, data, cfg)
+    conflicts: list[Problem] = []
+    cases = without_conflicts(validation.iter_cases(), path.name, sheet,
+                              lambda: inbox_names(cfg), state, conflicts)
+    made = make_letters(cases, cfg, state,
+                        progress and (lambda seen, n: progress(path.name, seen, total, n)),
+                        konsep=konsep)
+    problems = [rejected] if rejected else sorted(
+        validation.problems + conflicts, key=lambda p: (p.row or 0, (p.column or "").rjust(3)))
+    validation.rows_with_problems += len(conflicts)
+    report_failed = not report_problems(path, problems, validation, data, cfg)
     status = "rejected" if rejected else ("problems" if problems else "ok")
     if not rejected:  # before the version: a kill in between redoes the file. A refused
         # save says nothing about which reports the file holds.
-        state.record_contents(path.name, validation.numbers, validation.problem_rows,
+        held = [p.row for p in conflicts if p.row]  # rows held by the conflict check too
+        state.record_contents(path.name, validation.numbers,
+                              sorted({*validation.problem_rows, *held}),
                               validation.rows_with_problems)
+    good = (rules, [] if conflicts else validation.good_digests)  # conflicts: read all again
     state.record_intake(path.name, digest, len(data), status, validation.rows_read,
-                        validation.rows_with_problems, made.count, snapshot,
-                        (rules, validation.good_digests))
-    outcome = Outcome(path.name, status, problems, list(made.newest), validation.rows_read,
-                      time.perf_counter() - started, years=validation.years,
-                      letters_made=made.count, letter_years=made.years)
-    log_outcome(outcome)
+                        validation.rows_with_problems, made.count, snapshot, good,
+                        settings=settings, recheck_after=_recheck_after(problems))
+    outcome = Outcome(path.name, status, problems, made.letters, made.drafts,
+                      validation.rows_read, time.perf_counter() - started,
+                      years=set() if konsep else validation.years,  # drafts: no recap
+                      report_failed=report_failed,
+                      marked_years=made.marked_years, letters_made=made.count,
+                      letter_years=made.years)
+    log_outcome(outcome, cfg)
     return outcome
 
 
-def read_cases(name: str, data: bytes, cfg: Config, known_good: set[bytes] | None = None
-               ) -> tuple[Validation, Problem | None]:
-    """The validated cases of a workbook, or its whole-file problem."""
+def plan_file(path: Path, cfg: Config, state: State, counters: dict[int, int]) -> list[str]:
+    """`perda run --coba`: the plan for one file as Indonesian lines; nothing is written.
+
+    `counters` (each year's last number) is carried from file to file and updated.
+    """
     try:
-        return validate(open_intake(name, data, cfg.batas), cfg,
-                        known_good=known_good or set()), None
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return [f"{path.name}: berkas hilang."]
+    if state.previous_result(path.name, sha256_bytes(data), settings_fingerprint(cfg)):
+        return [f"{path.name}: tidak berubah sejak terakhir diproses; tidak ada surat."]
+    konsep = bool(draft_reasons(cfg))
+    rules = rules_fingerprint(cfg) + (":konsep" if konsep else "")
+    validation, rejected, sheet = read_cases(path.name, data, cfg,
+                                             state.good_rows(path.name, rules))
+    if rejected:
+        return [f"{path.name}: ditolak — {rejected.describe()}"]
+    conflicts: list[Problem] = []
+    pending = state.pending_cases()
+    cases = [c for c in without_conflicts(validation.iter_cases(), path.name, sheet,
+                                          lambda: inbox_names(cfg), state, conflicts)
+             if konsep or letter_changed(c, state, pending)]
+    recorded = {} if konsep else state.letters_of_cases({c.case_id for c in cases})
+    plan = make_plan(cases, recorded, counters, cfg, konsep=konsep)
+    for item in plan.items:
+        if item.action is Action.new and item.letter.urut:
+            counters[item.letter.tahun] = max(counters.get(item.letter.tahun, 0),
+                                              item.letter.urut)
+    lines = [f"{path.name}:"] + [f"  {line}" for line in describe_plan(plan)]
+    problems = validation.problems + conflicts
+    if problems:
+        lines.append(f"  {len(problems)} masalah; baris itu belum dibuatkan surat:")
+        lines += [f"  - {problem.describe()}" for problem in problems]
+    return lines
+
+
+def _recheck_after(problems: list[Problem]) -> datetime | None:
+    """When to read a file again whose rows were refused only for a time in the future."""
+    if any(p.code == FUTURE_CODE for p in problems):
+        return datetime.now() + FUTURE_RECHECK
+    return None
+
+
+def read_cases(name: str, data: bytes, cfg: Config, known_good: set[bytes] | None = None
+               ) -> tuple[Validation, Problem | None, str | None]:
+    """The validated cases of a workbook, or its whole-file problem; and its sheet."""
+    try:
+        intake = open_intake(name, data, cfg.batas)
+        return validate(intake, cfg, known_good=known_good or set()), None, intake.sheet
     except IntakeRejected as exc:
-        return Validation(), exc.problem
+        return Validation(), exc.problem, None
 
 
 def keep_snapshot(cfg: Config, digest: str, suffix: str, data: bytes) -> str:
@@ -101,9 +181,10 @@ def keep_snapshot(cfg: Config, digest: str, suffix: str, data: bytes) -> str:
 
 
 def report_problems(path: Path, problems: list[Problem], validation: Validation, data: bytes,
-                    cfg: Config) -> None:
-    """Write (or clear, once fixed) the file's report in outbox/_perlu-perbaikan/."""
-    folder = cfg.outbox / PROBLEM_FOLDER
+                    cfg: Config) -> bool:
+    """Write (or clear, once fixed) the file's report in outbox/_perlu-perbaikan/; False
+    when it could not be written (logged, with the reason)."""
+    folder = problem_folder(cfg)
     if validation.more_problems:
         problems = [*problems, Problem(
             code="masalah-lain", file=path.name,
@@ -118,20 +199,30 @@ def report_problems(path: Path, problems: list[Problem], validation: Validation,
             write_problem_report(path, problems, folder, rows_ok=ok, data=data, copy=copy)
         elif folder.is_dir():
             clear_problem_report(path.name, folder)
-    except PermissionError:  # Windows: the old report is open in Excel
-        log.warning("Laporan perbaikan untuk %s sedang dibuka di program lain dan belum dapat "
-                    "diganti. Tutup laporan itu, lalu simpan ulang berkas isian.", path.name)
+    except OSError as exc:  # open in Excel (Windows), outbox read-only, disk full
+        report_not_written(path.name, exc)
+        return False
+    return True
 
 
-def update_registers(cfg: Config, state: State, years: set[int]) -> None:
-    """Rewrite the Buku Agenda of every year that got a letter."""
-    for tahun in sorted(years):
+def report_not_written(name: str, exc: OSError) -> None:
+    """Say in the log that a problem report is missing, and where the problems are."""
+    log.warning("Laporan perbaikan untuk %s TIDAK DAPAT DITULIS di outbox/_perlu-perbaikan/ "
+                "(%s). Daftar masalahnya ada di log ini. Bila laporan lama sedang dibuka, "
+                "tutuplah; bila folder outbox tidak dapat ditulisi atau penuh, perbaiki, lalu "
+                "simpan ulang berkas isian.", name, exc.strerror or exc)
+
+
+def update_registers(cfg: Config, state: State, made: list[Letter],
+                     also: set[int] | frozenset[int] = frozenset()) -> None:
+    """Rewrite the Buku Agenda of every year that got a letter (and of the years `also`)."""
+    for tahun in sorted({row.tahun for row in made if row.numbered} | set(also)):
         update_registers_for(cfg, state, tahun)
 
 
 def update_registers_for(cfg: Config, state: State, tahun: int) -> None:
     """Rewrite one year's Buku Agenda from the state."""
-    letters = (as_letter(row) for row in state.each_letter_of_year(tahun))
+    letters = state.each_letter_of_year(tahun)
     try:
         write_agenda(agenda_path(cfg, tahun), letters, cfg, tahun)
     except PermissionError:  # Windows: the clerk has the register open in Excel
@@ -145,15 +236,29 @@ def finish_batch(cfg: Config, state: State, outcomes: list[Outcome]) -> None:
     Kept off each save's path so the letters themselves are filed at once; a stop before
     this runs is caught up at the next start (`recover`).
     """
-    update_registers(cfg, state, {t for outcome in outcomes for t in outcome.letter_years})
-    newest = [cfg.outbox / row.path for outcome in outcomes for row in outcome.letters]
-    pdf.convert_newest(cfg, newest, sum(outcome.letters_made for outcome in outcomes))
+    made = [row for outcome in outcomes for row in outcome.letters]  # the newest of each
+    years = set().union(*(o.marked_years | o.letter_years for o in outcomes))
+    update_registers(cfg, state, made, years)
+    pdf.convert_newest(cfg, [cfg.outbox / row.path for row in made],
+                       sum(outcome.letters_made for outcome in outcomes))
     update_recaps(cfg, state, {year for outcome in outcomes for year in outcome.years})
+    follow_inbox(cfg)
+    if any(outcome.status != "unchanged" for outcome in outcomes):
+        safe_backup(cfg, state)
+
+
+def follow_inbox(cfg: Config) -> None:
+    """Remove the problem reports of workbooks no longer in inbox/ (renamed or deleted)."""
+    try:
+        names = [p.name for p in inbox_files(cfg)]
+        remove_orphan_reports(problem_folder(cfg), names)
+    except OSError as exc:
+        log.warning("Laporan perbaikan lama belum dapat dirapikan (%s).", exc)
 
 
 def update_recaps(cfg: Config, state: State, years: set[int]) -> None:
     """Rewrite the Laporan Pengamanan of each year whose cases were read (after a batch)."""
-    archived = {t for t in state.letter_years() if not (cfg.outbox / str(t)).is_dir()}
+    archived = {t for t in state.letter_years() if not year_folder(cfg, t).is_dir()}
     years = years - archived  # a year folder moved out of outbox/ is never re-created
     if not years:
         return
@@ -165,25 +270,63 @@ def update_recaps(cfg: Config, state: State, years: set[int]) -> None:
                         "proses berikutnya.", tahun)
 
 
-def log_outcome(outcome: Outcome) -> None:
-    """One log line per processed file, and one per problem."""
-    log.info("%s: %s — %d baris dibaca, %d surat dibuat, %d masalah (%.2f detik)",
-             outcome.name, status_word(outcome.status), outcome.rows_read, outcome.letters_made,
-             len(outcome.problems), outcome.seconds)
+def log_outcome(outcome: Outcome, cfg: Config | None = None) -> None:
+    """One log line per processed file (saying when letters are drafts, and why), and one
+    per problem."""
+    drafts = ""
+    if outcome.drafts:
+        missing = ", ".join(draft_reasons(cfg)) if cfg else ""
+        drafts = f", {len(outcome.drafts)} konsep (pengaturan belum diisi: {missing})"
+    log.info("%s: %s — %d baris dibaca, %d surat dibuat%s, %d masalah (%.2f detik)",
+             outcome.name, status_word(outcome.status), outcome.rows_read,
+             outcome.letters_made, drafts, len(outcome.problems), outcome.seconds)
     for problem in outcome.problems:
         log.warning("%s", problem.describe())
 
 
-def recover(cfg: Config, state: State) -> list[LetterRow]:
+def recover(cfg: Config, state: State) -> list[Letter]:
     """Before any new work: finish letters a stopped run left half-made, tidy temporaries."""
     removed = remove_stray_temporaries(cfg.outbox)
     if removed:
         log.info("%d berkas sementara dari proses yang terhenti dihapus.", removed)
-    made = finish_pending(cfg, state)
-    update_registers(cfg, state, {row.tahun for row in made})
+    made = catch_up(cfg, state)
+    update_registers(cfg, state, made)
     refresh_stale_registers(cfg, state)  # then skips those years: their agenda is fresh
+    refresh_stale_recaps(cfg, state)
+    follow_inbox(cfg)
     catch_up_pdfs(cfg, state)
     return made
+
+
+def retry_pending(cfg: Config, state: State) -> list[Letter]:
+    """At every rescan: letters whose write failed earlier (outbox read-only, disk full)
+    are tried again, and their registers and PDFs follow."""
+    if not state.pending_cases() and not state.unsettled_cases():
+        return []
+    try:
+        made = catch_up(cfg, state)
+    except OSError as exc:
+        log.warning("Surat yang tertunda belum dapat ditulis (%s); dicoba lagi nanti.", exc)
+        return []
+    update_registers(cfg, state, made)
+    pdf.convert_letters(cfg, [cfg.outbox / letter.path for letter in made])
+    return made
+
+
+def recheck_files(cfg: Config, state: State) -> list[Path]:
+    """Files to read again although unchanged: a time they held has now passed."""
+    names = set(state.recheck_due())
+    return [path for path in inbox_files(cfg) if path.name in names]
+
+
+def refresh_stale_recaps(cfg: Config, state: State) -> None:
+    """Rewrite a Laporan Pengamanan older than its year's newest case (a stop before the
+    batch ended, or it was open in Excel); archived years are left alone."""
+    stale = {tahun for tahun, last in state.case_years().items()
+             if year_folder(cfg, tahun).is_dir() and (
+                 not recap_path(cfg, tahun).exists()
+                 or recap_path(cfg, tahun).stat().st_mtime < last.timestamp() - 1)}
+    update_recaps(cfg, state, stale)
 
 
 def catch_up_pdfs(cfg: Config, state: State) -> None:
@@ -216,9 +359,21 @@ def inbox_files(cfg: Config) -> list[Path]:
     return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
 
 
+def inbox_names(cfg: Config) -> set[str]:
+    """The names of the candidate intake files in inbox/."""
+    return {path.name for path in inbox_files(cfg)}
+
+
 def open_state(cfg: Config) -> State:
     """The office's state database."""
     return State(cfg.state_dir / "perda.sqlite3")
+
+
+def open_state_readonly(cfg: Config) -> State:
+    """The state database for reading only (perda run --coba), or an empty one in memory
+    when there is none yet: nothing is created or written."""
+    path = cfg.state_dir / "perda.sqlite3"
+    return State(path, readonly=True) if path.exists() else State(None)
 
 
 def safe_process(path: Path, cfg: Config, state: State,
@@ -240,7 +395,8 @@ def safe_process(path: Path, cfg: Config, state: State,
                                   "gagal, hubungi pengelola aplikasi dan sertakan state/log/"
                                   "perda.log.")
         try:
-            write_problem_report(path, [problem], cfg.outbox / PROBLEM_FOLDER)
-        except OSError:
-            log.exception("Laporan perbaikan untuk %s tidak dapat ditulis", path.name)
+            write_problem_report(path, [problem], problem_folder(cfg))
+        except OSError as exc:
+            report_not_written(path.name, exc)
+            return Outcome(path.name, "error", [problem], report_failed=True)
         return Outcome(path.name, "error", [problem])

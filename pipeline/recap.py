@@ -41,6 +41,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 
 from pipeline import indo
+from pipeline.layout import recap_path
 from pipeline.registers import HEADER_FILL
 from pipeline.schema import CARA_LAPOR, STATUS_AKHIR, STEPS
 from pipeline.status import (
@@ -79,12 +80,6 @@ TABLE_ROW = 6  # first row below the titles
 NONE = "—"
 WRAP_TOP = Alignment(vertical="top", wrap_text=True)
 TOP = Alignment(vertical="top")
-
-
-def recap_path(cfg: Config, tahun: int, bulan: int | None = None) -> Path:
-    """outbox/<tahun>/Laporan Pengamanan <tahun>.xlsx (or <tahun>-<MM> for one month)."""
-    name = f"{tahun}-{bulan:02d}" if bulan else str(tahun)
-    return cfg.outbox / str(tahun) / f"Laporan Pengamanan {name}.xlsx"
 
 
 def write_recap(path: Path, cases: Iterable[Case], cfg: Config, tahun: int,

@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 
+from pipeline.layout import agenda_name
 from pipeline.schema import STEPS
 from pipeline.workbook import BOX, as_text, fill, fit_row, print_a4_landscape
 from pipeline.xlsxstream import HyperlinkSpool, RowBuffer, save_streaming
@@ -26,13 +27,15 @@ if TYPE_CHECKING:
     from pipeline.config import Config
     from pipeline.model import Letter
 
+__all__ = ["agenda_name", "mask_personal_numbers", "write_agenda"]
+
 SHEET_AGENDA = "Buku Agenda"
 AGENDA_HEADER_ROW = 5
 AGENDA_COLUMNS = (  # (header, width)
     ("No. Urut", 8), ("Nomor Surat", 26), ("Tanggal", 12), ("Hal", 40), ("Tujuan", 34),
-    ("No. Laporan", 14), ("Langkah", 28), ("Berkas", 50), ("Versi", 7),
+    ("No. Laporan", 14), ("Langkah", 28), ("Berkas", 50), ("Versi", 7), ("Keterangan", 30),
 )
-WRAPPED = (4, 5, 6, 7, 8)  # text columns: wrapped, the row as tall as they need
+WRAPPED = (4, 5, 6, 7, 8, 10)  # text columns: wrapped, the row as tall as they need
 # The letter number opens the letter. Not the Berkas cell: LibreOffice draws a hyperlinked
 # cell on one line, so a long path would be cut on paper.
 LINK_COLUMN = "B"
@@ -43,11 +46,6 @@ MASKED = "[disamarkan]"
 # a date: a NIK (16 digits) or a phone number (10-13 digits).
 _NUMBER_RUN = re.compile(r"\+?\d[\d .\-]{7,}\d")
 _DATE = re.compile(r"\d{1,2}[-./]\d{1,2}[-./]\d{4}")
-
-
-def agenda_name(tahun: int) -> str:
-    """The register's file name: 'Buku Agenda <tahun>.xlsx'."""
-    return f"Buku Agenda {tahun}.xlsx"
 
 
 def mask_personal_numbers(text: str) -> str:
@@ -126,7 +124,7 @@ def _write_letter(ws: RowBuffer, row: int, letter: Letter,
     values = (letter.urut, letter.nomor, letter.tanggal.date(),
               mask_personal_numbers(letter.hal), mask_personal_numbers(letter.tujuan),
               letter.no_laporan, f"{letter.step}. {step.name}" if step else str(letter.step),
-              letter.path, letter.version)
+              letter.path, letter.version, letter.keterangan)
     for index, value in enumerate(values, start=1):
         cell = as_text(ws.cell(row, index, value))
         look = looks.get(index)

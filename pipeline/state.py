@@ -3,147 +3,48 @@
 It lives outside outbox/ so that moving a year folder out of outbox/ for archiving never
 breaks it: the state remembers every letter made, so an archived letter is not made again.
 
-Exactly-once protocol for a letter (see filing.py for the file side):
-  1. `reserve` — in one transaction: take the next number of the year (or keep the number
-     of an earlier version) and record the letter as 'pending'. Committed before any file
-     is written, so a number is never given twice and the counter never skips.
+Exactly-once protocol for a letter (pipeline/letters.py carries it out, the numbers come
+from the plan, pipeline/plan.py):
+  1. `reserve` — in one transaction per chunk: record the planned letters as 'pending' with
+     their numbers and raise each year's counter (refusing a gap or a repeat). Committed
+     before any file is written, so a number is never given twice and the counter never skips.
   2. the file is written to a temporary name and renamed into place (atomic);
-  3. `complete` — the letter is marked 'done' with the file's sha256.
-A kill between 1 and 3 leaves a 'pending' row: the next run makes that letter again with the
-same number and version, replacing any file half-made — never a second number.
+  3. `complete_all` — the letters are marked 'done' with the files' sha256.
+A kill between 1 and 3 leaves 'pending' rows (and cases not 'settled'): the next run plans
+those cases again and resumes the letters with the same numbers and versions.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.model import Case, case_from_json
+from pipeline.model import Case, Letter, LetterStatus, case_from_json, case_to_json
+from pipeline.state_schema import CONTENTS_TABLE, LETTER_COLUMNS, SCHEMA, Contents, migrate
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS intake_versions (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL,            -- the intake file's name in inbox/
-    sha256 TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    seen_at TEXT NOT NULL,
-    result TEXT NOT NULL,          -- 'ok', 'problems' or 'rejected'
-    rows_read INTEGER NOT NULL,
-    rows_with_problems INTEGER NOT NULL,
-    letters_made INTEGER NOT NULL,
-    snapshot TEXT NOT NULL         -- the copy kept under state/snapshots/
-);
-CREATE INDEX IF NOT EXISTS intake_by_name ON intake_versions (name, sha256);
-CREATE TABLE IF NOT EXISTS cases (
-    case_id TEXT PRIMARY KEY,      -- '<tahun>/<No. Laporan>'
-    tahun INTEGER NOT NULL,
-    no_laporan TEXT NOT NULL,
-    data TEXT NOT NULL,            -- the last accepted row, JSON
-    source_file TEXT NOT NULL,
-    source_row INTEGER NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS letters (
-    id INTEGER PRIMARY KEY,
-    case_id TEXT NOT NULL,
-    doc TEXT NOT NULL,
-    instansi TEXT NOT NULL,        -- the agency of a step-4 letter, '' otherwise
-    version INTEGER NOT NULL,
-    data_hash TEXT NOT NULL,       -- what the letter says, less its number
-    tahun INTEGER NOT NULL,
-    urut INTEGER NOT NULL,
-    nomor TEXT NOT NULL,
-    step INTEGER NOT NULL,
-    tanggal TEXT NOT NULL,
-    hal TEXT NOT NULL,
-    tujuan TEXT NOT NULL,
-    path TEXT NOT NULL,            -- relative to outbox/, '/' separated
-    status TEXT NOT NULL,          -- 'pending' until the file is in place, then 'done'
-    sha256 TEXT NOT NULL DEFAULT '',
-    made_at TEXT NOT NULL DEFAULT '',
-    UNIQUE (case_id, doc, instansi, version)
-);
-CREATE INDEX IF NOT EXISTS letters_by_year ON letters (tahun, urut);
-CREATE TABLE IF NOT EXISTS good_rows (
-    name TEXT PRIMARY KEY,         -- the intake file's name
-    rules TEXT NOT NULL,           -- validate.rules_fingerprint when the digests were taken
-    digests BLOB NOT NULL          -- 16-byte digests of its rows that had no problem
-);
-CREATE TABLE IF NOT EXISTS counters (
-    tahun INTEGER PRIMARY KEY,
-    last INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY,
-    at TEXT NOT NULL,
-    event TEXT NOT NULL,
-    detail TEXT NOT NULL
-);
-"""
+__all__ = ["Booking", "Contents", "State", "case_json"]
 
 
-@dataclass(frozen=True)
-class LetterRow:
-    """A letter as the state records it."""
+@dataclass
+class Booking:
+    """What one reservation transaction records (see `State.reserve`).
 
-    id: int
-    case_id: str
-    doc: str
-    instansi: str
-    version: int
-    data_hash: str
-    tahun: int
-    urut: int
-    nomor: str
-    step: int
-    tanggal: str
-    hal: str
-    tujuan: str
-    path: str
-    status: str
-    sha256: str
-
-
-CONTENTS_TABLE = """CREATE TABLE IF NOT EXISTS intake_contents (
-    name TEXT PRIMARY KEY, numbers TEXT NOT NULL, problem_rows TEXT NOT NULL,
-    rows_with_problems INTEGER NOT NULL)"""
-
-
-@dataclass(frozen=True)
-class Contents:
-    """What a workbook holds now: its report numbers and the rows waiting for correction.
-
-    `rejected`: its latest version was refused whole (the rest is from the one before).
+    `new`: letters and new versions to record as pending (path set, id 0); `resumed`:
+    pending letters brought up to date; `withdrawn`: letters no longer due; `replaced`:
+    letters replaced in another year, with the new number; `cases`: case data to store,
+    each with whether all its letters are now reserved (`settled`).
     """
 
-    numbers: frozenset[str]
-    problem_rows: tuple[int, ...]
-    rows_with_problems: int
-    rejected: bool = False
-
-
-@dataclass(frozen=True)
-class Reservation:
-    """A letter that is due: what it is, what it says (hashed), and how to number and file it.
-
-    `nomor_for(urut)` formats the letter number; `path_for(version)` gives its outbox path.
-    """
-
-    case_id: str
-    doc: str
-    instansi: str
-    data_hash: str
-    step: int
-    tanggal: datetime
-    hal: str
-    tujuan: str
-    nomor_for: Callable[[int], str]
-    path_for: Callable[[int], str]
+    new: list[Letter] = field(default_factory=list)
+    resumed: list[Letter] = field(default_factory=list)
+    withdrawn: list[Letter] = field(default_factory=list)
+    replaced: list[tuple[Letter, str]] = field(default_factory=list)
+    cases: list[tuple[Case, bool]] = field(default_factory=list)
 
 
 def case_json(data: dict[str, object]) -> str:
@@ -156,16 +57,31 @@ def _now() -> str:
 
 
 class State:
-    """The state database of one office folder; one connection, used from one thread."""
+    """The state database of one office folder; one connection, used from one thread.
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    It stores records and counters; what to write is decided by pipeline.plan.
+    """
+
+    def __init__(self, path: Path | None, *, readonly: bool = False) -> None:
         self.path = path
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        if path is None:  # an empty state in memory (perda run --coba without a database)
+            self.db = sqlite3.connect(":memory:", isolation_level=None)
+        elif readonly:
+            # Without a -wal file nobody is writing: 'immutable' then creates no file at all.
+            busy = path.with_name(path.name + "-wal").exists()
+            self.db = sqlite3.connect(f"{path.resolve().as_uri()}?"
+                                      f"{'mode=ro' if busy else 'immutable=1'}", uri=True,
+                                      isolation_level=None, timeout=30)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")  # a reserved number survives a power cut
-        self.db.executescript(SCHEMA)
+        if not readonly:
+            if path is not None:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=FULL")  # a number survives a power cut
+            migrate(self.db)
+            self.db.executescript(SCHEMA)
 
     def close(self) -> None:
         """Close the connection."""
@@ -183,11 +99,27 @@ class State:
         self.db.execute("COMMIT")
 
     # --- intake versions ---------------------------------------------------------------
-    def previous_result(self, name: str, sha256: str) -> str | None:
-        """The result of this exact file content under this name, if fully processed before."""
-        row = self.db.execute("SELECT result FROM intake_versions WHERE name=? AND sha256=? "
-                              "ORDER BY id DESC LIMIT 1", (name, sha256)).fetchone()
-        return None if row is None else str(row["result"])
+    def previous_result(self, name: str, sha256: str, settings: str = "",
+                        now: datetime | None = None) -> str | None:
+        """The result of this exact file content under this name, if fully processed before
+        under the same settings and not due for another look (a time then in the future)."""
+        row = self.db.execute("SELECT result, settings, recheck_after FROM intake_versions "
+                              "WHERE name=? AND sha256=? ORDER BY id DESC LIMIT 1",
+                              (name, sha256)).fetchone()
+        if row is None or row["settings"] != settings:
+            return None
+        if row["recheck_after"] and datetime.fromisoformat(row["recheck_after"]) <= (
+                now or datetime.now()):
+            return None
+        return str(row["result"])
+
+    def recheck_due(self, now: datetime | None = None) -> list[str]:
+        """Files whose last version had a time then in the future that has now passed."""
+        moment = (now or datetime.now()).isoformat(timespec="seconds")
+        return [r[0] for r in self.db.execute(
+            "SELECT name FROM intake_versions v WHERE id = (SELECT MAX(id) FROM "
+            "intake_versions w WHERE w.name = v.name) AND recheck_after != '' "
+            "AND recheck_after <= ? ORDER BY name", (moment,))]
 
     def good_rows(self, name: str, rules: str) -> set[bytes]:
         """Digests of the rows of `name` that were valid last time under the same rules."""
@@ -200,7 +132,8 @@ class State:
 
     def record_intake(self, name: str, sha256: str, size: int, result: str, rows_read: int,
                       rows_with_problems: int, letters_made: int, snapshot: str,
-                      good_rows: tuple[str, list[bytes]] | None = None) -> None:
+                      good_rows: tuple[str, list[bytes]] | None = None, settings: str = "",
+                      recheck_after: datetime | None = None) -> None:
         """Record a fully processed intake version (the last step of processing a file),
         with the digests of its good rows (`(rules fingerprint, digests)`)."""
         with self.transaction() as db:
@@ -208,22 +141,23 @@ class State:
                 db.execute("INSERT OR REPLACE INTO good_rows VALUES (?,?,?)",
                            (name, good_rows[0], b"".join(good_rows[1])))
             db.execute("INSERT INTO intake_versions (name, sha256, size, seen_at, result, "
-                       "rows_read, rows_with_problems, letters_made, snapshot) "
-                       "VALUES (?,?,?,?,?,?,?,?,?)",
+                       "rows_read, rows_with_problems, letters_made, snapshot, settings, "
+                       "recheck_after) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                        (name, sha256, size, _now(), result, rows_read, rows_with_problems,
-                        letters_made, snapshot))
+                        letters_made, snapshot, settings,
+                        recheck_after.isoformat(timespec="seconds") if recheck_after else ""))
             self._audit(db, "intake", f"{name} {sha256[:12]} {result} "
                         f"rows={rows_read} problems={rows_with_problems} letters={letters_made}")
 
     # --- cases ---------------------------------------------------------------------------
-    def _save_case(self, db: sqlite3.Connection, case_id: str, tahun: int, no_laporan: str,
-                   data: dict[str, object]) -> None:
+    def _save_case(self, db: sqlite3.Connection, case: Case, settled: bool) -> None:
         """Store a case's last accepted data (inside the caller's transaction)."""
-        db.execute("INSERT INTO cases VALUES (?,?,?,?,?,?,?) ON CONFLICT(case_id) DO UPDATE "
-                   "SET data=excluded.data, source_file=excluded.source_file, "
-                   "source_row=excluded.source_row, updated_at=excluded.updated_at",
-                   (case_id, tahun, no_laporan, case_json(data),
-                    data.get("source_file", ""), data.get("source_row", 0), _now()))
+        db.execute("INSERT INTO cases VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(case_id) DO UPDATE "
+                   "SET data=excluded.data, no_laporan=excluded.no_laporan, "
+                   "source_file=excluded.source_file, source_row=excluded.source_row, "
+                   "updated_at=excluded.updated_at, settled=excluded.settled",
+                   (case.case_id, case.tahun, case.no_laporan, case_json(case_to_json(case)),
+                    case.source_file, case.source_row, _now(), int(settled)))
 
     def cases(self) -> list[Case]:
         """Every case, as last accepted."""
@@ -231,8 +165,7 @@ class State:
                 self.db.execute("SELECT data FROM cases ORDER BY tahun, no_laporan")]
 
     def each_case_of_year(self, tahun: int) -> Iterator[Case]:
-        """The cases of a year in report order (Waktu Lapor, No. Laporan), one at a time:
-        SQLite sorts on disk, so the recap of any size is written in little memory."""
+        """The cases of a year in report order (Waktu Lapor, No. Laporan), one at a time."""
         rows = self.db.execute("SELECT data FROM cases WHERE tahun=? ORDER BY "
                                "json_extract(data, '$.waktu_lapor'), no_laporan", (tahun,))
         return (case_from_json(json.loads(r["data"])) for r in rows)
@@ -246,107 +179,157 @@ class State:
                 found[case_id] = json.loads(row["data"])
         return found
 
-    # --- letters -------------------------------------------------------------------------
-    def latest_letter(self, case_id: str, doc: str, instansi: str) -> LetterRow | None:
-        """The newest version of one letter, or None if it was never made."""
-        row = self.db.execute("SELECT * FROM letters WHERE case_id=? AND doc=? AND instansi=? "
-                              "ORDER BY version DESC LIMIT 1",
-                              (case_id, doc, instansi)).fetchone()
-        return _letter(row)
-
-    def reserve_cases(self, batch: Sequence[tuple[list[Reservation],
-                                                  tuple[str, int, str, dict[str, object]] | None]]
-                      ) -> list[LetterRow]:
-        """Reserve, in one transaction, every letter of many cases that must be made now,
-        storing each case's data (case_id, tahun, no_laporan, data) in the same transaction.
-
-        A letter whose newest made version says the same is skipped. A pending version is
-        reused (its data brought up to date); a changed letter gets a new version with the
-        number of the first one; a new letter takes the next number of its year.
-        """
-        reserved = []
-        with self.transaction() as db:
-            for requests, case in batch:
-                if case is not None:
-                    self._save_case(db, *case)
-                for request in requests:
-                    row = self._reserve(db, request)
-                    if row is not None:
-                        reserved.append(row)
-        return reserved
-
     def stored_case(self, case_id: str) -> str | None:
-        """A case's stored data as the JSON text `_save_case` wrote, or None."""
-        row = self.db.execute("SELECT data FROM cases WHERE case_id=?", (case_id,)).fetchone()
+        """A case's stored data as `case_json` wrote it, once all its letters were reserved."""
+        row = self.db.execute("SELECT data FROM cases WHERE case_id=? AND settled=1",
+                              (case_id,)).fetchone()
         return row["data"] if row else None
+
+    def case_source(self, case_id: str) -> tuple[str, int, str] | None:
+        """(file, row, data JSON) of the version of a case last accepted, or None."""
+        row = self.db.execute("SELECT source_file, source_row, data FROM cases WHERE case_id=?",
+                              (case_id,)).fetchone()
+        return None if row is None else (row["source_file"], row["source_row"], row["data"])
+
+    def unsettled_cases(self) -> list[Case]:
+        """Cases whose letters were being reserved when a run stopped."""
+        return [case_from_json(json.loads(r["data"])) for r in
+                self.db.execute("SELECT data FROM cases WHERE settled=0 ORDER BY case_id")]
 
     def pending_cases(self) -> set[str]:
         """The cases that have a letter reserved but not yet in place."""
         return {r[0] for r in self.db.execute(
             "SELECT DISTINCT case_id FROM letters WHERE status='pending'")}
 
-    def _reserve(self, db: sqlite3.Connection, r: Reservation) -> LetterRow | None:
-        latest = self.latest_letter(r.case_id, r.doc, r.instansi)
-        if latest and latest.status == "done" and latest.data_hash == r.data_hash:
-            return None
-        if latest and latest.status == "pending":
-            db.execute("UPDATE letters SET data_hash=?, tanggal=?, hal=?, tujuan=? WHERE id=?",
-                       (r.data_hash, r.tanggal.isoformat(), r.hal, r.tujuan, latest.id))
-            return self._letter_by_id(latest.id)
-        if latest:
-            version, urut, nomor, tahun = (latest.version + 1, latest.urut, latest.nomor,
-                                           latest.tahun)
-        else:
-            version, tahun = 1, r.tanggal.year
-            urut = self._next_number(db, tahun)
-            nomor = r.nomor_for(urut)
-        cur = db.execute(
-            "INSERT INTO letters (case_id, doc, instansi, version, data_hash, tahun, urut, "
-            "nomor, step, tanggal, hal, tujuan, path, status) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?, 'pending')",
-            (r.case_id, r.doc, r.instansi, version, r.data_hash, tahun, urut, nomor, r.step,
-             r.tanggal.isoformat(), r.hal, r.tujuan, r.path_for(version)))
-        return self._letter_by_id(cur.lastrowid)
+    # --- letters -------------------------------------------------------------------------
+    def counters(self) -> dict[int, int]:
+        """The last number given in each year."""
+        return {int(r[0]): int(r[1]) for r in self.db.execute("SELECT tahun, last FROM counters")}
 
-    def _next_number(self, db: sqlite3.Connection, tahun: int) -> int:
-        db.execute("INSERT INTO counters VALUES (?, 0) ON CONFLICT(tahun) DO NOTHING", (tahun,))
-        db.execute("UPDATE counters SET last = last + 1 WHERE tahun=?", (tahun,))
-        return db.execute("SELECT last FROM counters WHERE tahun=?", (tahun,)).fetchone()[0]
+    def letters_of_cases(self, case_ids: set[str]) -> dict[str, list[Letter]]:
+        """The newest version of every letter of some cases (what the plan compares with)."""
+        found: dict[str, list[Letter]] = {case_id: [] for case_id in case_ids}
+        for case_id in case_ids:
+            rows = self.db.execute(
+                "SELECT * FROM letters l WHERE case_id=? AND id = (SELECT MAX(id) FROM letters "
+                "m WHERE m.case_id=l.case_id AND m.doc=l.doc AND m.instansi=l.instansi) "
+                "ORDER BY id", (case_id,))
+            found[case_id] = [_letter(r) for r in rows]
+        return found
 
-    def complete_all(self, made: list[tuple[LetterRow, str]]) -> None:
+    def latest_letter(self, case_id: str, doc: str, instansi: str) -> Letter | None:
+        """The newest version of one letter, or None if it was never made."""
+        row = self.db.execute("SELECT * FROM letters WHERE case_id=? AND doc=? AND instansi=? "
+                              "ORDER BY id DESC LIMIT 1", (case_id, doc, instansi)).fetchone()
+        return None if row is None else _letter(row)
+
+    def reserve(self, booking: Booking) -> list[Letter]:
+        """Record, in one transaction, what a part of the plan decided; return the letters
+        to write now (new ones as pending, with their ids, and the resumed ones).
+
+        The numbers of new letters must continue each year's counter without a gap, in
+        order: the counter is raised to the last of them.
+        """
+        reserved: list[Letter] = []
+        with self.transaction() as db:
+            self._check_numbers(db, booking.new)
+            for case, settled in booking.cases:
+                self._save_case(db, case, settled)
+            for letter in booking.new:
+                cur = db.execute(f"INSERT INTO letters ({', '.join(LETTER_COLUMNS)}) "
+                                 f"VALUES ({', '.join('?' * len(LETTER_COLUMNS))})",
+                                 _values(replace(letter, status=LetterStatus.pending)))
+                reserved.append(replace(letter, id=cur.lastrowid or 0,
+                                        status=LetterStatus.pending))
+            for letter in booking.resumed:
+                db.execute("UPDATE letters SET data_hash=?, tanggal=?, hal=?, tujuan=?, "
+                           "no_laporan=? WHERE id=? AND status='pending'",
+                           (letter.data_hash, letter.tanggal.isoformat(), letter.hal,
+                            letter.tujuan, letter.no_laporan, letter.id))
+                reserved.append(letter)
+            for letter in booking.withdrawn:  # a pending one never gets a file: done as is
+                db.execute("UPDATE letters SET ditarik=1, status='done' WHERE id=?",
+                           (letter.id,))
+                self._audit(db, "withdrawn", f"{letter.nomor} {letter.case_id} {letter.doc}")
+            for letter, nomor in booking.replaced:
+                db.execute("UPDATE letters SET diganti=? WHERE id=?", (nomor, letter.id))
+                self._audit(db, "replaced", f"{letter.nomor} by {nomor}")
+        return reserved
+
+    def _check_numbers(self, db: sqlite3.Connection, new: Sequence[Letter]) -> None:
+        """Raise each year's counter over the new numbers, refusing a gap or a repeat."""
+        by_year: dict[int, list[int]] = {}
+        for letter in new:
+            if letter.numbered and letter.version == 1:
+                by_year.setdefault(letter.tahun, []).append(letter.urut)
+        for tahun, numbers in by_year.items():
+            row = db.execute("SELECT last FROM counters WHERE tahun=?", (tahun,)).fetchone()
+            last = int(row[0]) if row else 0
+            if numbers != list(range(last + 1, last + 1 + len(numbers))):
+                raise RuntimeError(f"numbers of {tahun} out of order: after {last} came "
+                                   f"{numbers[:5]}")  # a bug in the plan, never in data
+            db.execute("INSERT INTO counters VALUES (?, ?) ON CONFLICT(tahun) DO UPDATE "
+                       "SET last=excluded.last", (tahun, numbers[-1]))
+
+    def complete_all(self, made: Sequence[tuple[Letter, str]]) -> None:
         """Mark reserved letters as made (their files are in place), with their sha256."""
         with self.transaction() as db:
-            for row, sha256 in made:
+            for letter, sha256 in made:
                 db.execute("UPDATE letters SET status='done', sha256=?, made_at=? WHERE id=?",
-                           (sha256, _now(), row.id))
-                self._audit(db, "letter", f"{row.nomor} v{row.version} {row.path}")
+                           (sha256, _now(), letter.id))
+                self._audit(db, "letter", f"{letter.nomor} v{letter.version} {letter.path}")
 
-    def _letter_by_id(self, letter_id: int | None) -> LetterRow | None:
-        return _letter(self.db.execute("SELECT * FROM letters WHERE id=?",
-                                       (letter_id,)).fetchone())
+    def record_letters(self, letters: Sequence[Letter]) -> None:
+        """Record letters found already filed (perda pulihkan), raising the counters to
+        their numbers; nothing is written to outbox/."""
+        with self.transaction() as db:
+            for letter in letters:
+                db.execute(f"INSERT INTO letters ({', '.join(LETTER_COLUMNS)}) "
+                           f"VALUES ({', '.join('?' * len(LETTER_COLUMNS))})", _values(letter))
+                if letter.numbered:
+                    db.execute("INSERT INTO counters VALUES (?, ?) ON CONFLICT(tahun) DO UPDATE "
+                               "SET last=MAX(last, excluded.last)", (letter.tahun, letter.urut))
+            self._audit(db, "restored", f"{len(letters)} letters")
 
-    def letters_of_year(self, tahun: int) -> list[LetterRow]:
-        """The newest made version of every numbered letter of a year, by number."""
+    def set_counter(self, tahun: int, last: int) -> None:
+        """Set a year's last number (perda pulihkan: never lowered)."""
+        with self.transaction() as db:
+            db.execute("INSERT INTO counters VALUES (?, ?) ON CONFLICT(tahun) DO UPDATE "
+                       "SET last=MAX(last, excluded.last)", (tahun, last))
+
+    def letters_of_year(self, tahun: int) -> list[Letter]:
+        """The Buku Agenda's rows: the newest made version of every number of a year."""
         return list(self.each_letter_of_year(tahun))
 
-    def each_letter_of_year(self, tahun: int) -> Iterator[LetterRow]:
+    def each_letter_of_year(self, tahun: int) -> Iterator[Letter]:
         """`letters_of_year` one row at a time (the Buku Agenda of any size)."""
         rows = self.db.execute(
-            "SELECT * FROM letters l WHERE tahun=? AND status='done' AND version = ("
-            "SELECT MAX(version) FROM letters m WHERE m.case_id=l.case_id AND m.doc=l.doc "
-            "AND m.instansi=l.instansi AND m.status='done') ORDER BY urut", (tahun,))
-        return (r for r in map(_letter, rows) if r)
+            "SELECT * FROM letters l WHERE tahun=? AND urut > 0 AND status='done' AND "
+            "version = (SELECT MAX(version) FROM letters m WHERE m.tahun=l.tahun "
+            "AND m.urut=l.urut AND m.status='done') ORDER BY urut", (tahun,))
+        return map(_letter, rows)
+
+    def all_letters(self) -> list[Letter]:
+        """Every recorded letter, every version, in the order recorded."""
+        return [_letter(r) for r in self.db.execute("SELECT * FROM letters ORDER BY id")]
 
     def letter_years(self) -> dict[int, datetime]:
-        """Every year with made letters, and when its newest letter was made."""
+        """Every year with made numbered letters, and when its newest letter was made."""
         rows = self.db.execute("SELECT tahun, MAX(made_at) AS last FROM letters "
-                               "WHERE status='done' GROUP BY tahun")
+                               "WHERE status='done' AND urut > 0 AND made_at != '' "
+                               "GROUP BY tahun")
+        return {int(r["tahun"]): datetime.fromisoformat(r["last"]) for r in rows}
+
+    def case_years(self) -> dict[int, datetime]:
+        """Every year with cases, and when its newest case was stored (recap catch-up)."""
+        rows = self.db.execute("SELECT tahun, MAX(updated_at) AS last FROM cases "
+                               "WHERE updated_at != '' GROUP BY tahun")
         return {int(r["tahun"]): datetime.fromisoformat(r["last"]) for r in rows}
 
     def made_letter_paths(self) -> list[str]:
         """The outbox path of every letter made (every version)."""
         return [r["path"] for r in self.db.execute(
-            "SELECT path FROM letters WHERE status='done' ORDER BY id")]
+            "SELECT path FROM letters WHERE status='done' AND path != '' ORDER BY id")]
 
     def made_letter_paths_before(self, before: int | None, limit: int
                                  ) -> list[tuple[int, str]]:
@@ -356,18 +339,12 @@ class State:
             "SELECT id, path FROM letters WHERE status='done' AND id < ? ORDER BY id DESC "
             "LIMIT ?", (before if before is not None else 1 << 62, limit))]
 
-    def pending_letters(self) -> list[LetterRow]:
-        """Letters reserved but not yet in place (a run was stopped half-way)."""
-        return [r for r in map(_letter, self.db.execute(
-            "SELECT * FROM letters WHERE status='pending' ORDER BY id")) if r]
-
-    def _audit(self, db: sqlite3.Connection, event: str, detail: str) -> None:
-        db.execute("INSERT INTO audit (at, event, detail) VALUES (?,?,?)",
-                   (_now(), event, detail))
+    def pending_letters(self) -> list[Letter]:
+        """Letters reserved but not yet in place (a run was stopped, a write failed)."""
+        return [_letter(r) for r in self.db.execute(
+            "SELECT * FROM letters WHERE status='pending' ORDER BY id")]
 
     # --- what each workbook holds now (perda status, the recap) --------------------------
-    # Kept apart from the tables above: its own table, created on first use.
-
     def record_contents(self, name: str, numbers: set[str], problem_rows: list[int],
                         rows_with_problems: int) -> None:
         """Note the report numbers ('<tahun>/<no. laporan casefolded>') a version of `name`
@@ -394,8 +371,31 @@ class State:
                 found[r["name"]] = Contents(frozenset(), (), 0, rejected=True)
         return found
 
+    def _audit(self, db: sqlite3.Connection, event: str, detail: str) -> None:
+        db.execute("INSERT INTO audit (at, event, detail) VALUES (?,?,?)",
+                   (_now(), event, detail))
 
-def _letter(row: sqlite3.Row | None) -> LetterRow | None:
-    if row is None:
-        return None
-    return LetterRow(**{k: row[k] for k in LetterRow.__dataclass_fields__})
+
+def _values(letter: Letter) -> tuple[object, ...]:
+    """A letter's column values in `LETTER_COLUMNS` order."""
+    data = {name: getattr(letter, name) for name in LETTER_COLUMNS}
+    data["tanggal"] = letter.tanggal.isoformat()
+    data["made_at"] = letter.made_at.isoformat(timespec="seconds") if letter.made_at else ""
+    data["status"] = str(letter.status)
+    data["ditarik"] = int(letter.ditarik)
+    return tuple(data[name] for name in LETTER_COLUMNS)
+
+
+def _letter(row: sqlite3.Row) -> Letter:
+    """A letters row as a Letter."""
+    keys = row.keys()
+    return Letter(
+        case_id=row["case_id"],
+        no_laporan=row["no_laporan"] or row["case_id"].split("/", 1)[-1],
+        doc=row["doc"], step=row["step"], instansi=row["instansi"], nomor=row["nomor"],
+        urut=row["urut"], tahun=row["tahun"], tanggal=datetime.fromisoformat(row["tanggal"]),
+        hal=row["hal"], tujuan=row["tujuan"], path=row["path"], version=row["version"],
+        data_hash=row["data_hash"], status=LetterStatus(row["status"]), sha256=row["sha256"],
+        made_at=datetime.fromisoformat(row["made_at"]) if row["made_at"] else None,
+        diganti=row["diganti"] if "diganti" in keys else "",
+        ditarik=bool(row["ditarik"]) if "ditarik" in keys else False, id=row["id"])

@@ -138,7 +138,8 @@ class Watcher:
                  broken_after: float | None = None,
                  on_idle: Callable[[], None] | None = None,
                  detect: Callable[[Path], Share | None] = detect_share,
-                 background: Callable[[], bool] | None = None) -> None:
+                 background: Callable[[], bool] | None = None,
+                 on_rescan: Callable[[], None] | None = None) -> None:
         self._inbox = Path(inbox).absolute()
         self._handle = handle
         self._polling_setting = polling  # None: not set in config.toml (decided in `run`)
@@ -150,6 +151,7 @@ class Watcher:
         self._ready = Readiness(settle, interval, broken_after if broken_after is not None
                                 else max(30.0, 10 * settle))
         self._on_idle = on_idle  # after a burst of handled files, when nothing is pending
+        self._on_rescan = on_rescan  # at every rescan: retry what failed, recheck what is due
         self._handled_since_idle = False
         self._background = background  # idle work in short steps; True while more is left
         self._background_done = False  # it said nothing is left: wait for the next file
@@ -196,6 +198,8 @@ class Watcher:
                     # event-queue overflow, or while the observer restarts.
                     observer = self._keep_observer(observer)
                     self.scan()
+                    if self._on_rescan is not None:
+                        self._guarded("pemeriksaan berkala", self._on_rescan)
                     next_rescan = time.monotonic() + self._rescan
                 self._wake.clear()
                 self._work(stop)
@@ -239,8 +243,9 @@ class Watcher:
             if is_candidate(path) and self._changed(path):
                 self.note(path)
         for path in list(self._done):
-            if path not in present:
+            if path not in present:  # renamed or deleted: its report goes at the idle hook
                 del self._done[path]
+                self._handled_since_idle = True
 
     def _changed(self, path: Path) -> bool:
         """Whether `path` differs from what was last handed on (errors count as changed)."""
@@ -325,7 +330,8 @@ class Watcher:
             del self._pending[path]
         self._ready.forget(path)
         if gone:
-            self._done.pop(path, None)
+            if self._done.pop(path, None) is not None:
+                self._handled_since_idle = True  # a handled file went: tidy its report
             log.debug("%s hilang sebelum diproses; dilewati.", path)
         return True
 

@@ -13,19 +13,34 @@ from openpyxl import Workbook
 
 from pipeline.config import Config, load_config
 from pipeline.schema import COLUMNS, HEADER_ROW, SHEET_DATA
+from tests.office_values import fill_office
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def shipped_office(folder: Path) -> Path:
+    """An office folder as shipped: config.toml (PDFs off), templates/, inbox/."""
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    (folder / "config.toml").write_text(text.replace('pdf = "auto"', 'pdf = "tidak"'),
+                                        encoding="utf-8")
+    shutil.copytree(ROOT / "templates", folder / "templates")
+    (folder / "inbox").mkdir()
+    return folder
+
+
 @pytest.fixture
 def office(tmp_path: Path) -> Path:
-    """A fresh office folder: config.toml (PDFs off: see office_with_pdf), templates/, inbox/."""
-    text = (ROOT / "config.toml").read_text(encoding="utf-8")
-    (tmp_path / "config.toml").write_text(text.replace('pdf = "auto"', 'pdf = "tidak"'),
-                                          encoding="utf-8")
-    shutil.copytree(ROOT / "templates", tmp_path / "templates")
-    (tmp_path / "inbox").mkdir()
+    """A fresh office folder whose config.toml is filled in (every "[…]" placeholder has a
+    plain value, the emblem is a small PNG), so letters are numbered, not drafts; PDFs off
+    (see office_with_pdf)."""
+    fill_office(shipped_office(tmp_path))
     return tmp_path
+
+
+@pytest.fixture
+def placeholder_office(tmp_path: Path) -> Path:
+    """A fresh office folder with the shipped config.toml, placeholders and all (drafts)."""
+    return shipped_office(tmp_path)
 
 
 def set_config(office: Path, old: str, new: str) -> Config:

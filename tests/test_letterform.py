@@ -157,8 +157,9 @@ def test_jpeg_emblem_gets_a_jpeg_part(tmp_path: Path) -> None:
     assert 'Extension="jpeg" ContentType="image/jpeg"' in types
 
 
-def test_perda_check_warns_until_the_office_puts_its_own_emblem(office: Path, capsys: Any
-                                                               ) -> None:
+def test_perda_check_warns_until_the_office_puts_its_own_emblem(placeholder_office: Path,
+                                                               capsys: Any) -> None:
+    office = placeholder_office
     assert main(["check", "--config", str(office / "config.toml")]) == 0
     out = capsys.readouterr().out
     [line] = [ln for ln in out.splitlines() if "[kantor] lambang" in ln]

@@ -76,8 +76,9 @@ def test_numbers_are_unique_gapless_and_printed_in_letters(make_intake, cfg):
     state = open_state(cfg)
     rows = state.letters_of_year(2024)
     state.close()
-    assert [r.urut for r in rows] == list(range(1, 17))
-    assert len({r.nomor for r in rows}) == 16
+    # Seven numbered letters per case: the disposition sheet takes no number.
+    assert [r.urut for r in rows] == list(range(1, 15))
+    assert len({r.nomor for r in rows}) == 14
     for row in rows:
         assert row.nomor == f"300.1/{row.urut:03d}/Kec.Krj/2024"
         text = text_of(cfg.outbox / row.path)
@@ -117,7 +118,7 @@ def test_changed_data_makes_a_new_version_with_the_same_number(make_intake, cfg)
     assert old.read_bytes() == old_bytes  # the earlier letter is kept, never overwritten
     assert "Hasil yang diperbaiki." in text_of(new)
     first = [r for r in outcome.letters if r.doc == "pemberitahuan"][0]
-    assert first.version == 2 and first.urut == 8
+    assert first.version == 2 and first.urut == 7
 
 
 def test_archived_year_folder_is_not_made_again(make_intake, cfg, tmp_path):
@@ -154,7 +155,8 @@ def test_unreadable_file_gets_a_report_and_no_letters(office, cfg):
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
     outcome = run(path, cfg)
     assert outcome.status == "rejected"
-    text = (cfg.outbox / "_perlu-perbaikan" / "lama - perlu perbaikan.txt").read_text("utf-8-sig")
+    report = cfg.outbox / "_perlu-perbaikan" / "lama.xls - perlu perbaikan.txt"
+    text = report.read_text("utf-8-sig")
     assert "Simpan Sebagai (Save As)" in text
     assert letters(cfg) == []
 
@@ -163,8 +165,10 @@ def test_buku_agenda_lists_every_letter_without_nik_or_phone(make_intake, cfg):
     run(make_intake([full_row(1), full_row(2)]), cfg)
     book = load_workbook(cfg.outbox / "2024" / "Buku Agenda 2024.xlsx")
     values = [str(c.value) for row in book.active.iter_rows() for c in row if c.value]
-    for n in range(1, 17):
+    for n in range(1, 15):
         assert f"300.1/{n:03d}/Kec.Krj/2024" in values
+    assert "300.1/015/Kec.Krj/2024" not in values  # the disposition sheets take no number
+    assert not any("Lembar Disposisi" in v for v in values)
     joined = " ".join(values)
     assert "3313016508900002" not in joined and "081234567890" not in joined
 
@@ -191,7 +195,7 @@ def test_rows_filled_later_in_another_save_get_the_next_numbers(make_intake, cfg
     run(make_intake([full_row(1)]), cfg)
     write_intake(cfg.inbox / "laporan.xlsx", [full_row(1), full_row(2)])
     outcome = run(cfg.inbox / "laporan.xlsx", cfg)
-    assert sorted(r.urut for r in outcome.letters) == list(range(9, 17))
+    assert sorted(r.urut for r in outcome.letters if r.urut) == list(range(8, 15))
 
 
 @pytest.mark.libreoffice

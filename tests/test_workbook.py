@@ -476,7 +476,7 @@ def test_agenda_title_and_header(agenda: Path, cfg: Config) -> None:
     assert cfg.kantor.nama in titles and "2024" in titles
     assert [c.value for c in ws[AGENDA_HEADER_ROW]] == [
         "No. Urut", "Nomor Surat", "Tanggal", "Hal", "Tujuan", "No. Laporan", "Langkah",
-        "Berkas", "Versi"]
+        "Berkas", "Versi", "Keterangan"]
 
 
 def test_agenda_print_settings(agenda: Path) -> None:

@@ -1,0 +1,64 @@
+"""One report, one workbook: the same No. Laporan (same year) held by two workbooks in
+inbox/ with different content is a conflict, reported on the row of the later file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+
+from pipeline.model import Case, Problem, case_to_json
+from pipeline.state import State
+
+CONFLICT_CODE = "laporan-ganda-antarberkas"
+
+
+def _content(data: dict[str, object]) -> dict[str, object]:
+    """A case's data less where it was read from."""
+    return {k: v for k, v in data.items() if k not in ("source_file", "source_row")}
+
+
+def without_conflicts(cases: Iterable[Case], name: str, sheet: str | None,
+                      inbox_names: Callable[[], set[str]], state: State,
+                      problems: list[Problem]) -> Iterator[Case]:
+    """The cases of file `name`, less those another workbook in inbox/ holds with other
+    content (each becomes a problem) and those it holds with the same content (nothing to
+    do: the other file keeps the report); and less a second row whose number differs from
+    an earlier row's only in case, spacing or invisible characters."""
+    present: set[str] | None = None
+    seen: dict[str, int] = {}  # case_id → row, for numbers that differ only invisibly
+    for case in cases:
+        if case.case_id in seen:
+            problems.append(twin_problem(case, name, sheet, seen[case.case_id]))
+            continue
+        seen[case.case_id] = case.source_row
+        source = state.case_source(case.case_id)
+        if source is None or source[0] == name or not source[0]:
+            yield case
+            continue
+        if present is None:
+            present = inbox_names()
+        if source[0] not in present:
+            yield case  # the other workbook is gone: this one now holds the report
+            continue
+        if _content(json.loads(source[2])) != _content(case_to_json(case)):
+            problems.append(conflict_problem(case, name, sheet, source[0], source[1]))
+
+
+def conflict_problem(case: Case, name: str, sheet: str | None, other: str, row: int) -> Problem:
+    """The problem of a report already held, with other content, by another workbook."""
+    return Problem(
+        code=CONFLICT_CODE, file=name, sheet=sheet, row=case.source_row,
+        message=f"No. Laporan {case.no_laporan} tahun {case.tahun} sudah tercatat di berkas "
+                f"{other} baris {row} dengan isi yang berbeda. Satu laporan dicatat di satu "
+                f"buku kerja saja: hapus baris ini (baris {case.source_row} berkas {name}) atau "
+                f"samakan isinya dengan berkas {other}, lalu simpan ulang. Surat untuk baris "
+                "ini belum dibuat.")
+
+
+def twin_problem(case: Case, name: str, sheet: str | None, first: int) -> Problem:
+    """The problem of a row whose No. Laporan is an earlier row's, written differently."""
+    return Problem(
+        code="no-laporan-ganda", file=name, sheet=sheet, row=case.source_row,
+        message=f"No. Laporan {case.no_laporan} tahun {case.tahun} sama dengan nomor di baris "
+                f"{first} (huruf besar/kecil, spasi, dan karakter tak terlihat tidak membedakan "
+                "nomor). Setiap laporan harus punya nomor sendiri; perbaiki salah satunya.")

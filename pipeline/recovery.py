@@ -1,0 +1,300 @@
+"""Losing the state never costs the archive: refuse to number, rebuild from outbox/, backups.
+
+- `check_state`: before `perda watch`/`run` numbers anything. A state database that is
+  missing or empty while outbox/ holds letters, or one that is damaged, stops the run
+  (exit 2) naming the one command to run: `perda pulihkan`.
+- `rebuild` (`perda pulihkan`): a new database from what is filed — each letter's stamped
+  record (stamp.py), else its row in the year's Buku Agenda, else its number read from its
+  text — so numbering continues after the highest number. Nothing under outbox/ is
+  written; the old database is kept beside the new one, renamed.
+- `backup_state`: after each batch, a copy through SQLite's online backup API, the newest
+  `BACKUPS_KEPT` kept under state/backup/.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path, PurePosixPath
+
+from pipeline.config import Config
+from pipeline.errors import ExitCode, PerdaError
+from pipeline.filing import sha256_bytes
+from pipeline.intake import IntakeRejected, open_intake
+from pipeline.layout import is_filed_letter
+from pipeline.model import Case, Letter
+from pipeline.outbox_scan import FoundLetter, agenda_rows, letter_from_file
+from pipeline.plan import data_hash, documents_due
+from pipeline.schema import DOCUMENT_BY_KIND, Doc
+from pipeline.state import Booking, State
+from pipeline.validate import validate
+from pipeline.watch import is_candidate
+
+log = logging.getLogger("pipeline.recovery")
+STATE_FILE = "perda.sqlite3"
+BACKUP_FOLDER = "backup"
+BACKUPS_KEPT = 5
+
+
+class Health(StrEnum):
+    """What the state database looks like before a run."""
+
+    ok = "ok"
+    missing = "tidak ada"
+    empty = "kosong"
+    damaged = "rusak"
+
+
+class StateLost(PerdaError):
+    """The state database is missing, empty or damaged while outbox/ holds letters."""
+
+    exit_code = ExitCode.config_error
+
+
+def state_file(cfg: Config) -> Path:
+    """The state database of the office."""
+    return cfg.state_dir / STATE_FILE
+
+
+def filed_letters(outbox: Path) -> Iterator[Path]:
+    """Every numbered letter file under outbox/ (drafts, reports and temporaries skipped)."""
+    for folder, dirs, files in os.walk(outbox):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(("_", ".")))
+        here = Path(folder)
+        for name in sorted(files):
+            if is_filed_letter(PurePosixPath((here / name).relative_to(outbox).as_posix())):
+                yield here / name
+
+
+def outbox_has_letters(outbox: Path) -> bool:
+    """Whether at least one letter is filed (stops at the first found)."""
+    return outbox.is_dir() and next(filed_letters(outbox), None) is not None
+
+
+def state_health(path: Path) -> Health:
+    """Whether the database is there, readable and records any letter."""
+    if not path.exists():
+        return Health.missing
+    # Read only, as --coba opens it: without a -wal file 'immutable' creates no file at all.
+    busy = path.with_name(path.name + "-wal").exists()
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?{'mode=ro' if busy else 'immutable=1'}",
+                             uri=True, timeout=30)
+    except sqlite3.Error:
+        return Health.damaged
+    try:
+        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            return Health.damaged
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "letters" not in tables:
+            return Health.empty
+        count = db.execute("SELECT COUNT(*) FROM letters").fetchone()[0]
+        return Health.ok if count else Health.empty
+    except sqlite3.DatabaseError:
+        return Health.damaged
+    finally:
+        db.close()
+
+
+def check_state(cfg: Config, config_arg: str = "config.toml") -> None:
+    """Raise StateLost (exit 2) when numbering now could give a number twice."""
+    health = state_health(state_file(cfg))
+    if health is Health.ok:
+        return
+    if health is not Health.damaged and not outbox_has_letters(cfg.outbox):
+        return  # a new office, or one whose letters are all archived
+    where = ("padahal folder outbox sudah berisi surat" if health is not Health.damaged
+             else "dan tidak dapat dibaca")
+    raise StateLost(
+        f"Basis data state {state_file(cfg)} {health.value}, {where}. Agar tidak ada nomor "
+        "surat yang terpakai dua kali dan tidak ada surat yang tertimpa, belum ada surat "
+        f"yang dibuat. Jalankan dulu: perda pulihkan --config {config_arg}")
+
+
+# ------------------------------------------------------------------------ backups
+
+
+def backup_state(cfg: Config, state: State, now: datetime | None = None) -> Path:
+    """Copy the live database to state/backup/ (online backup API); keep the newest few."""
+    folder = cfg.state_dir / BACKUP_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S-%f")
+    target = folder / f"perda-{stamp}.sqlite3"
+    partial = target.with_suffix(".tmp")
+    copy = sqlite3.connect(partial)
+    try:
+        state.db.backup(copy)
+    finally:
+        copy.close()
+    os.replace(partial, target)
+    for old in sorted(folder.glob("perda-*.sqlite3"))[:-BACKUPS_KEPT]:
+        old.unlink(missing_ok=True)
+    return target
+
+
+def safe_backup(cfg: Config, state: State) -> None:
+    """backup_state, where a failure (disk full) is a warning: the batch itself is done."""
+    try:
+        backup_state(cfg, state)
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("Salinan cadangan basis data state tidak dapat dibuat (%s); dicoba lagi "
+                    "setelah proses berikutnya.", exc)
+
+
+# ------------------------------------------------------------------------ pulihkan
+
+
+@dataclass
+class Rebuilt:
+    """What `perda pulihkan` found and recorded."""
+
+    letters: int = 0  # recorded from their files
+    from_agenda: int = 0  # recorded from a Buku Agenda row only (file moved or deleted)
+    unknown: list[str] = field(default_factory=list)  # .docx files that are no letter of ours
+    last_numbers: dict[int, int] = field(default_factory=dict)  # year → last number
+    old_state: Path | None = None  # where the previous database was kept
+    cases: int = 0  # reports read back from the intake snapshots
+    adopted: int = 0  # letters without a stamp taken as saying what their report says
+
+
+def set_aside(path: Path, now: datetime | None = None) -> Path | None:
+    """Rename the old database (and its WAL files) out of the way; never delete it."""
+    if not path.exists():
+        return None
+    suffix = f".sebelum-pulihkan-{(now or datetime.now()):%Y%m%d-%H%M%S}"
+    for extra in ("-wal", "-shm"):
+        side = path.with_name(path.name + extra)
+        if side.exists():
+            os.replace(side, path.with_name(path.name + suffix + extra))
+    target = path.with_name(path.name + suffix)
+    os.replace(path, target)
+    return target
+
+
+def rebuild(cfg: Config) -> Rebuilt:
+    """Rebuild the state database from outbox/ (the caller holds the instance lock).
+
+    The new database is built beside the old one and put in place at the end, so a stop
+    half-way leaves the old one as it was (and `perda pulihkan` can simply run again).
+    """
+    result = Rebuilt()
+    found = _scan(cfg, result)
+    building = state_file(cfg).with_name(STATE_FILE + ".baru")
+    for leftover in (building, *(building.with_name(building.name + x) for x in ("-wal", "-shm"))):
+        leftover.unlink(missing_ok=True)  # from a pulihkan that was stopped
+    state = State(building)
+    try:
+        snapshots = restore_cases(cfg, state)
+        result.cases = len(snapshots)
+        found, result.adopted = adopt(found, {**inbox_cases(cfg), **snapshots})
+        state.record_letters(found)
+        for tahun, last in _agenda_numbers(cfg).items():
+            state.set_counter(tahun, last)
+        result.last_numbers = state.counters()
+        state.db.execute("PRAGMA journal_mode=DELETE")  # all in the one file before the move
+    finally:
+        state.close()
+    result.old_state = set_aside(state_file(cfg))
+    os.replace(building, state_file(cfg))
+    return result
+
+
+def restore_cases(cfg: Config, state: State) -> dict[str, Case]:
+    """Store the reports of the intake snapshots kept under state/ (oldest first, the last
+    version of each report wins), as not yet settled: the next start plans them again, so
+    a letter found missing is made and the others are found up to date."""
+    folder = cfg.state_dir / "snapshots"
+    if not folder.is_dir():
+        return {}
+    latest = _read_cases(sorted((p for p in folder.rglob("*") if p.is_file()),
+                                key=lambda p: (p.stat().st_mtime, p.name)), cfg)
+    if latest:
+        state.reserve(Booking(cases=[(case, False) for case in latest.values()]))
+    return latest
+
+
+def inbox_cases(cfg: Config) -> dict[str, Case]:
+    """The reports in inbox/ as they stand now (read only, never written)."""
+    if not cfg.inbox.is_dir():
+        return {}
+    files = [p for p in cfg.inbox.iterdir() if p.is_file() and is_candidate(p)]
+    return _read_cases(sorted(files, key=lambda p: (p.stat().st_mtime, p.name)), cfg)
+
+
+def _read_cases(paths: list[Path], cfg: Config) -> dict[str, Case]:
+    """The valid reports of some workbooks, the later file winning, by case id."""
+    latest: dict[str, Case] = {}
+    for path in paths:
+        try:
+            validation = validate(open_intake(path.name, path.read_bytes(), cfg.batas), cfg)
+        except (IntakeRejected, OSError):
+            continue
+        latest.update((case.case_id, case) for case in validation.iter_cases())
+    return latest
+
+
+def adopt(letters: list[Letter], cases: dict[str, Case]) -> tuple[list[Letter], int]:
+    """Give the newest version of each letter read back without its data hash (made by an
+    earlier release, or known only from a Buku Agenda row) the hash of its report as it
+    stands (snapshot, else inbox/), so it is found up to date rather than made again."""
+    newest: dict[tuple[object, ...], Letter] = {}
+    for letter in letters:
+        key = (*letter.key, letter.tahun)
+        if key not in newest or letter.version > newest[key].version:
+            newest[key] = letter
+    adopted: list[Letter] = []
+    count = 0
+    for letter in letters:
+        case = cases.get(letter.case_id)
+        if (letter.data_hash or case is None or newest[(*letter.key, letter.tahun)] is not letter
+                or (letter.doc, letter.instansi) not in {
+                    (d.kind.value, agency) for d, agency in documents_due(case)}):
+            adopted.append(letter)
+            continue
+        doc = DOCUMENT_BY_KIND[Doc(letter.doc)]
+        adopted.append(replace(letter, data_hash=data_hash(case, doc, letter.instansi)))
+        count += 1
+    return adopted, count
+
+
+def _scan(cfg: Config, result: Rebuilt) -> list[Letter]:
+    """Every letter filed, plus the Buku Agenda rows whose file is gone, one per identity."""
+    agenda = {row.path: row for row in agenda_rows(cfg)}
+    chosen: dict[tuple[object, ...], FoundLetter] = {}
+    for path in filed_letters(cfg.outbox):
+        relative = path.relative_to(cfg.outbox).as_posix()
+        letter = letter_from_file(cfg, path, relative, agenda.get(relative))
+        if letter is None:
+            result.unknown.append(relative)
+            continue
+        key = (*letter.letter.key, letter.letter.tahun, letter.letter.version)
+        if key not in chosen or letter.stamped_here:
+            chosen[key] = letter
+    filed = {found.letter.path for found in chosen.values()}
+    for row in agenda.values():
+        key = (*row.letter.key, row.letter.tahun, row.letter.version)
+        if row.path not in filed and key not in chosen:
+            chosen[key] = row
+            result.from_agenda += 1
+    result.letters = len(chosen) - result.from_agenda
+    return sorted((f.letter for f in chosen.values()),
+                  key=lambda x: (x.tahun, x.urut, x.version, x.path))
+
+
+def _agenda_numbers(cfg: Config) -> dict[int, int]:
+    """The highest number each year's Buku Agenda lists (its letters may be gone)."""
+    numbers: dict[int, int] = {}
+    for row in agenda_rows(cfg):
+        tahun = row.letter.tahun
+        numbers[tahun] = max(numbers.get(tahun, 0), row.letter.urut)
+    return numbers
+
+
+def sha256_file(path: Path) -> str:
+    """The sha256 of a file's bytes."""
+    return sha256_bytes(path.read_bytes())

@@ -1,0 +1,279 @@
+"""Issue 9 and 10 scenarios, end to end: files' sha256 before and after prove nothing was
+overwritten; numbers are read back from the letters themselves."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import docx
+from openpyxl import load_workbook
+
+from pipeline.cli import main
+from pipeline.process import finish_batch, open_state, process_file, recover
+from tests.conftest import full_row, write_intake
+
+NUMBER = re.compile(r"300\.1/\d{3}/Kec\.Krj/\d{4}")
+NOTA = "02-penerusan-ke-camat/LP-001 - Nota Dinas Penerusan Laporan.docx"
+
+
+def run(path: Path, cfg):
+    """Process one file with a fresh state connection, as a run would."""
+    state = open_state(cfg)
+    try:
+        recover(cfg, state)
+        outcome = process_file(path, cfg, state)
+        finish_batch(cfg, state, [outcome])
+        return outcome
+    finally:
+        state.close()
+
+
+def hashes(root: Path, pattern: str = "*.docx") -> dict[str, str]:
+    """sha256 of every matching file under a folder, by relative path."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob(pattern)) if p.is_file()}
+
+
+def text_of(path: Path) -> str:
+    """All text of a letter: paragraphs, tables, headers."""
+    document = docx.Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        parts.extend(cell.text for row in table.rows for cell in row.cells)
+    return "\n".join(parts)
+
+
+def numbers_in(path: Path) -> set[str]:
+    """The letter numbers printed in a letter."""
+    return set(NUMBER.findall(text_of(path)))
+
+
+def agenda_rows(cfg, tahun: int) -> list[dict[str, object]]:
+    """The Buku Agenda's table rows as dicts by header."""
+    ws = load_workbook(cfg.outbox / str(tahun) / f"Buku Agenda {tahun}.xlsx").active
+    rows = list(ws.iter_rows(values_only=True))
+    at = next(i for i, row in enumerate(rows) if row and row[0] == "No. Urut")
+    return [dict(zip(rows[at], row, strict=False)) for row in rows[at + 1:] if row[0]]
+
+
+def early_steps(**changes: object) -> dict[str, object]:
+    """A row with only steps 1 and 2 done."""
+    return full_row(waktu_disposisi=None, sifat=None, isi_disposisi=None,
+                    waktu_koordinasi=None, instansi=None, tindakan=None, waktu_selesai=None,
+                    status_akhir=None, hasil=None, waktu_lapor_camat=None,
+                    waktu_pemberitahuan=None, cara_pemberitahuan=None, **changes)
+
+
+# --- 9.5 number, folder and register agree on the year ----------------------------------
+
+def test_correction_across_new_year_makes_a_letter_of_that_year(make_intake, cfg):
+    row = early_steps(waktu_lapor=datetime(2025, 12, 31, 23, 50),
+                      waktu_diteruskan=datetime(2026, 1, 1, 0, 10))
+    run(make_intake([row]), cfg)
+    old = cfg.outbox / "2026" / NOTA
+    assert numbers_in(old) == {"300.1/001/Kec.Krj/2026"}
+    before = hashes(cfg.outbox)
+
+    row["waktu_diteruskan"] = datetime(2025, 12, 31, 23, 59)
+    run(make_intake([row]), cfg)
+    new = cfg.outbox / "2025" / NOTA
+    assert numbers_in(new) == {"300.1/002/Kec.Krj/2025"}  # number, folder and year agree
+    after = hashes(cfg.outbox)
+    assert {k: after[k] for k in before} == before  # the 2026 letter is kept as it was
+    assert [(r["No. Urut"], r["Nomor Surat"]) for r in agenda_rows(cfg, 2025)] == [
+        (1, "300.1/001/Kec.Krj/2025"), (2, "300.1/002/Kec.Krj/2025")]
+    [replaced] = agenda_rows(cfg, 2026)
+    assert replaced["Nomor Surat"] == "300.1/001/Kec.Krj/2026"
+    assert replaced["Keterangan"] == "diganti dengan 300.1/002/Kec.Krj/2025"
+
+
+# --- 9.4 one identity per case ------------------------------------------------------------
+
+def test_retyped_number_in_other_case_is_the_same_report(make_intake, cfg):
+    run(make_intake([full_row(no_laporan="LP-100")]), cfg)
+    before = hashes(cfg.outbox)
+    first_numbers = set().union(*(numbers_in(cfg.outbox / p) for p in before))
+    run(make_intake([full_row(no_laporan="lp\u200b-100 ")]), cfg)
+    after = hashes(cfg.outbox)
+    assert {k: after[k] for k in before} == before
+    numbers = set().union(*(numbers_in(cfg.outbox / p) for p in after))
+    assert numbers == first_numbers  # new versions at most, never new numbers
+    state = open_state(cfg)
+    assert [c.case_id for c in state.cases()] == ["2024/LP-100"]
+    state.close()
+
+
+def test_numbers_differing_only_invisibly_in_one_workbook_are_one_report(make_intake, cfg):
+    outcome = run(make_intake([full_row(1), full_row(1, no_laporan="LP-\u200b001",
+                                                      nama_pelapor="Orang Lain")]), cfg)
+    assert [(p.code, p.row) for p in outcome.problems] == [("no-laporan-ganda", 4)]
+    assert all("Orang Lain" not in text_of(p) for p in cfg.outbox.rglob("*.docx"))
+
+
+def test_same_report_in_two_workbooks_with_other_content_is_a_conflict(make_intake, cfg):
+    run(make_intake([full_row(1)], name="siti.xlsx"), cfg)
+    before = hashes(cfg.outbox)
+    other = make_intake([full_row(2), full_row(1, nama_pelapor="Orang Lain")], name="budi.xlsx")
+    outcome = run(other, cfg)
+    assert [(p.code, p.row) for p in outcome.problems] == [("laporan-ganda-antarberkas", 4)]
+    message = outcome.problems[0].message
+    assert "siti.xlsx baris 3" in message and "budi.xlsx" in message
+    assert {r.case_id for r in outcome.letters} == {"2024/LP-002"}  # the other row goes on
+    after = hashes(cfg.outbox)
+    assert {k: after[k] for k in before} == before
+    assert not [k for k in after if "LP-001" in k and "versi" in k]
+    assert all("Orang Lain" not in text_of(cfg.outbox / k) for k in after)
+    report = cfg.outbox / "_perlu-perbaikan" / "budi - perlu perbaikan.txt"
+    assert "siti.xlsx" in report.read_text("utf-8-sig")
+
+
+def test_same_report_with_the_same_content_in_two_workbooks_is_fine(make_intake, cfg):
+    run(make_intake([full_row(1)], name="siti.xlsx"), cfg)
+    before = hashes(cfg.outbox)
+    outcome = run(make_intake([full_row(1)], name="salinan.xlsx"), cfg)
+    assert (outcome.status, outcome.problems, outcome.letters) == ("ok", [], [])
+    assert hashes(cfg.outbox) == before
+
+
+# --- 9.1 withdraw --------------------------------------------------------------------------
+
+def test_removed_agency_is_withdrawn_not_deleted(make_intake, cfg):
+    run(make_intake([full_row()]), cfg)
+    before = hashes(cfg.outbox)
+    satpol = [k for k in before if "Satuan Polisi" in k]
+    run(make_intake([full_row(instansi="Satuan Polisi Pamong Praja Kabupaten Karanganyar")]),
+        cfg)
+    after = hashes(cfg.outbox)
+    assert {k: after[k] for k in before} == before
+    rows = {r["Tujuan"]: r for r in agenda_rows(cfg, 2024)}
+    withdrawn = [r for r in rows.values() if r["Keterangan"]]
+    assert [str(r["Keterangan"]) for r in withdrawn] == ["ditarik (tidak diperlukan lagi)"]
+    assert "Pemerintah Desa" in str(withdrawn[0]["Berkas"])
+    assert satpol and all(k in after for k in satpol)
+
+
+def test_notice_by_sms_withdraws_the_letter_and_files_the_note(make_intake, cfg):
+    run(make_intake([full_row()]), cfg)
+    letter = [r for r in agenda_rows(cfg, 2024) if r["Langkah"].startswith("7.")]
+    run(make_intake([full_row(cara_pemberitahuan="SMS")]), cfg)
+    step7 = [r for r in agenda_rows(cfg, 2024) if r["Langkah"].startswith("7.")]
+    assert [(r["No. Urut"], r["Keterangan"]) for r in step7] == [
+        (letter[0]["No. Urut"], "ditarik (tidak diperlukan lagi)")]
+    notes = list((cfg.outbox / "2024" / "07-pemberitahuan-pelapor").glob("*Catatan*.docx"))
+    assert len(notes) == 1 and not NUMBER.search(text_of(notes[0]))
+
+
+# --- 9.2 perda run --coba and perda terbitkan-ulang -----------------------------------------
+
+def test_coba_prints_the_plan_and_writes_nothing(make_intake, office, cfg, capsys):
+    make_intake([full_row()])
+    before = hashes(office, "*")
+    assert main(["run", "--coba", "--config", str(office / "config.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "LP-001 (2024) · Tanda Terima Laporan · baru: nomor 300.1/001/Kec.Krj/2024" in out
+    assert "Lembar Disposisi · baru: tanpa nomor" in out
+    assert hashes(office, "*") == before
+    assert not (office / "state").exists() and not (office / "outbox").exists()
+
+    assert main(["run", "--config", str(office / "config.toml")]) == 0
+    make_intake([full_row(hasil="Hasil yang diperbaiki.")])
+    before = hashes(office, "*")
+    capsys.readouterr()
+    assert main(["run", "--coba", "--config", str(office / "config.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "Laporan Hasil Penyelesaian · versi baru: nomor 300.1/006/Kec.Krj/2024 versi 2" in out
+    assert "Tanda Terima Laporan · tetap" in out
+    assert hashes(office, "*") == before
+
+
+def test_terbitkan_ulang_makes_new_versions_with_the_same_numbers(make_intake, office, cfg,
+                                                                   capsys):
+    config = str(office / "config.toml")
+    make_intake([full_row(1), full_row(2)])
+    assert main(["run", "--config", config]) == 0
+    before = hashes(cfg.outbox)
+    assert main(["terbitkan-ulang", "--langkah", "1", "--no-laporan", "lp-002",
+                 "--config", config]) == 0
+    after = hashes(cfg.outbox)
+    assert {k: after[k] for k in before} == before  # old files kept
+    [new] = [k for k in after if k not in before]
+    assert new == "2024/01-penerimaan-laporan/LP-002 - Tanda Terima Laporan (versi 2).docx"
+    old = new.replace(" (versi 2)", "")
+    assert numbers_in(cfg.outbox / new) == numbers_in(cfg.outbox / old)
+    versions = [(r["Nomor Surat"], r["Versi"]) for r in agenda_rows(cfg, 2024)
+                if r["No. Laporan"] == "LP-002" and str(r["Langkah"]).startswith("1.")]
+    assert versions == [(numbers_in(cfg.outbox / old).pop(), 2)]
+
+
+# --- 10.5 drafts while the config is not filled -------------------------------------------
+
+def test_drafts_on_the_shipped_config_then_numbers_from_one(placeholder_office, capsys):
+    from tests.office_values import fill_office
+
+    office = placeholder_office
+    config = str(office / "config.toml")
+    write_intake(office / "inbox" / "laporan.xlsx", [full_row()])
+    assert main(["run", "--config", config]) == 0
+    assert "konsep" in capsys.readouterr().out
+    drafts = sorted((office / "outbox" / "_konsep" / "2024").rglob("*.docx"))
+    assert len(drafts) == 8
+    assert not any(NUMBER.search(text_of(p)) for p in drafts)
+    assert not (office / "outbox" / "2024").exists()  # no letter, no Buku Agenda
+    state = open_state(fill_office(office))
+    assert state.counters() == {} and state.all_letters() == []
+    state.close()
+
+    assert main(["run", "--config", config]) == 0
+    receipt = office / "outbox" / "2024" / "01-penerimaan-laporan" / \
+        "LP-001 - Tanda Terima Laporan.docx"
+    assert numbers_in(receipt) == {"300.1/001/Kec.Krj/2024"}
+    cfg = fill_office(office)
+    assert [r["No. Urut"] for r in agenda_rows(cfg, 2024)] == list(range(1, 8))
+
+
+# --- 10.6 numbers in date order -----------------------------------------------------------
+
+def test_a_backlog_is_numbered_in_date_order(make_intake, cfg):
+    late = full_row(1)
+    early = {k: (v - timedelta(days=10) if isinstance(v, datetime) else v)
+             for k, v in full_row(2).items()}
+    run(make_intake([late, early]), cfg)
+    rows = agenda_rows(cfg, 2024)
+    dates = [r["Tanggal"] for r in rows]
+    assert [r["No. Urut"] for r in rows] == list(range(1, 15))
+    assert dates == sorted(dates)
+    assert rows[0]["No. Laporan"] == "LP-002"
+
+
+# --- 9.1 SMS text and references ------------------------------------------------------------
+
+def test_sms_text_is_filed_beside_its_letter(make_intake, cfg, monkeypatch):
+    from pipeline import render
+
+    monkeypatch.setattr(render, "sms_text", lambda case, cfg, doc: (
+        f"Laporan {case.no_laporan} diterima." if doc.step == 1 else None))
+    run(make_intake([full_row()]), cfg)
+    sms = cfg.outbox / "2024" / "01-penerimaan-laporan" / "LP-001 - Tanda Terima Laporan.txt"
+    assert sms.read_text("utf-8") == "Laporan LP-001 diterima."
+    assert len(list(cfg.outbox.rglob("*.txt"))) == 1
+
+
+def test_disposition_and_report_get_the_numbers_they_refer_to(make_intake, cfg, monkeypatch):
+    from pipeline import render
+
+    seen: dict[str, object] = {}
+    real = render.build_context
+
+    def spy(case, cfg, doc, nomor, instansi="", **kwargs):
+        seen[doc.kind.value] = kwargs.get("rujukan")
+        return real(case, cfg, doc, nomor, instansi, **kwargs)
+
+    monkeypatch.setattr(render, "build_context", spy)
+    run(make_intake([full_row()]), cfg)
+    nota = numbers_in(cfg.outbox / "2024" / NOTA).pop()
+    assert seen["disposisi"]["nota_dinas"].nomor == nota  # type: ignore[index]
+    bukti = next((cfg.outbox / "2024" / "05-bukti-penyelesaian").glob("*.docx"))
+    assert seen["laporan_hasil"]["bukti_penyelesaian"].nomor in numbers_in(bukti)  # type: ignore[index]

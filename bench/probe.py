@@ -31,7 +31,7 @@ def main(kind: str, path: Path) -> None:
     result: dict[str, object] = {}
     if kind == "read":
         cfg = load_config(data.ROOT / "config.toml")
-        validation, rejected = read_cases(path.name, path.read_bytes(), cfg)
+        validation, rejected, _sheet = read_cases(path.name, path.read_bytes(), cfg)
         result = {"cases": sum(1 for _ in validation.iter_cases()), "rejected": bool(rejected)}
     elif kind == "process":
         with tempfile.TemporaryDirectory(prefix="perda-probe-") as tmp:

@@ -314,6 +314,19 @@ class Config:
                 return entry
         raise KeyError(nama)
 
+    def find_agency(self, typed: str) -> Instansi | None:
+        """The agency named by `typed`: its official name or a short name, in any case."""
+        wanted = fold_name(typed)
+        for entry in self.instansi:
+            if wanted in {fold_name(n) for n in (entry.nama, *entry.singkatan)}:
+                return entry
+        return None
+
+
+def fold_name(text: str) -> str:
+    """A name folded for matching: case-insensitive, trimmed, white space runs as one."""
+    return " ".join(str(text).split()).casefold()
+
 
 def _type_ok(value: Any, hint: Any) -> bool:
     """Whether a TOML value fits a field's type hint."""
@@ -430,6 +443,7 @@ def check_config(cfg: Config) -> Config:
     for name, values in choice_lists(cfg).items():
         if len({v.casefold() for v in values}) != len(values):
             raise ConfigError(f"config.toml: daftar {name} berisi nilai ganda.")
+    _check_agency_names(cfg)
     if cfg.halaman.kertas not in PAPER_CM:
         raise ConfigError("config.toml: [halaman] kertas harus \"A4\" atau \"F4\".")
     if cfg.halaman.ukuran_huruf not in (11, 12):
@@ -534,6 +548,27 @@ def describe(cfg: Config) -> str:
     return (f"inbox={cfg.inbox} outbox={cfg.outbox} state={cfg.state_dir} "
             f"templates={cfg.templates} polling={p.polling} interval={p.interval_detik}s "
             f"settle={p.jeda_stabil_detik}s rescan={p.pindai_ulang_detik}s pdf={cfg.berkas.pdf}")
+
+
+def short_names(cfg: Config) -> dict[str, dict[str, tuple[str, ...]]]:
+    """Short names staff may type per list and option: the agencies' `singkatan`."""
+    return {"instansi": {entry.nama: entry.singkatan for entry in cfg.instansi
+                         if entry.singkatan}}
+
+
+def _check_agency_names(cfg: Config) -> None:
+    """Every agency name and short name must point at one agency only."""
+    owner: dict[str, str] = {}
+    for entry in cfg.instansi:
+        for name in dict.fromkeys(fold_name(n) for n in (entry.nama, *entry.singkatan)):
+            if not name:
+                raise ConfigError(f"config.toml: [[instansi]] {entry.nama!r} berisi singkatan "
+                                  "kosong. Hapus isian \"\" dari daftar singkatan.")
+            if name in owner:
+                raise ConfigError(f"config.toml: nama atau singkatan {name!r} dipakai oleh "
+                                  f"dua instansi ({owner[name]!r} dan {entry.nama!r}). "
+                                  "Setiap singkatan hanya boleh untuk satu instansi.")
+            owner[name] = entry.nama
 
 
 def choice_lists(cfg: Config) -> dict[str, tuple[str, ...]]:

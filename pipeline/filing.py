@@ -22,7 +22,7 @@ __all__ = ["PROBLEM_FOLDER", "NameTaken", "file_letter", "letter_path",
            "write_atomic", "write_atomic_with"]
 
 # What makes two records the same letter (any version of it shares all but the last).
-IDENTITY = ("case_id", "doc", "instansi", "version")
+IDENTITY = ("case_id", "doc", "instansi", "tahun", "version")  # a year move: v1 twice
 
 TEMP_PREFIX, TEMP_SUFFIX = ".~perda-", ".tmp"  # temporary files: hidden, and never *.xlsx
 

@@ -1,25 +1,27 @@
 """Intake workbook bytes → header map and raw rows, with whole-file checks first.
 
 Cheap checks come before any XML parsing: the file type by name and magic bytes, the
-size, the zip directory (declared uncompressed sizes, macros). openpyxl parses with
-defusedxml, so hostile XML (entity expansion) is refused. Cached values are read, never
-formulas (`data_only=True`), in read-only mode (rows stream; memory stays flat).
+size, the zip directory (declared uncompressed sizes, macros, zip features zipfile
+lacks), the Strict Open XML format. openpyxl parses the workbook's parts with defusedxml,
+`sheet.py` the sheet with lxml, so hostile XML (entity expansion) is refused. Cached
+values are read, never formulas; rows stream, so memory stays flat. Every way a damaged
+file makes openpyxl, lxml or zipfile fail becomes a named problem (`damage.diagnose`); a
+formula whose value cannot be trusted reaches the validator as a `Formula`, and a row
+stored past Excel's last row as a note (`Intake.notes`).
 """
 
 from __future__ import annotations
 
 import io
 import itertools
+import logging
 import zipfile
-import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePath
 from typing import Any
-from xml.etree import ElementTree
 
-from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -27,7 +29,9 @@ from openpyxl.worksheet._reader import DIMENSION_TAG, SHEET_MAIN_NS
 from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.xml.functions import iterparse
 
+from pipeline.codes import RUSAK, SAVE_AS, Code
 from pipeline.config import Batas
+from pipeline.damage import READ_ERRORS, diagnose, is_strict
 from pipeline.model import Problem
 from pipeline.schema import (
     COLUMN_BY_FOLDED_HEADER,
@@ -35,21 +39,18 @@ from pipeline.schema import (
     HEADER_SEARCH_ROWS,
     SHEET_DATA,
     Column,
+    Kind,
     Need,
     fold_header,
 )
+from pipeline.sheet import EXCEL_MAX_ROW, BeyondLastRow, Cells, Formula, stored_rows
+
+log = logging.getLogger(__name__)
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and any password-protected .xlsx
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_ZIP_ENTRIES = 10_000
-# This many empty rows in a row end the data: the rest of the sheet is not read. Excel
-# writes empty <row> elements for formatted rows; a hostile file can hold millions.
-MAX_EMPTY_RUN = 10_000
-# What openpyxl raises on damaged or hostile parts (defusedxml's for entity tricks).
-PARSE_ERRORS = (DefusedXmlException, ElementTree.ParseError, zipfile.BadZipFile, zlib.error,
-                KeyError, ValueError, TypeError, IndexError, AttributeError, EOFError, OSError)
-SAVE_AS = ("Buka berkas itu, pilih Simpan Sebagai (Save As), jenis \"Excel Workbook (.xlsx)\", "
-           "lalu simpan ke folder inbox.")
+__all__ = ["SAVE_AS", "Formula", "Intake", "IntakeRejected", "RawRow", "open_intake"]
 
 
 class IntakeRejected(Exception):
@@ -88,6 +89,9 @@ class Intake:
     columns: dict[str, SourceColumn]
     epoch: datetime
     rows: Iterator[RawRow]
+    # Problems met while the rows stream that do not reject the file (rows past Excel's
+    # last row); complete once `rows` is exhausted.
+    notes: list[Problem] = field(default_factory=list)
 
 
 def _sheet_size(ws: ReadOnlyWorksheet) -> None:
@@ -114,31 +118,30 @@ _SHEET_DATA_TAG = f"{{{SHEET_MAIN_NS}}}sheetData"
 ReadOnlyWorksheet._get_size = _sheet_size  # type: ignore[method-assign]
 
 
-def _reject(name: str, code: str, message: str, sheet: str | None = None) -> IntakeRejected:
-    return IntakeRejected(Problem(code=code, file=name, message=message, sheet=sheet))
+def _reject(name: str, code: Code, sheet: str | None = None, **fields: object
+            ) -> IntakeRejected:
+    """The whole-file problem `code`, its message filled with `fields`."""
+    return IntakeRejected(Problem(code=code, file=name, message=code.text(**fields),
+                                  sheet=sheet))
 
 
 def check_file_type(name: str, data: bytes, limits: Batas) -> None:
     """Refuse what is not a plain .xlsx before parsing anything."""
     suffix = PurePath(name).suffix.lower()
     if suffix in (".xls", ".ods", ".csv", ".xlsb"):
-        raise _reject(name, "bukan-xlsx", f"Berkas berjenis {suffix}, bukan .xlsx. {SAVE_AS}")
+        raise _reject(name, Code.bukan_xlsx, jenis=suffix)
     if suffix in (".xlsm", ".xltm"):
-        raise _reject(name, "berkas-makro", f"Berkas berisi makro ({suffix}); demi keamanan "
-                      f"berkas bermakro tidak dibaca. {SAVE_AS}")
+        raise _reject(name, Code.berkas_makro, jenis=f" ({suffix})")
     if len(data) > limits.ukuran_berkas_mb * 1024 * 1024:
-        raise _reject(name, "berkas-terlalu-besar",
-                      f"Ukuran berkas {len(data) / 1048576:.1f} MB melebihi batas "
-                      f"{limits.ukuran_berkas_mb} MB. Pisahkan laporan ke beberapa berkas.")
+        raise _reject(name, Code.berkas_terlalu_besar, ukuran=len(data) / 1048576,
+                      batas=limits.ukuran_berkas_mb)
     if not data:
-        raise _reject(name, "berkas-kosong", "Berkas kosong (0 byte). Simpan ulang dari Excel.")
+        raise _reject(name, Code.berkas_kosong)
     if data.startswith(OLE2_MAGIC):
-        raise _reject(name, "berkas-bersandi",
-                      "Berkas dilindungi kata sandi (atau berformat Excel 97-2003), sehingga "
-                      f"tidak dapat dibaca. Hapus kata sandinya, lalu: {SAVE_AS}")
+        raise _reject(name, Code.berkas_bersandi)
     if not data.startswith(ZIP_MAGIC):
-        raise _reject(name, "berkas-rusak", "Berkas bukan buku kerja Excel (.xlsx) atau sudah "
-                      f"rusak. Buka berkas di Excel untuk memeriksanya. {SAVE_AS}")
+        raise _reject(name, Code.berkas_rusak, masalah="Berkas bukan buku kerja Excel (.xlsx) "
+                      "atau sudah rusak. Buka berkas di Excel untuk memeriksanya.")
 
 
 def check_zip(name: str, data: bytes, limits: Batas) -> None:
@@ -146,22 +149,21 @@ def check_zip(name: str, data: bytes, limits: Batas) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
+    except NotImplementedError as exc:  # a zip feature zipfile lacks ("zip file version 6.4")
+        raise _damaged(name, exc) from exc
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise _reject(name, "berkas-rusak", "Berkas .xlsx rusak atau belum tersimpan "
-                      f"utuh. Buka dan simpan ulang di Excel. {SAVE_AS}") from exc
+        raise _reject(name, Code.berkas_rusak, masalah="Berkas .xlsx rusak atau belum "
+                      "tersimpan utuh. Buka dan simpan ulang di Excel.") from exc
     names = {info.filename for info in infos}
     total = sum(info.file_size for info in infos)
     if len(infos) > MAX_ZIP_ENTRIES or total > limits.ukuran_terurai_mb * 1024 * 1024:
-        raise _reject(name, "isi-terlalu-besar",
-                      f"Isi berkas bila diurai berukuran {total / 1048576:.0f} MB, melebihi "
-                      f"batas {limits.ukuran_terurai_mb} MB. Berkas ini tidak wajar; simpan "
-                      "ulang data laporan ke buku kerja baru dari perintah perda new-intake.")
+        raise _reject(name, Code.isi_terlalu_besar, ukuran=total / 1048576,
+                      batas=limits.ukuran_terurai_mb)
     if "xl/vbaProject.bin" in names:
-        raise _reject(name, "berkas-makro", f"Berkas berisi makro; demi keamanan berkas "
-                      f"bermakro tidak dibaca. {SAVE_AS}")
+        raise _reject(name, Code.berkas_makro, jenis="")
     if "xl/workbook.xml" not in names:
-        raise _reject(name, "berkas-rusak", "Berkas .xlsx tidak berisi buku kerja Excel. "
-                      f"Buka dan simpan ulang di Excel. {SAVE_AS}")
+        raise _reject(name, Code.berkas_rusak, masalah="Berkas .xlsx tidak berisi buku kerja "
+                      "Excel. Buka dan simpan ulang di Excel.")
 
 
 def open_intake(name: str, data: bytes, limits: Batas) -> Intake:
@@ -169,63 +171,66 @@ def open_intake(name: str, data: bytes, limits: Batas) -> Intake:
     check_file_type(name, data, limits)
     check_zip(name, data, limits)
     try:
+        if is_strict(data):  # openpyxl would see a workbook without sheets
+            raise _reject(name, Code.format_strict)
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = _find_sheet(name, book.sheetnames)
-        ws = book[sheet]
-        ws.reset_dimensions()  # LibreOffice and others may write a wrong <dimension>
-        rows = _guarded(name, ws.iter_rows(values_only=True))
-        head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
-    except PARSE_ERRORS as exc:
-        raise _reject(name, _parse_error_code(exc), _parse_error_message(exc)) from exc
+        rows = _guarded(name, stored_rows(book[sheet]))
+        head = _head(rows)
+    except READ_ERRORS as exc:
+        raise _damaged(name, exc) from exc
     header_row, columns = _find_header(name, sheet, head)
-    below = itertools.chain(head[header_row:], rows)
-    return Intake(name=name, sheet=sheet, header_row=header_row, columns=columns,
-                  epoch=book.epoch, rows=_data_rows(name, sheet, below, header_row, columns,
-                                                    limits.baris_maks))
+    intake = Intake(name=name, sheet=sheet, header_row=header_row, columns=columns,
+                    epoch=book.epoch, rows=iter(()))
+    intake.rows = _data_rows(intake, itertools.chain(head, rows), limits.baris_maks)
+    return intake
 
 
-def _guarded(name: str, rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
-    """Rows from openpyxl, with parse failures met mid-sheet turned into IntakeRejected."""
+def _head(rows: Iterator[tuple[int, Cells] | BeyondLastRow]
+          ) -> list[tuple[int, Cells] | BeyondLastRow]:
+    """The stored rows up to the first one below the header search area (that one too)."""
+    head: list[tuple[int, Cells] | BeyondLastRow] = []
+    for item in rows:
+        head.append(item)
+        if isinstance(item, BeyondLastRow) or item[0] > HEADER_SEARCH_ROWS \
+                or len(head) >= HEADER_SEARCH_ROWS:
+            break
+    return head
+
+
+def _guarded(name: str, rows: Iterator[Any]) -> Iterator[Any]:
+    """Rows from the sheet, with read failures met mid-sheet turned into IntakeRejected."""
     try:
         yield from rows
-    except PARSE_ERRORS as exc:
-        raise _reject(name, _parse_error_code(exc), _parse_error_message(exc)) from exc
+    except READ_ERRORS as exc:
+        raise _damaged(name, exc) from exc
 
 
-def _parse_error_code(exc: BaseException | None) -> str:
-    """'xml-berbahaya' when defusedxml refused the XML (openpyxl may wrap it), else damaged."""
-    while exc is not None:
-        if isinstance(exc, DefusedXmlException):
-            return "xml-berbahaya"
-        exc = exc.__cause__ or exc.__context__
-    return "berkas-rusak"
-
-
-def _parse_error_message(exc: Exception) -> str:
-    if _parse_error_code(exc) == "xml-berbahaya":
-        return ("Berkas berisi susunan XML yang tidak aman dan tidak dibaca demi keamanan "
-                "komputer kantor. Salin data laporan ke buku kerja baru dari perintah "
-                "perda new-intake.")
-    return f"Berkas .xlsx rusak dan tidak dapat dibaca. Buka dan simpan ulang di Excel. {SAVE_AS}"
+def _damaged(name: str, exc: BaseException) -> IntakeRejected:
+    """The named whole-file problem for a failure to read the file's parts."""
+    code = diagnose(exc)
+    log.info("%s tidak terbaca (%s): %s: %s", name, code, type(exc).__name__, exc)
+    return _reject(name, code, masalah=RUSAK)
 
 
 def _find_sheet(name: str, sheetnames: list[str]) -> str:
     for sheet in sheetnames:
         if fold_header(sheet) == fold_header(SHEET_DATA):
             return sheet
-    raise _reject(name, "lembar-tidak-ada",
-                  f"Lembar \"{SHEET_DATA}\" tidak ditemukan; yang ada: "
-                  f"{', '.join(sheetnames)}. Pakai buku kerja dari perintah perda new-intake, "
-                  f"atau ganti nama lembar data menjadi \"{SHEET_DATA}\".")
+    raise _reject(name, Code.lembar_tidak_ada, lembar=SHEET_DATA, ada=", ".join(sheetnames))
 
 
-def _find_header(name: str, sheet: str, head: list[tuple[Any, ...]]
+def _find_header(name: str, sheet: str, head: list[tuple[int, Cells] | BeyondLastRow]
                  ) -> tuple[int, dict[str, SourceColumn]]:
     """The header row: the one among the first rows naming most known columns."""
     best: tuple[int, dict[str, SourceColumn]] = (0, {})
-    for number, values in enumerate(head, 1):
+    for item in head:
+        if isinstance(item, BeyondLastRow) or item[0] > HEADER_SEARCH_ROWS:
+            continue
+        number, cells = item
         found: dict[str, SourceColumn] = {}
-        for index, value in enumerate(values):
+        for index, value in sorted(cells.items()):
+            value = value.cached if isinstance(value, Formula) else value
             column = COLUMN_BY_FOLDED_HEADER.get(fold_header(value)) if value else None
             if column and column.key not in found:
                 found[column.key] = SourceColumn(column, index, get_column_letter(index + 1),
@@ -235,36 +240,60 @@ def _find_header(name: str, sheet: str, head: list[tuple[Any, ...]]
     header_row, columns = best
     missing = [c.header for c in COLUMNS if c.need is Need.always and c.key not in columns]
     if missing:
-        raise _reject(name, "judul-kolom-tidak-ada",
-                      f"Judul kolom {', '.join(repr(h) for h in missing)} tidak ditemukan di "
-                      f"{HEADER_SEARCH_ROWS} baris pertama. Tulis judul kolom persis seperti "
-                      "pada buku kerja dari perintah perda new-intake.", sheet=sheet)
+        raise _reject(name, Code.judul_kolom_tidak_ada, sheet=sheet,
+                      judul=", ".join(repr(h) for h in missing), baris=HEADER_SEARCH_ROWS)
     return header_row, columns
 
 
-def _data_rows(name: str, sheet: str, rows: Iterator[tuple[Any, ...]], header_row: int,
-               columns: dict[str, SourceColumn], max_rows: int) -> Iterator[RawRow]:
-    """Non-empty rows below the header, as raw values by key; refuses too many rows."""
-    count = empty = 0
-    for number, values in enumerate(rows, header_row + 1):
-        raw = {key: _clean(values[src.index]) if src.index < len(values) else None
-               for key, src in columns.items()}
-        if all(v is None for v in raw.values()):
-            empty += 1
-            if empty >= MAX_EMPTY_RUN:  # formatted empty rows, or a zip bomb of them
-                return
+def _data_rows(intake: Intake, rows: Iterable[tuple[int, Cells] | BeyondLastRow],
+               max_rows: int) -> Iterator[RawRow]:
+    """Non-empty rows below the header, as raw values by key; refuses too many rows.
+
+    Rows are read wherever they are stored (after any run of empty rows, out of order);
+    rows above the header are not data. A row past Excel's last row ends the reading and
+    becomes a note, so the staff learn that the rest was not read.
+    """
+    count = 0
+    by_index = {src.index: (key, src.column) for key, src in intake.columns.items()}
+    empty = dict.fromkeys(intake.columns)
+    for item in rows:
+        if isinstance(item, BeyondLastRow):
+            intake.notes.append(_beyond_last_row(intake, item.row))
+            return
+        number, cells = item
+        if number <= intake.header_row or not cells:
             continue
-        empty = 0
+        raw = dict(empty)
+        for index, value in cells.items():
+            if index in by_index:
+                key, column = by_index[index]
+                raw[key] = _clean(value, column)
+        if all(v is None for v in raw.values()):
+            continue
         count += 1
         if count > max_rows:
-            raise _reject(name, "baris-terlalu-banyak",
-                          f"Lembar berisi lebih dari {max_rows} baris laporan. Pisahkan laporan "
-                          "ke beberapa berkas (misalnya satu berkas per tahun).", sheet=sheet)
+            raise _reject(intake.name, Code.baris_terlalu_banyak, sheet=intake.sheet,
+                          batas=max_rows)
         yield RawRow(number, raw)
 
 
-def _clean(value: Any) -> Any:
-    """None for an empty or blank cell; other values as they are."""
+def _beyond_last_row(intake: Intake, number: int) -> Problem:
+    """The note for a row stored past Excel's last row (Excel cannot show it)."""
+    return Problem(code=Code.baris_di_luar_batas, file=intake.name, sheet=intake.sheet,
+                   row=number, message=Code.baris_di_luar_batas.text(baris=number,
+                                                                     batas=EXCEL_MAX_ROW))
+
+
+def _clean(value: Any, column: Column) -> Any:
+    """None for an empty or blank cell; a formula's cached value unless it cannot be trusted.
+
+    A formula stays a Formula (for the validator to report) when it has no cached value,
+    or when it is volatile (=NOW()) in a time column: a time is typed, not computed.
+    """
+    if isinstance(value, Formula):
+        if value.cached is None or (value.volatile and column.kind is Kind.datetime):
+            return value
+        value = value.cached
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     return value

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, make_dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pipeline.schema import STEPS
+from pipeline.schema import (
+    COLUMNS,
+    DATETIME_KEYS,
+    LIST_KINDS,
+    STEP_COLUMNS,
+    STEPS,
+    Column,
+    Kind,
+    Need,
+)
 
 
 def fold_no_laporan(text: str) -> str:
@@ -18,46 +28,48 @@ def fold_no_laporan(text: str) -> str:
     return " ".join(text.split()).casefold().upper()
 
 
-@dataclass(frozen=True)
-class Case:
-    """One report (one intake row) after validation: values typed, trimmed and normalised.
+class _CaseMethods:
+    """What every case can say about itself; the fields come from `schema.COLUMNS`.
 
-    Identity is (no_laporan, year of waktu_lapor). Optional text is "" when empty,
-    optional times are None when the step is not done yet.
+    The annotations below only tell type checkers the fields' types (they are not the
+    declaration: `make_case_class` builds the fields from the columns, and
+    tests/test_schema.py checks that these agree with it). A column added to
+    `schema.COLUMNS` needs no line here; type checkers then see it as Any.
     """
 
     no_laporan: str
     waktu_lapor: datetime
     cara_lapor: str
     nama_pelapor: str
+    nik_pelapor: str
+    alamat_pelapor: str
+    telepon_pelapor: str
     desa: str
     lokasi: str
     perda: str
     uraian: str
     petugas: str
-    nik_pelapor: str = ""
-    alamat_pelapor: str = ""
-    telepon_pelapor: str = ""
-    waktu_diteruskan: datetime | None = None
-    waktu_disposisi: datetime | None = None
-    sifat: str = "Biasa"
-    isi_disposisi: str = ""
-    instruksi: tuple[str, ...] = ()
-    waktu_koordinasi: datetime | None = None
-    instansi: tuple[str, ...] = ()
-    tindakan: str = ""
-    jadwal_tindakan: datetime | None = None
-    tempat_tindakan: str = ""
-    waktu_selesai: datetime | None = None
-    status_akhir: str = ""
-    hasil: str = ""
-    terlapor: str = ""
-    saksi: tuple[str, ...] = ()
-    waktu_lapor_camat: datetime | None = None
-    waktu_pemberitahuan: datetime | None = None
-    cara_pemberitahuan: str = ""
-    source_file: str = field(default="", compare=False)
-    source_row: int = field(default=0, compare=False)
+    waktu_diteruskan: datetime | None
+    waktu_disposisi: datetime | None
+    sifat: str
+    isi_disposisi: str
+    instruksi: tuple[str, ...]
+    waktu_koordinasi: datetime | None
+    instansi: tuple[str, ...]
+    tindakan: str
+    jadwal_tindakan: datetime | None
+    tempat_tindakan: str
+    waktu_selesai: datetime | None
+    status_akhir: str
+    hasil: str
+    terlapor: str
+    saksi: tuple[str, ...]
+    waktu_lapor_camat: datetime | None
+    waktu_pemberitahuan: datetime | None
+    cara_pemberitahuan: str
+    tanpa_jam: frozenset[str]
+    source_file: str
+    source_row: int
 
     @property
     def tahun(self) -> int:
@@ -72,7 +84,7 @@ class Case:
 
     def step_time(self, step: int) -> datetime | None:
         """When step `step` (1..7) was done, or None."""
-        return getattr(self, STEPS[step - 1].time_key)
+        return getattr(self, STEPS[step - 1].time_key)  # type: ignore[no-any-return]
 
     @property
     def steps_done(self) -> int:
@@ -83,6 +95,90 @@ class Case:
                 break
             done = step.number
         return done
+
+    def has_time(self, key: str) -> bool:
+        """Whether the time in column `key` was typed with a time of day (else: date only)."""
+        return key not in self.tanpa_jam
+
+
+def column_type(column: Column) -> Any:
+    """The type of a column's value in a case."""
+    if column.kind is Kind.datetime:
+        return datetime | None if column.need is not Need.always else datetime
+    if column.kind in LIST_KINDS:
+        return tuple[str, ...]
+    return str
+
+
+def column_default(column: Column) -> Any:
+    """A case's value for a column left empty (MISSING: the column is always filled)."""
+    if column.need is Need.always:
+        return MISSING
+    if column.default is not None:
+        return column.default
+    if column.kind is Kind.datetime:
+        return None
+    return () if column.kind in LIST_KINDS else ""
+
+
+def make_case_class(columns: tuple[Column, ...]) -> type:
+    """The frozen Case dataclass: one field per column, then the fields no column gives.
+
+    Keyword-only (built as Case(no_laporan=..., ...)); picklable, as it lives in this
+    module under its own name.
+    """
+    specs: list[tuple[str, Any, Any]] = []
+    for column in columns:
+        default = column_default(column)
+        spec = field() if default is MISSING else field(default=default)
+        specs.append((column.key, column_type(column), spec))
+    specs += [
+        # time columns typed as a date only (no time of day): letters omit "pukul"
+        ("tanpa_jam", frozenset[str], field(default=frozenset())),
+        ("source_file", str, field(default="", compare=False)),
+        ("source_row", int, field(default=0, compare=False)),
+    ]
+    cls = make_dataclass("Case", specs, bases=(_CaseMethods,), frozen=True, kw_only=True)
+    cls.__module__ = __name__  # pickle finds it as pipeline.model.Case
+    return cls
+
+
+if TYPE_CHECKING:
+    class Case(_CaseMethods):
+        """One report (one intake row) after validation (see make_case_class)."""
+
+        __dataclass_fields__: ClassVar[dict[str, Any]]
+
+        def __init__(self, **values: Any) -> None: ...
+        def __getattr__(self, name: str) -> Any: ...
+else:
+    Case = make_case_class(COLUMNS)
+    Case.__doc__ = """One report (one intake row) after validation: values typed, trimmed and
+    normalised, one field per `schema.COLUMNS` entry plus `tanpa_jam`, `source_file` and
+    `source_row`.
+
+    Identity is (no_laporan, year of waktu_lapor). Optional text is "" when empty,
+    optional times are None when the step is not done yet.
+    """
+
+
+def column_values(case: Case, step: int) -> dict[str, Any]:
+    """The values of step `step`'s columns by template variable, as the case holds them.
+
+    For the letters' context: times stay datetimes (None: not given; `case.has_time(key)`
+    says whether a time of day was typed), lists stay tuples. Columns whose variable is part
+    of a group (`pelapor.nama`) are left to the caller.
+    """
+    return {c.template_variable: getattr(case, c.key) for c in STEP_COLUMNS[step]
+            if "." not in c.template_variable}
+
+
+class Level(StrEnum):
+    """How serious a problem is: `masalah` holds the cell's step back; `peringatan` does not
+    (the row goes through; the report and the log still show it)."""
+
+    masalah = "masalah"
+    peringatan = "peringatan"
 
 
 @dataclass(frozen=True)
@@ -100,6 +196,12 @@ class Problem:
     row: int | None = None
     column: str | None = None  # column letter
     header: str | None = None  # the header as typed in the workbook
+    level: Level = Level.masalah  # peringatan: shown, but holds nothing back
+
+    @property
+    def blocking(self) -> bool:
+        """Whether the problem holds its cell's step back (not a mere warning)."""
+        return self.level is Level.masalah
 
     @property
     def cell(self) -> str | None:
@@ -120,7 +222,8 @@ class Problem:
             if self.header:
                 col += f" ({self.header})"
             where.append(col)
-        return f"{', '.join(where)}: {self.message} [{self.code}]"
+        prefix = "PERINGATAN: " if not self.blocking else ""
+        return f"{', '.join(where)}: {prefix}{self.message} [{self.code}]"
 
 
 class LetterStatus(StrEnum):
@@ -185,27 +288,34 @@ class Letter:
         return ""
 
 
-_CASE_TIMES = {"waktu_lapor", "waktu_diteruskan", "waktu_disposisi", "waktu_koordinasi",
-               "jadwal_tindakan", "waktu_selesai", "waktu_lapor_camat", "waktu_pemberitahuan"}
-_CASE_TUPLES = {"instruksi", "instansi", "saksi"}
+_CASE_TUPLES = {c.key for c in COLUMNS if c.kind in LIST_KINDS}
 
 
 def case_to_json(case: Case) -> dict[str, object]:
-    """A case as JSON-ready data (times as ISO text), for the state database."""
+    """A case as JSON-ready data (times as ISO text), for the state database.
+
+    `tanpa_jam` is left out when empty, so cases stored before it existed read the same.
+    """
     data: dict[str, object] = {}
     for name in Case.__dataclass_fields__:
         value = getattr(case, name)
+        if isinstance(value, frozenset):
+            if value:
+                data[name] = sorted(value)
+            continue
         data[name] = value.isoformat() if isinstance(value, datetime) else (
             list(value) if isinstance(value, tuple) else value)
     return data
 
 
 def case_from_json(data: dict[str, object]) -> Case:
-    """The inverse of case_to_json."""
-    values: dict[str, object] = dict(data)
-    for name in _CASE_TIMES:
+    """The inverse of case_to_json; unknown keys (a column since removed) are ignored."""
+    known = Case.__dataclass_fields__
+    values: dict[str, Any] = {k: v for k, v in data.items() if k in known}
+    for name in DATETIME_KEYS:
         if values.get(name):
             values[name] = datetime.fromisoformat(str(values[name]))
     for name in _CASE_TUPLES:
-        values[name] = tuple(values.get(name) or ())  # type: ignore[arg-type]
-    return Case(**values)  # type: ignore[arg-type]
+        values[name] = tuple(values.get(name) or ())
+    values["tanpa_jam"] = frozenset(values.get("tanpa_jam") or ())
+    return Case(**values)

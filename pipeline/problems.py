@@ -5,7 +5,10 @@ workbook with each bad cell filled red and commented plus a sheet 'Perbaikan' li
 problem, and '<stem> - perlu perbaikan.txt', a short summary for Notepad.
 
 Edge cases handled: the source is only ever read (never saved); a file that cannot be
-opened as a workbook (not a zip, encrypted, .xls, damaged) gets the .txt only; a
+opened as a workbook (not a zip, encrypted, .xls, damaged) gets the .txt only, and so does
+one whose full load or save fails where reading its values did not (a broken second sheet,
+comments or table part, an odd cell) — the .txt still lists every row problem; a merged
+range over a whole column stays a range (no million cell objects); a
 whole-row problem marks the row's No. Laporan cell; several problems on one cell share one
 comment; a staff comment already on the cell is kept below ours; a problem naming a sheet
 or cell the workbook lacks is still listed.
@@ -24,13 +27,15 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import column_index_from_string, get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pipeline.codes import Code
 from pipeline.layout import is_report, report_paths
 from pipeline.model import Problem
 from pipeline.schema import COLUMN_BY_KEY, HEADER_ROW, HEADER_SEARCH_ROWS, fold_header
+from pipeline.sheet import EXCEL_MAX_ROW
 from pipeline.workbook import (
     BOX,
     as_text,
@@ -44,13 +49,29 @@ log = logging.getLogger(__name__)
 
 SHEET_PROBLEMS = "Perbaikan"
 PROBLEM_FILL = "FF9C9C"  # red, light enough to read the value through it
+WARNING_FILL = "FFE699"  # yellow: a warning only, the row went through
 COMMENT_AUTHOR = "Pemeriksa otomatis"
 PROBLEM_HEADERS = ("Lembar", "Baris", "Kolom", "Judul kolom", "Kode",
                    "Masalah dan cara memperbaiki")
 PROBLEM_WIDTHS = (14, 8, 8, 26, 26, 90)
 KEY_HEADER = fold_header(COLUMN_BY_KEY["no_laporan"].header)
-UNREADABLE = (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError,
-              TypeError, IndexError, EOFError)  # what openpyxl raises on a damaged file
+COPY_MAX_SHEET_MB = 64  # sheet XML beyond this: the full load would cost gigabytes
+MAX_MERGED_CELLS = 100_000  # a merge bigger than this stays a range (see below)
+NO_COPY = {Code.baris_di_luar_batas}  # a sheet Excel cannot open either: no copy of it
+
+
+def _clean_small_merge(ws: Worksheet, mcr: MergedCellRange) -> None:
+    """openpyxl's merge clean-up (one MergedCell per covered cell), only for small ranges.
+
+    A merge over a whole column (A2:A1048576) made a million cell objects: 69 s and
+    625 MB for the marked copy. A huge range is kept as a range; cells inside it stay.
+    """
+    if mcr.size["rows"] * mcr.size["columns"] <= MAX_MERGED_CELLS:
+        _openpyxl_clean_merge(ws, mcr)
+
+
+_openpyxl_clean_merge = Worksheet._clean_merge_range
+Worksheet._clean_merge_range = _clean_small_merge  # type: ignore[method-assign]
 
 
 def write_problem_report(source: Path, problems: list[Problem], outdir: Path,
@@ -64,19 +85,52 @@ def write_problem_report(source: Path, problems: list[Problem], outdir: Path,
     """
     source = Path(source)
     xlsx_path, txt_path = report_paths(source.name, outdir)
-    wb = _open_copy(source, data) if copy and any(p.sheet for p in problems) else None
-    if wb is not None:
+    made = False
+    if copy and any(p.sheet for p in problems) and not any(p.code in NO_COPY for p in problems):
+        made, rows_ok = _write_copy(source, data, problems, rows_ok, xlsx_path)
+    if not made:
+        xlsx_path.unlink(missing_ok=True)  # an old copy would no longer match the summary
+    write_text_atomic(txt_path, summary_text(source.name, problems, rows_ok,
+                                             xlsx_path.name if made else None))
+    return xlsx_path, txt_path
+
+
+def _write_copy(source: Path, data: bytes | None, problems: list[Problem], rows_ok: int | None,
+                path: Path) -> tuple[bool, int | None]:
+    """Write the marked copy; (made, rows_ok). Not made when it cannot be loaded or saved.
+
+    The copy needs openpyxl's full load and save, which fail on parts that reading the
+    values never touches; whatever they raise, the .txt must still be written. Hence the
+    broad catches here: the copy is a courtesy, the summary is the report. Only a failure
+    to write into the folder (OSError while saving: open in Excel, disk full) goes up.
+    """
+    try:
+        wb = _open_copy(source, data)
+        if wb is None:
+            return False, rows_ok
         if rows_ok is None:
             rows_ok = _count_rows_ok(wb, problems)
         _mark_cells(wb, problems)
         _add_problem_sheet(wb, problems)
+        _untype_empty_dates(wb)
         fit_for_print(wb, lambda ws: 1 if ws.title == SHEET_PROBLEMS else _key_column(ws)[0])
-        save_workbook_atomic(wb, xlsx_path)
-    else:
-        xlsx_path.unlink(missing_ok=True)  # an old copy would no longer match the summary
-    write_text_atomic(txt_path, summary_text(source.name, problems, rows_ok,
-                                             xlsx_path.name if wb is not None else None))
-    return xlsx_path, txt_path
+    except Exception as exc:  # noqa: BLE001 — see docstring
+        return _no_copy(source, exc), rows_ok
+    try:
+        save_workbook_atomic(wb, path)
+    except OSError:
+        raise  # the folder, not the workbook: the caller decides
+    except Exception as exc:  # noqa: BLE001 — see docstring
+        return _no_copy(source, exc), rows_ok
+    return True, rows_ok
+
+
+def _no_copy(source: Path, exc: Exception) -> bool:
+    """Log why the marked copy was not made (the traceback at debug level); False."""
+    log.warning("Salinan bertanda untuk %s tidak dapat dibuat (%s: %s); laporan teks tetap "
+                "ditulis.", source.name, type(exc).__name__, exc)
+    log.debug("Penyebab", exc_info=exc)
+    return False
 
 
 def clear_problem_report(source_name: str, outdir: Path) -> list[Path]:
@@ -113,11 +167,25 @@ def remove_orphan_reports(folder: Path, names: list[str]) -> list[Path]:
 
 def _open_copy(source: Path, data: bytes | None) -> Workbook | None:
     """Load the source into memory (never saving it), or None when it is not a workbook."""
+    data = data if data is not None else source.read_bytes()
     try:
-        return load_workbook(io.BytesIO(data) if data is not None else source, rich_text=True)
-    except UNREADABLE as exc:
-        log.info("%s tidak dapat dibuka sebagai buku kerja: %s", source.name, exc)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            sheets = sum(i.file_size for i in archive.infolist()
+                         if i.filename.startswith("xl/worksheets/"))
+    except (zipfile.BadZipFile, OSError, ValueError):
         return None
+    if sheets > COPY_MAX_SHEET_MB * 1024 * 1024:
+        log.info("%s terlalu besar untuk salinan bertanda; hanya laporan teks.", source.name)
+        return None
+    return load_workbook(io.BytesIO(data), rich_text=True)
+
+
+def _untype_empty_dates(wb: Workbook) -> None:
+    """A date cell without a value (<c t="d"/>) makes openpyxl's save fail: make it plain."""
+    for ws in wb.worksheets:
+        for cell in ws._cells.values():
+            if cell.data_type == "d" and cell._value is None:
+                cell.data_type = "n"
 
 
 def _key_column(ws: Worksheet) -> tuple[int, str]:
@@ -131,7 +199,8 @@ def _key_column(ws: Worksheet) -> tuple[int, str]:
 
 def _target(wb: Workbook, problem: Problem) -> tuple[str, str] | None:
     """(sheet, cell) a problem points at, or None when it has no cell in this workbook."""
-    if not problem.sheet or not problem.row or problem.sheet not in wb.sheetnames:
+    if not problem.sheet or not problem.row or problem.sheet not in wb.sheetnames \
+            or problem.row > EXCEL_MAX_ROW:
         return None
     column = problem.column or _key_column(wb[problem.sheet])[1]
     try:
@@ -158,15 +227,15 @@ def _mark_cells(wb: Workbook, problems: list[Problem]) -> None:
             by_cell[target].append(problem)
     for (sheet, ref), found in by_cell.items():
         cell = wb[sheet][ref]
-        cell.fill = fill(PROBLEM_FILL)
+        cell.fill = fill(PROBLEM_FILL if any(p.blocking for p in found) else WARNING_FILL)
         cell.comment = _comment(found, cell.comment)
 
 
 def _comment(found: list[Problem], old: Comment | None) -> Comment:
     """One comment holding every problem of a cell, the staff's own note kept below."""
     lines = ["Perlu diperbaiki:"]
-    lines += [f"- {p.message}" + ("" if p.column else " (berlaku untuk seluruh baris)")
-              for p in found]
+    lines += [f"- {'' if p.blocking else 'PERINGATAN: '}{p.message}"
+              + ("" if p.column else " (berlaku untuk seluruh baris)") for p in found]
     if old is not None and old.text:
         lines += ["", f"Catatan sebelumnya: {old.text}"]
     text = "\n".join(lines)
@@ -212,7 +281,7 @@ def _count_rows_ok(wb: Workbook, problems: list[Problem]) -> int:
     for sheet in {p.sheet for p in problems if p.sheet in wb.sheetnames}:
         ws = wb[sheet]
         header_row = _key_column(ws)[0]
-        bad = {p.row for p in problems if p.sheet == sheet}
+        bad = {p.row for p in problems if p.sheet == sheet and p.blocking}
         for row in ws.iter_rows(min_row=header_row + 1, values_only=False):
             if row and row[0].row not in bad and any(_filled(c.value) for c in row):
                 ok += 1
@@ -227,7 +296,8 @@ def summary_text(source_name: str, problems: list[Problem], rows_ok: int | None,
                  copy_name: str | None, now: datetime | None = None) -> str:
     """The Indonesian summary written to the .txt report."""
     now = now or datetime.now()
-    bad_rows = {(p.sheet, p.row) for p in problems if p.row}
+    bad_rows = {(p.sheet, p.row) for p in problems if p.row and p.blocking}
+    warnings = sum(not p.blocking for p in problems)
     whole_file = any(p.row is None for p in problems)
     lines = [
         "LAPORAN PERLU PERBAIKAN",
@@ -236,9 +306,11 @@ def summary_text(source_name: str, problems: list[Problem], rows_ok: int | None,
         f"Diperiksa           : {now:%d/%m/%Y %H:%M}",
         f"Baris tanpa masalah : {'-' if rows_ok is None else rows_ok} (diproses seperti biasa)",
         f"Baris bermasalah    : {len(bad_rows)} (bagian yang bermasalah belum diproses)",
-        f"Jumlah masalah      : {len(problems)}",
+        f"Jumlah masalah      : {len(problems) - warnings}",
         "",
     ]
+    if warnings:
+        lines[-1:-1] = [f"Peringatan          : {warnings} (tidak menahan baris; periksa saja)"]
     if whole_file:
         lines += ["Berkas ini belum dapat diproses sama sekali. Perbaiki dahulu masalah "
                   "berkas di bawah ini.", ""]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pipeline import config as config_module
 from pipeline import pdf
+from pipeline.codes import Code
 from pipeline.config import Config
 from pipeline.conflicts import without_conflicts
 from pipeline.errors import TemplateError
@@ -97,7 +98,8 @@ def process_file(path: Path, cfg: Config, state: State,
         validation.problems + conflicts, key=lambda p: (p.row or 0, (p.column or "").rjust(3)))
     validation.rows_with_problems += len(conflicts)
     report_failed = not report_problems(path, problems, validation, data, cfg)
-    status = "rejected" if rejected else ("problems" if problems else "ok")
+    blocking = any(p.blocking for p in problems)  # warnings alone leave the file 'ok'
+    status = "rejected" if rejected else ("problems" if blocking else "ok")
     if not rejected:  # before the version: a kill in between redoes the file. A refused
         # save says nothing about which reports the file holds.
         held = [p.row for p in conflicts if p.row]  # rows held by the conflict check too
@@ -187,15 +189,15 @@ def report_problems(path: Path, problems: list[Problem], validation: Validation,
     folder = problem_folder(cfg)
     if validation.more_problems:
         problems = [*problems, Problem(
-            code="masalah-lain", file=path.name,
-            message=f"Masih ada {validation.more_problems} masalah lain yang tidak dicantumkan "
-                    "satu per satu. Perbaiki masalah di atas, simpan ulang, lalu baca laporan "
-                    "perbaikan yang baru.")]
+            code=Code.masalah_lain, file=path.name,
+            message=Code.masalah_lain.text(jumlah=validation.more_problems))]
     try:
         if problems:
             ok = validation.rows_read - validation.rows_with_problems
             # A marked copy of a huge workbook would cost gigabytes: the summary must do.
-            copy = validation.rows_read <= MARKED_COPY_MAX_ROWS
+            # Warnings alone (nothing to fix) get the summary only: a full load per save.
+            copy = validation.rows_read <= MARKED_COPY_MAX_ROWS and any(
+                p.blocking for p in problems)
             write_problem_report(path, problems, folder, rows_ok=ok, data=data, copy=copy)
         elif folder.is_dir():
             clear_problem_report(path.name, folder)
@@ -389,11 +391,8 @@ def safe_process(path: Path, cfg: Config, state: State,
         raise  # every file would fail the same way: stop and say so
     except Exception:  # noqa: BLE001 — see docstring
         log.exception("Kesalahan tak terduga saat memproses %s", path.name)
-        problem = Problem(code="kesalahan-tak-terduga", file=path.name,
-                          message="Terjadi kesalahan tak terduga saat memproses berkas ini. "
-                                  "Berkas lain tetap diproses. Simpan ulang berkas; bila masih "
-                                  "gagal, hubungi pengelola aplikasi dan sertakan state/log/"
-                                  "perda.log.")
+        problem = Problem(code=Code.kesalahan_tak_terduga, file=path.name,
+                          message=Code.kesalahan_tak_terduga.text())
         try:
             write_problem_report(path, [problem], problem_folder(cfg))
         except OSError as exc:

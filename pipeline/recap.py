@@ -115,7 +115,7 @@ def _heading(cfg: Config, tahun: int, bulan: int | None, now: datetime) -> tuple
     period = f"Bulan {indo.nama_bulan(bulan)} {tahun}" if bulan else f"Tahun {tahun}"
     return ("LAPORAN PENGAMANAN PELAKSANAAN PERDA",
             f"{cfg.kantor.pemerintah} — {cfg.kantor.nama}",
-            f"Seksi Ketentraman dan Ketertiban — {period}",
+            f"{cfg.kantor.seksi} — {period}",
             f"Keadaan per {indo.tanggal(now)} pukul {indo.jam(now)}")
 
 

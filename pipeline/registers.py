@@ -98,7 +98,7 @@ def _write_title(ws: RowBuffer, cfg: Config, tahun: int) -> None:
     last = len(AGENDA_COLUMNS)
     titles = ("BUKU AGENDA SURAT KELUAR",
               f"{cfg.kantor.pemerintah} — {cfg.kantor.nama}",
-              f"Seksi Ketentraman dan Ketertiban — Tahun {tahun}")
+              f"{cfg.kantor.seksi} — Tahun {tahun}")
     for row, text in enumerate(titles, start=1):
         cell = ws.cell(row, 1, text)
         cell.font = Font(bold=True, size=14 if row == 1 else 11)

@@ -44,7 +44,7 @@ from pipeline.engine import Compiled, Engine
 from pipeline.errors import TemplateError
 from pipeline.form import PageForm, page_form
 from pipeline.model import Case
-from pipeline.schema import DOCUMENT_BY_KIND, DOCUMENTS, SIFAT, Doc, Document
+from pipeline.schema import DOCUMENT_BY_KIND, DOCUMENTS, SIFAT, STEPS, Doc, Document
 
 KOSONG = "-"  # printed for an optional value left empty (NIK, address, phone)
 # What the disposition form's Sifat boxes (bordered cells) hold: an X in Arial, no symbol.
@@ -119,12 +119,15 @@ class Waktu:
     tanggal: str  # 25 September 2024
     hari: str  # Rabu
     hari_tanggal: str  # Rabu, 25 September 2024
-    jam: str  # 08.15 WIB
-    lengkap: str  # Rabu, 25 September 2024 pukul 08.15 WIB
+    jam: str  # 08.15 WIB ("" when only the date was typed)
+    lengkap: str  # Rabu, 25 September 2024 pukul 08.15 WIB (no "pukul" without a time)
 
     @classmethod
-    def of(cls, dt: datetime) -> Waktu:
-        """All the forms of one time."""
+    def of(cls, dt: datetime, with_time: bool = True) -> Waktu:
+        """All the forms of one time; `with_time=False`: the date only, never "pukul"."""
+        if not with_time:
+            return cls(indo.tanggal(dt), indo.nama_hari(dt), indo.hari_tanggal(dt), "",
+                       indo.hari_tanggal(dt))
         return cls(indo.tanggal(dt), indo.nama_hari(dt), indo.hari_tanggal(dt), indo.jam(dt),
                    indo.waktu(dt))
 
@@ -196,7 +199,7 @@ def _time(case: Case, step: int) -> Waktu:
     when = case.step_time(step)
     if when is None:
         raise ValueError(f"case {case.case_id}: step {step} is not done")
-    return Waktu.of(when)
+    return Waktu.of(when, case.has_time(STEPS[step - 1].time_key))
 
 
 def _step_values(case: Case, step: int) -> dict[str, Any]:

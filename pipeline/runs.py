@@ -147,12 +147,14 @@ def print_summary(outcomes: list[Outcome]) -> None:
     print(f"Selesai: {len(outcomes)} berkas diperiksa, {len(done)} diproses, "
           f"{letters} surat dibuat{konsep}.")
     for outcome in outcomes:
+        warned = sum(not p.blocking for p in outcome.problems)
+        counts = f"{len(outcome.problems) - warned} masalah" + (
+            f", {warned} peringatan" if warned else "")
         if outcome.problems and outcome.report_failed:
-            print(f"- {outcome.name}: {len(outcome.problems)} masalah; laporan perbaikan "
-                  "TIDAK DAPAT DITULIS, daftar masalahnya ada di state/log/perda.log.")
+            print(f"- {outcome.name}: {counts}; laporan perbaikan TIDAK DAPAT DITULIS, "
+                  "daftar masalahnya ada di state/log/perda.log.")
         elif outcome.problems:
-            print(f"- {outcome.name}: {len(outcome.problems)} masalah; lihat "
-                  f"outbox/_perlu-perbaikan/.")
+            print(f"- {outcome.name}: {counts}; lihat outbox/_perlu-perbaikan/.")
         elif outcome.still_rejected:
             print(f"- {outcome.name}: belum diperbaiki; laporan perbaikan di "
                   f"outbox/_perlu-perbaikan/ masih berlaku.")

@@ -49,9 +49,6 @@ class Need(StrEnum):
     conditional = "conditional"
 
 
-CELL_MAX = 32_767  # characters an Excel cell holds: long texts make multi-page letters
-
-
 @dataclass(frozen=True)
 class Step:
     """One of the SOP's seven steps."""
@@ -104,9 +101,19 @@ class Column:
     help: str  # input message shown by Excel / Calc when the cell is selected
     width: int = 18
     list_name: str | None = None  # for choice / choices
-    max_len: int | None = None
+    max_len: int | None = None  # names: per name
     strict_list: bool = True  # False: the list is a suggestion, other text is accepted
+    default: str | None = None  # the case's value when empty (None: "", () or None by kind)
+    variable: str | None = None  # the template variable it feeds (None: the key)
 
+    @property
+    def template_variable(self) -> str:
+        """The name templates use for this column's value (templates/README.md)."""
+        return self.variable or self.key
+
+
+EXCEL_CELL_MAX = 32767  # the most characters an Excel cell holds: the cap of long text
+LIST_KINDS = (Kind.choices, Kind.names)  # read as a tuple of values
 
 COLUMNS: tuple[Column, ...] = (
     Column("no_laporan", "No. Laporan", 1, Kind.text, Need.always,
@@ -118,15 +125,15 @@ COLUMNS: tuple[Column, ...] = (
     Column("cara_lapor", "Cara Lapor", 1, Kind.choice, Need.always,
            "Pilih: Datang Langsung, SMS, atau Telepon.", width=16, list_name="cara_lapor"),
     Column("nama_pelapor", "Nama Pelapor", 1, Kind.text, Need.always,
-           "Nama lengkap pelapor.", width=22, max_len=100),
+           "Nama lengkap pelapor.", width=22, max_len=100, variable="pelapor.nama"),
     Column("nik_pelapor", "NIK Pelapor", 1, Kind.nik, Need.optional,
-           "16 angka NIK pelapor (boleh dikosongkan).", width=19),
+           "16 angka NIK pelapor (boleh dikosongkan).", width=19, variable="pelapor.nik"),
     Column("alamat_pelapor", "Alamat Pelapor", 1, Kind.text, Need.conditional,
            "Wajib diisi bila pemberitahuan kepada pelapor dikirim dengan Surat.", width=28,
-           max_len=300),
+           max_len=300, variable="pelapor.alamat"),
     Column("telepon_pelapor", "No. Telepon Pelapor", 1, Kind.phone, Need.conditional,
            "Misalnya 0812 3456 7890. Wajib bila laporan atau pemberitahuan melalui SMS/Telepon.",
-           width=17),
+           width=17, variable="pelapor.telepon"),
     Column("desa", "Desa", 1, Kind.choice, Need.always,
            "Pilih desa tempat kejadian.", width=14, list_name="desa"),
     Column("lokasi", "Lokasi Kejadian", 1, Kind.text, Need.always,
@@ -135,7 +142,7 @@ COLUMNS: tuple[Column, ...] = (
            "Pilih Perda dari daftar.", width=36, list_name="perda"),
     Column("uraian", "Uraian Dugaan Pelanggaran", 1, Kind.text, Need.always,
            "Uraikan dugaan pelanggaran: apa, siapa, kapan, di mana.", width=40,
-           max_len=CELL_MAX),
+           max_len=EXCEL_CELL_MAX),
     Column("petugas", "Petugas Penerima", 1, Kind.text, Need.always,
            "Nama staf yang menerima laporan.", width=20, list_name="petugas",
            max_len=100, strict_list=False),
@@ -145,20 +152,22 @@ COLUMNS: tuple[Column, ...] = (
            "Tanggal dan jam Camat memberi disposisi.", width=17),
     Column("sifat", "Sifat Disposisi", 3, Kind.choice, Need.optional,
            "Pilih: Biasa, Segera, Sangat Segera, atau Rahasia. Kosong berarti Biasa.",
-           width=15, list_name="sifat"),
+           width=15, list_name="sifat", default="Biasa"),
     Column("isi_disposisi", "Isi Disposisi", 3, Kind.text, Need.step,
-           "Petunjuk Camat kepada Kasi, ditulis sama persis.", width=36, max_len=CELL_MAX),
+           "Petunjuk Camat kepada Kasi, ditulis sama persis.", width=36,
+           max_len=EXCEL_CELL_MAX),
     Column("instruksi", "Instruksi Disposisi", 3, Kind.choices, Need.optional,
            "Boleh dikosongkan. Satu atau lebih instruksi dari daftar, dipisah titik koma (;); "
            "dicentang pada Lembar Disposisi.", width=30, list_name="instruksi"),
     Column("waktu_koordinasi", "Waktu Koordinasi", 4, Kind.datetime, Need.step,
            "Tanggal dan jam koordinasi dengan instansi terkait.", width=17),
     Column("instansi", "Instansi Terkait", 4, Kind.choices, Need.step,
-           "Satu atau lebih instansi dari daftar, dipisah titik koma (;).", width=30,
-           list_name="instansi"),
+           "Satu atau lebih instansi, dengan nama resmi atau singkatannya (lihat lembar "
+           "Petunjuk), dipisah titik koma (;).", width=30, list_name="instansi",
+           variable="daftar_instansi"),
     Column("tindakan", "Tindakan", 4, Kind.text, Need.step,
-           "Tindakan yang dilakukan sesuai prosedur dan kewenangan.", width=36,
-           max_len=CELL_MAX),
+           "Tindakan yang diperlukan atau dilakukan sesuai prosedur dan kewenangan.", width=36,
+           max_len=EXCEL_CELL_MAX),
     Column("jadwal_tindakan", "Jadwal Tindakan Bersama", 4, Kind.datetime, Need.optional,
            "Boleh dikosongkan. Tanggal dan jam tindakan bersama, misalnya 30/09/2024 09:00; "
            "bila kosong, surat menyebut waktu disepakati melalui narahubung.", width=17),
@@ -171,13 +180,13 @@ COLUMNS: tuple[Column, ...] = (
            "Pilih: Selesai, Tidak Terbukti, atau Dilimpahkan.", width=15,
            list_name="status_akhir"),
     Column("hasil", "Hasil Penyelesaian", 5, Kind.text, Need.step,
-           "Uraian hasil penyelesaian pengaduan.", width=36, max_len=CELL_MAX),
+           "Uraian hasil penyelesaian pengaduan.", width=36, max_len=EXCEL_CELL_MAX),
     Column("terlapor", "Nama Terlapor", 5, Kind.text, Need.optional,
            "Boleh dikosongkan. Nama pihak yang dilaporkan, untuk Berita Acara Penyelesaian.",
            width=22, max_len=100),
     Column("saksi", "Saksi", 5, Kind.names, Need.optional,
            "Boleh dikosongkan. Nama saksi, dipisah titik koma (;), untuk Berita Acara "
-           "Penyelesaian.", width=26),
+           "Penyelesaian.", width=26, max_len=100),
     Column("waktu_lapor_camat", "Waktu Lapor ke Camat", 6, Kind.datetime, Need.step,
            "Tanggal dan jam hasil dilaporkan kepada Camat.", width=17),
     Column("waktu_pemberitahuan", "Waktu Pemberitahuan", 7, Kind.datetime, Need.step,
@@ -188,6 +197,10 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 COLUMN_BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
+STEP_COLUMNS: dict[int, tuple[Column, ...]] = {
+    s.number: tuple(c for c in COLUMNS if c.step == s.number) for s in STEPS}
+TIME_KEYS: tuple[str, ...] = tuple(s.time_key for s in STEPS)
+DATETIME_KEYS: tuple[str, ...] = tuple(c.key for c in COLUMNS if c.kind is Kind.datetime)
 
 
 def fold_header(text: str) -> str:

@@ -13,29 +13,40 @@ import pickle
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import IO, Any
 
-from pipeline.config import Config, choice_lists
-from pipeline.intake import Intake, RawRow
-from pipeline.model import Case, Problem
-from pipeline.schema import COLUMN_BY_KEY, COLUMNS, STEPS, Column, Kind, Need
+from pipeline.codes import CellError, Code
+from pipeline.config import Config, choice_lists, short_names
+from pipeline.intake import Formula, Intake, RawRow
+from pipeline.model import Case, Level, Problem
+from pipeline.rules import Row, add, check_conditionals, check_steps, problem
+from pipeline.schema import (
+    COLUMN_BY_KEY,
+    COLUMNS,
+    STEPS,
+    Column,
+    Kind,
+)
 from pipeline.values import (
+    choice_index,
     number_as_text,
     parse_choice,
     parse_choices,
-    parse_datetime,
     parse_nik,
     parse_phone,
+    read_datetime,
 )
 
-FUTURE_TOLERANCE = timedelta(minutes=10)  # PC clocks in an office drift a little
-PARSE_CODES = {Kind.datetime: "tanggal-tidak-terbaca", Kind.phone: "telepon-salah",
-               Kind.nik: "nik-salah", Kind.choice: "bukan-pilihan", Kind.choices: "bukan-pilihan",
-               Kind.text: "teks-terlalu-panjang", Kind.names: "teks-terlalu-panjang"}
+EARLIEST_YEAR = 2000  # a time before this is a typo (25/09/0224) or a stray number
+# The code of a plain ValueError by column kind (values.py raises CellError with its own).
+PARSE_CODES = {Kind.datetime: Code.tanggal_tidak_terbaca, Kind.phone: Code.telepon_salah,
+               Kind.nik: Code.nik_salah, Kind.choice: Code.bukan_pilihan,
+               Kind.choices: Code.bukan_pilihan, Kind.text: Code.teks_terlalu_panjang,
+               Kind.names: Code.teks_terlalu_panjang}
 
 
-RULES_VERSION = 1  # raise when a validation rule changes: every row is then checked again
+RULES_VERSION = 3  # raise when a validation rule changes: every row is then checked again
 MAX_PROBLEMS = 2000  # listed one by one; beyond that only counted (a pasted-over sheet)
 IN_MEMORY_CASES = 2000  # beyond that, accepted cases wait in a temporary file
 
@@ -88,8 +99,13 @@ class Validation:
 
     @property
     def valid(self) -> bool:
-        """True when no problem was found."""
-        return not self.problems
+        """True when no problem holding a row back was found (warnings allowed)."""
+        return not any(p.blocking for p in self.problems)
+
+    @property
+    def blocking(self) -> list[Problem]:
+        """The problems that hold something back (not the warnings)."""
+        return [p for p in self.problems if p.blocking]
 
     def iter_cases(self) -> Iterator[Case]:
         """The accepted cases, one at a time, without those held for a duplicate number."""
@@ -111,18 +127,10 @@ class Validation:
         self.more_problems += max(len(problems) - room, 0)
 
 
-@dataclass
-class _Row:
-    """Work in progress on one row."""
-
-    raw: RawRow
-    parsed: dict[str, Any] = field(default_factory=dict)
-    problems: list[tuple[int, Problem]] = field(default_factory=list)  # (step, problem)
-
-
 def rules_fingerprint(cfg: Config) -> str:
     """What a row's verdict depends on besides the row: the rules' version and the lists."""
-    text = json.dumps([RULES_VERSION, choice_lists(cfg)], ensure_ascii=False, sort_keys=True)
+    text = json.dumps([RULES_VERSION, choice_lists(cfg), short_names(cfg)], ensure_ascii=False,
+                      sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -140,32 +148,34 @@ def validate(intake: Intake, cfg: Config, now: datetime | None = None,
     number noted: its letters were made then, and nothing about it can have changed.
     """
     now = now or datetime.now()
-    lists = choice_lists(cfg)
+    lists = _Lists(choice_lists(cfg), short_names(cfg))
     result = Validation()
     first: dict[str, int] = {}  # '<tahun>/<No. Laporan folded>' → first row (kept small)
     copies: dict[str, tuple[str, list[int]]] = {}  # numbers seen twice: (as typed, rows)
     bad_rows: set[int] = set()
     for raw in intake.rows:
-        row = _Row(raw)
+        row = Row(raw)
         digest = row_digest(raw)
         if digest in known_good:
             _skip_known(row, intake, lists, first, copies, result)
             result.good_digests.append(digest)
             continue
         _parse_cells(row, intake, lists)
-        _check_steps(row, intake, now)
-        _check_conditionals(row, intake)
+        check_steps(row, intake, now)
+        check_conditionals(row, intake)
         result.rows_read += 1
         _remember_number(row, first, copies)
         if row.problems:
             bad_rows.add(raw.row)
-            result.add_problems([p for _, p in sorted(row.problems, key=_problem_order)])
-        else:
+        elif not row.warnings:  # a warned row is checked again: its warning stays listed
             result.good_digests.append(digest)
+        found = [p for _, p in row.problems] + row.warnings
+        result.add_problems(sorted(found, key=_problem_order))
         case = _build_case(row, intake.name)
         if case is not None:
             result.spool.append(case)
             result.years.add(case.tahun)
+    result.add_problems(intake.notes)  # complete now that every row was read
     for key, (typed, rows) in copies.items():
         result.held.add(key)
         result.add_problems(_duplicate_problems(rows, key.split("/")[0], typed, intake))
@@ -176,7 +186,20 @@ def validate(intake: Intake, cfg: Config, now: datetime | None = None,
     return result
 
 
-def _skip_known(row: _Row, intake: Intake, lists: dict[str, tuple[str, ...]],
+@dataclass(frozen=True)
+class _Lists:
+    """The drop-down lists by name, and the short names their options may be typed as."""
+
+    options: dict[str, tuple[str, ...]]
+    short: dict[str, dict[str, tuple[str, ...]]]
+    index: dict[str, dict[str, str]] = field(default_factory=dict)  # see choice_index
+
+    def __post_init__(self) -> None:
+        for name, options in self.options.items():
+            self.index[name] = choice_index(options, self.short.get(name))
+
+
+def _skip_known(row: Row, intake: Intake, lists: _Lists,
                 first: dict[str, int], copies: dict[str, tuple[str, list[int]]],
                 result: Validation) -> None:
     """An unchanged good row: parse only its number and report time, for duplicates."""
@@ -192,135 +215,90 @@ def _case_key(case: Case) -> str:
     return f"{case.tahun}/{case.no_laporan.casefold()}"
 
 
-def _problem_order(item: tuple[int, Problem]) -> tuple[int, str]:
-    return (item[1].row or 0, (item[1].column or "").rjust(3))
+def _problem_order(problem: Problem) -> tuple[int, str]:
+    return (problem.row or 0, (problem.column or "").rjust(3))
 
 
-def _problem(row: _Row, intake: Intake, key: str, code: str, message: str) -> Problem:
-    """A Problem at the cell of `key` in this row (or the row, if the column is absent)."""
-    src = intake.columns.get(key)
-    return Problem(code=code, file=intake.name, message=message, sheet=intake.sheet,
-                   row=row.raw.row, column=src.letter if src else None,
-                   header=src.header if src else COLUMN_BY_KEY[key].header)
-
-
-def _add(row: _Row, intake: Intake, key: str, code: str, message: str,
-         step: int | None = None) -> None:
-    step = step if step is not None else COLUMN_BY_KEY[key].step
-    row.problems.append((step, _problem(row, intake, key, code, message)))
-
-
-def _parse_cells(row: _Row, intake: Intake, lists: dict[str, tuple[str, ...]]) -> None:
-    """Parse every filled cell by its column's kind."""
+def _parse_cells(row: Row, intake: Intake, lists: _Lists) -> None:
+    """Parse every filled cell by its column's kind; note times typed as a date only."""
     for key, value in row.raw.values.items():
         if value is None:
             continue
         column = COLUMN_BY_KEY[key]
+        if isinstance(value, Formula):
+            add(row, intake, key, *_formula_problem(value))
+            continue
+        with_time = True
         try:
-            row.parsed[key] = _parse(column, value, intake, lists)
+            if column.kind is Kind.datetime:
+                row.parsed[key], with_time = read_datetime(value, intake.epoch)
+            else:
+                row.parsed[key] = _parse(column, value, intake, lists)
+        except CellError as exc:
+            add(row, intake, key, exc.code, str(exc))
+            continue
         except ValueError as exc:
-            _add(row, intake, key, PARSE_CODES[column.kind], str(exc))
+            add(row, intake, key, PARSE_CODES[column.kind], str(exc))
+            continue
+        if column.kind is not Kind.datetime:
+            continue
+        if row.parsed[key].year < EARLIEST_YEAR:
+            year = row.parsed.pop(key).year
+            add(row, intake, key, Code.tahun_tidak_wajar,
+                 Code.tahun_tidak_wajar.text(tahun=f"{year:04d}", batas=EARLIEST_YEAR))
+        elif not with_time:
+            _note_date_only(row, intake, key)
 
 
-def _parse(column: Column, value: Any, intake: Intake,
-           lists: dict[str, tuple[str, ...]]) -> Any:
+def _formula_problem(value: Formula) -> tuple[Code, str]:
+    """The code and message for a formula cell whose value cannot be used."""
+    code = Code.rumus_tanpa_nilai if value.cached is None else Code.rumus_waktu
+    return code, code.text(rumus=value.shown)
+
+
+def _note_date_only(row: Row, intake: Intake, key: str) -> None:
+    """A date without a time: accepted, the letters omit "pukul", and the staff are told."""
+    row.tanpa_jam.add(key)
+    example = f"{row.parsed[key]:%d/%m/%Y} 08:15"
+    header = (intake.columns[key].header if key in intake.columns
+              else COLUMN_BY_KEY[key].header)
+    row.warnings.append(problem(row, intake, key, Code.jam_tidak_diisi,
+                                 Code.jam_tidak_diisi.text(kolom=header, contoh=example),
+                                 Level.peringatan))
+
+
+def _parse(column: Column, value: Any, intake: Intake, lists: _Lists) -> Any:
     """One cell's typed value, or ValueError with what to type instead."""
     if column.kind is Kind.datetime:
-        return parse_datetime(value, intake.epoch)
+        return read_datetime(value, intake.epoch)[0]
     if column.kind is Kind.phone:
         return parse_phone(value)
     if column.kind is Kind.nik:
         return parse_nik(value)
     text = number_as_text(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+    name = column.list_name or ""
     if column.kind is Kind.choices:
-        return parse_choices(text, lists[column.list_name or ""])
+        return parse_choices(text, lists.options[name], lists.short.get(name), what=name,
+                             index=lists.index[name])
     if column.kind is Kind.names:
-        return tuple(name.strip() for name in text.split(";") if name.strip())
+        names = tuple(part.strip() for part in text.split(";") if part.strip())
+        for part in names:
+            _check_length(part, column)
+        return names
     if column.kind is Kind.choice and column.strict_list:
-        return parse_choice(text, lists[column.list_name or ""])
-    if column.max_len and len(text) > column.max_len:
-        raise ValueError(f"Isinya {len(text)} karakter, paling banyak {column.max_len}. "
-                         "Persingkat isinya.")
+        return parse_choice(text, lists.options[name], lists.short.get(name),
+                            index=lists.index[name])
+    _check_length(text, column)
     return text
 
 
-def _fmt(value: datetime) -> str:
-    return value.strftime("%d/%m/%Y %H:%M")
+def _check_length(text: str, column: Column) -> None:
+    """Refuse text over the column's limit."""
+    if column.max_len and len(text) > column.max_len:
+        raise Code.teks_terlalu_panjang.error(panjang=len(text), batas=column.max_len)
 
 
-def _check_steps(row: _Row, intake: Intake, now: datetime) -> None:
-    """Required cells, steps in order, times not backwards and not in the future."""
-    values = row.raw.values
-    for column in COLUMNS:
-        if column.need is Need.always and values.get(column.key) is None:
-            _add(row, intake, column.key, "wajib-diisi",
-                 f"{column.header} wajib diisi pada setiap laporan. Isi sel ini.")
-    previous: tuple[str, datetime | None] | None = None
-    for step in STEPS:
-        key = step.time_key
-        if values.get(key) is None:
-            _check_later_steps_empty(row, intake, step.number)
-            return
-        if step.number > 1:
-            _check_step_fields(row, intake, step.number)
-        when = row.parsed.get(key)
-        if when is not None and when > now + FUTURE_TOLERANCE:
-            _add(row, intake, key, "waktu-masa-depan",
-                 f"Waktu {_fmt(when)} belum terjadi (lebih dari waktu sekarang). Periksa "
-                 "tanggal, bulan dan tahunnya.")
-        if previous and previous[1] and when and when < previous[1]:
-            _add(row, intake, key, "waktu-mundur",
-                 f"Waktu {_fmt(when)} lebih awal dari {previous[0]} ({_fmt(previous[1])}). "
-                 "Waktu setiap langkah tidak boleh mundur; periksa tanggal dan jamnya.")
-        previous = (COLUMN_BY_KEY[key].header, when)
-
-
-def _check_later_steps_empty(row: _Row, intake: Intake, missing_step: int) -> None:
-    """A later step's time filled while step `missing_step` is empty is a skipped step."""
-    missing_header = COLUMN_BY_KEY[STEPS[missing_step - 1].time_key].header
-    for step in STEPS[missing_step:]:
-        if row.raw.values.get(step.time_key) is not None:
-            _add(row, intake, step.time_key, "langkah-melompat",
-                 f"Waktu langkah {step.number} diisi, padahal langkah {missing_step} "
-                 f"({missing_header}) belum diisi. Isi dulu {missing_header}, atau kosongkan "
-                 "sel ini.", step=missing_step + 1)
-            return
-
-
-def _check_step_fields(row: _Row, intake: Intake, number: int) -> None:
-    """The columns a done step needs are filled."""
-    step = STEPS[number - 1]
-    time_header = COLUMN_BY_KEY[step.time_key].header
-    for column in COLUMNS:
-        if column.step == number and column.need is Need.step \
-                and row.raw.values.get(column.key) is None:
-            _add(row, intake, column.key, "wajib-diisi",
-                 f"{column.header} wajib diisi karena {time_header} (langkah {number}, "
-                 f"{step.name}) sudah diisi. Isi sel ini, atau kosongkan {time_header}.")
-
-
-def _check_conditionals(row: _Row, intake: Intake) -> None:
-    """Address for a notice by letter; phone for SMS/telephone contact."""
-    values, parsed = row.raw.values, row.parsed
-    step7_done = values.get("waktu_pemberitahuan") is not None
-    notice_by = parsed.get("cara_pemberitahuan", "") if step7_done else ""
-    if notice_by == "Surat" and values.get("alamat_pelapor") is None:
-        _add(row, intake, "alamat_pelapor", "wajib-diisi",
-             "Alamat Pelapor wajib diisi karena pemberitahuan dikirim dengan Surat. Isi "
-             "alamat lengkap pelapor.", step=7)
-    if values.get("telepon_pelapor") is not None:
-        return
-    if parsed.get("cara_lapor") in ("SMS", "Telepon"):
-        _add(row, intake, "telepon_pelapor", "wajib-diisi",
-             f"No. Telepon Pelapor wajib diisi karena laporan masuk melalui "
-             f"{parsed['cara_lapor']}. Isi nomor telepon pelapor.", step=1)
-    elif notice_by in ("SMS", "Telepon"):
-        _add(row, intake, "telepon_pelapor", "wajib-diisi",
-             f"No. Telepon Pelapor wajib diisi karena pemberitahuan melalui {notice_by}. "
-             "Isi nomor telepon pelapor.", step=7)
-
-
-def _remember_number(row: _Row, first: dict[str, int],
+def _remember_number(row: Row, first: dict[str, int],
                      copies: dict[str, tuple[str, list[int]]]) -> None:
     """Note where each (No. Laporan, year) appears; they must be unique in one workbook."""
     number, when = row.parsed.get("no_laporan"), row.parsed.get("waktu_lapor")
@@ -339,15 +317,14 @@ def _duplicate_problems(rows: list[int], year: str, typed: str,
     problems = []
     for number in rows:
         others = ", ".join(str(other) for other in rows if other != number)
-        row = _Row(RawRow(number, {}))
-        problems.append(_problem(
-            row, intake, "no_laporan", "no-laporan-ganda",
-            f"No. Laporan {typed} tahun {year} juga dipakai di baris {others}. Setiap laporan "
-            "harus punya nomor sendiri; perbaiki salah satunya."))
+        row = Row(RawRow(number, {}))
+        problems.append(problem(row, intake, "no_laporan", Code.no_laporan_ganda,
+                                 Code.no_laporan_ganda.text(nomor=typed, tahun=year,
+                                                            baris=others)))
     return problems
 
 
-def _build_case(row: _Row, source: str) -> Case | None:
+def _build_case(row: Row, source: str) -> Case | None:
     """The case with the steps before the first problem, or None if step 1 is held."""
     first_bad = min((step for step, _ in row.problems), default=len(STEPS) + 1)
     if first_bad <= 1:
@@ -359,4 +336,5 @@ def _build_case(row: _Row, source: str) -> Case | None:
         done = step.number
     values = {c.key: row.parsed[c.key] for c in COLUMNS
               if c.step <= done and c.key in row.parsed}
-    return Case(**values, source_file=source, source_row=row.raw.row)
+    return Case(**values, tanpa_jam=frozenset(k for k in row.tanpa_jam if k in values),
+                source_file=source, source_row=row.raw.row)

@@ -24,6 +24,7 @@ from pipeline.printing import fit_for_print, fit_row, print_a4_landscape
 from pipeline.schema import (
     BANNER_ROW,
     COLUMNS,
+    EXCEL_CELL_MAX,
     FIRST_DATA_ROW,
     HEADER_ROW,
     SHEET_DATA,
@@ -48,10 +49,8 @@ STEP_FILLS = (("9BC2E6", "DDEBF7"), ("A9D08E", "E2EFDA"), ("FFD966", "FFF2CC"),
               ("E6A5A3", "F2DCDB"))
 THIN = Side(style="thin", color="808080")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-LIST_TITLES = {"cara_lapor": "Cara Lapor", "sifat": "Sifat Disposisi",
-               "status_akhir": "Status Akhir", "cara_pemberitahuan": "Cara Pemberitahuan",
-               "desa": "Desa", "perda": "Perda", "instansi": "Instansi Terkait",
-               "petugas": "Petugas Penerima"}
+# The title of each list on the Daftar sheet: the header of the column that uses it.
+LIST_TITLES = {c.list_name: c.header for c in reversed(COLUMNS) if c.list_name}
 
 
 __all__ = ["BOX", "STEP_FILLS", "as_text", "fill", "fit_for_print", "fit_row",
@@ -188,7 +187,7 @@ def _validation(col: Column, letter: str, ranges: dict[str, str]) -> DataValidat
         dv.errorTitle = "Tidak ada di daftar"
         dv.error = ("Pilih salah satu isian dari daftar pada sel ini." if col.strict_list
                     else "Nama ini tidak ada di daftar. Tekan OK untuk tetap memakainya.")
-    elif col.max_len and col.kind is Kind.text:
+    elif col.max_len and col.kind is Kind.text and col.max_len < EXCEL_CELL_MAX:
         dv.type = "textLength"
         dv.operator = "lessThanOrEqual"
         dv.formula1 = str(col.max_len)
@@ -221,12 +220,14 @@ def _help_lines(cfg: Config) -> list[str]:
     """The Petunjuk text, one paragraph per row."""
     lists = ", ".join(c.header for c in COLUMNS if c.kind is Kind.choice and c.strict_list)
     times = ", ".join(c.header for s in STEPS for c in COLUMNS if c.key == s.time_key)
+    several = " dan ".join(c.header for c in COLUMNS if c.kind is Kind.choices)
     return [
         f"1. Isi lembar \"{SHEET_DATA}\". Satu baris untuk satu laporan dugaan pelanggaran "
         f"Perda. Isian dimulai dari baris {FIRST_DATA_ROW}; baris {BANNER_ROW} dan "
         f"{HEADER_ROW} adalah judul.",
         f"2. Jangan mengubah, menghapus, atau mengganti nama judul kolom di baris "
-        f"{HEADER_ROW}. Sistem mengenali kolom dari judulnya.",
+        f"{HEADER_ROW}. Sistem mengenali kolom dari judulnya. Kolom yang keterangannya diawali "
+        "\"Boleh dikosongkan\" juga boleh tidak ada pada buku isian lama.",
         "3. No. Laporan diambil dari buku register. No. Laporan yang sama pada tahun yang "
         "sama berarti laporan yang sama: bila barisnya diubah lalu disimpan lagi, surat yang "
         "terkait dibuat ulang sebagai versi baru dengan nomor surat yang sama.",
@@ -235,13 +236,20 @@ def _help_lines(cfg: Config) -> list[str]:
         f"{times}.",
         "5. Isi langkah secara berurutan: suatu langkah hanya boleh diisi bila langkah "
         "sebelumnya sudah diisi. Waktu tidak boleh mundur dan tidak boleh melebihi waktu "
-        "sekarang.",
-        "6. Tanggal dan jam ditulis hari/bulan/tahun, misalnya 25/09/2024 08:15. Bentuk "
-        "25-09-2024 08.15 dan 2024-09-25 08:15 juga dapat dibaca.",
+        "sekarang. Tahun yang jauh dari tahun langkah lain pada baris yang sama (misalnya "
+        "2016 di antara 2026) diminta diperiksa.",
+        "6. Tanggal dan jam ditulis hari/bulan/tahun, misalnya 25/09/2024 08:15. Bentuk lain "
+        "juga dapat dibaca: 25-09-2024 08.15, 2024-09-25 08:15, 25 September 2024, "
+        "25 Sept 2024, 25 Agt 2024, 25-Sep-2024, \"Rabu, 25/09/2024 pkl. 08.15\", "
+        "25/09/2024 pukul 14.10 WIB, 25/09/2024 2:10 PM. Nama hari di depan tanggal "
+        "diperiksa kecocokannya. Tanggal tanpa jam diterima dengan peringatan; suratnya "
+        "lalu menulis tanggal saja, tanpa \"pukul\".",
         f"7. Kolom berdaftar pilihan ({lists}): klik sel, lalu pilih dari tanda panah. "
         "Petugas Penerima: pilih dari daftar atau ketik nama lain.",
-        "8. Instansi Terkait: ketik satu atau lebih nama instansi, dipisah titik koma (;), "
-        f"persis seperti daftar berikut: {'; '.join(i.nama for i in cfg.instansi)}.",
+        f"8. {several}: ketik satu atau lebih isian, dipisah titik koma (;). Instansi boleh "
+        "ditulis dengan nama resmi atau singkatannya (huruf besar/kecil tidak berpengaruh; "
+        "tabel di bawah), dan boleh juga dipisah koma. Pilihan Instruksi Disposisi: "
+        f"{'; '.join(cfg.disposisi.instruksi)}.",
         "9. NIK dan nomor telepon disimpan sebagai teks agar angka 0 di depan tidak hilang. "
         "NIK terdiri atas 16 angka.",
         "10. Simpan berkas ini di folder inbox. Sistem membaca berkas setelah selesai "
@@ -252,13 +260,34 @@ def _help_lines(cfg: Config) -> list[str]:
         "12. Bila ada isian yang salah, sistem membuat laporan di folder "
         "outbox/_perlu-perbaikan: \"<nama berkas> - perlu perbaikan.txt\" (ringkasan) dan "
         "\"<nama berkas> - perlu perbaikan.xlsx\" (salinan berkas; sel yang salah berwarna "
-        "merah dan diberi catatan; daftar lengkapnya di lembar \"Perbaikan\"). Perbaiki "
-        "berkas asli di folder inbox, bukan salinannya, lalu simpan kembali. Baris yang "
-        "sudah benar tetap diproses. Laporan perbaikan dihapus setelah berkas benar.",
+        "merah, sel yang hanya diberi peringatan berwarna kuning, dan diberi catatan; daftar "
+        "lengkapnya di lembar \"Perbaikan\"). Perbaiki berkas asli di folder inbox, bukan "
+        "salinannya, lalu simpan kembali. Baris yang sudah benar tetap diproses. Laporan "
+        "perbaikan dihapus setelah berkas benar.",
         "13. Identitas pelapor (nama, NIK, telepon, alamat) hanya dimuat dalam surat untuk "
         "internal kantor dan surat kepada pelapor. Surat koordinasi kepada instansi lain "
         "tidak menyebut identitas pelapor.",
     ]
+
+
+def _write_agency_table(ws: Worksheet, cfg: Config) -> None:
+    """Below the columns: every agency with the short names staff may type for it."""
+    ws.append([])
+    ws.append(["Instansi Terkait: nama resmi dan singkatan yang boleh diketik"])
+    ws.cell(ws.max_row, 1).font = Font(bold=True)
+    ws.append(["No.", "Nama resmi", "", "Singkatan", "Surat ditujukan kepada"])
+    ws.merge_cells(start_row=ws.max_row, start_column=2, end_row=ws.max_row, end_column=3)
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+        cell.border = BOX
+    for number, entry in enumerate(cfg.instansi, start=1):
+        ws.append([number, entry.nama, "", "; ".join(entry.singkatan) or "-",
+                   f"{entry.kepada}, di {entry.di}".replace("{desa}", "<desa kejadian>")])
+        ws.merge_cells(start_row=ws.max_row, start_column=2, end_row=ws.max_row, end_column=3)
+        for cell in ws[ws.max_row]:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.border = BOX
+        ws.row_dimensions[ws.max_row].height = 15 * (1 + len(entry.nama) // 38)
 
 
 def _write_help_sheet(ws: Worksheet, cfg: Config) -> None:
@@ -270,7 +299,7 @@ def _write_help_sheet(ws: Worksheet, cfg: Config) -> None:
     ws.column_dimensions["E"].width = 70
     title = f"PETUNJUK PENGISIAN — {cfg.kantor.pemerintah}, {cfg.kantor.nama}"
     ws.append([title])
-    ws.append(["SOP Pengamanan Pelaksanaan Perda, Seksi Ketentraman dan Ketertiban"])
+    ws.append([f"SOP Pengamanan Pelaksanaan Perda, {cfg.kantor.seksi}"])
     ws["A1"].font = Font(bold=True, size=13)
     ws.append([])
     for line in _help_lines(cfg):
@@ -290,6 +319,7 @@ def _write_help_sheet(ws: Worksheet, cfg: Config) -> None:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             cell.border = BOX
         ws.row_dimensions[ws.max_row].height = 15 * (1 + len(col.help) // 75)
+    _write_agency_table(ws, cfg)
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0

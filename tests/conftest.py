@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from openpyxl import Workbook
 
 from pipeline.config import Config, load_config
@@ -16,6 +17,8 @@ from pipeline.schema import COLUMNS, HEADER_ROW, SHEET_DATA
 from tests.office_values import fill_office
 
 ROOT = Path(__file__).resolve().parents[1]
+# `pytest tests/test_fuzz.py --hypothesis-profile=long`: the long fuzz run (README).
+settings.register_profile("long", max_examples=50_000)
 
 
 def shipped_office(folder: Path) -> Path:

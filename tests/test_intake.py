@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 from pipeline.intake import IntakeRejected, open_intake
 from pipeline.validate import validate
+from tests import fuzzing
 from tests.conftest import full_row, write_intake
 from tests.test_validate import NOW, check
 
@@ -76,10 +77,15 @@ def test_missing_sheet_names_the_sheets_found(office, cfg):
     assert "Lembar \"Laporan\" tidak ditemukan; yang ada: Sheet1." in problem.message
 
 
-def test_formula_is_never_read_as_text(office, cfg):
-    # openpyxl saves a formula without a cached value: the reader must not see "=…" text.
+def test_formula_without_cached_value_is_a_problem_naming_the_cell(office, cfg):
+    # openpyxl (like other tools) saves a formula without a cached value. It used to read
+    # as an empty cell ("wajib-diisi"); the cell holds something the reader cannot see.
     path = write_intake(office / "inbox" / "a.xlsx", [full_row(nama_pelapor='=CONCAT("A","B")')])
-    assert check(path, cfg).flatten() == [(3, "Nama Pelapor", "wajib-diisi")]
+    result = check(path, cfg)
+    assert result.flatten() == [(3, "Nama Pelapor", "rumus-tanpa-nilai")]
+    assert result.problems[0].cell == "Laporan!D3"
+    assert result.problems[0].message.startswith(
+        'Sel berisi rumus =CONCAT("A","B") tanpa hasil tersimpan')
 
 
 def test_cached_formula_value_is_read(office, cfg):
@@ -239,3 +245,136 @@ def test_filled_workbook_reads_the_same_after_libreoffice_saves_it(office, cfg, 
     saved = libreoffice_roundtrip(path, tmp_path)
     assert saved.read_bytes() != path.read_bytes()
     assert check(saved, cfg).cases == direct
+
+
+# --- issue 14: every workbook gets a clean answer ---------------------------------------
+
+
+def read_bytes(office: Path, cfg, data: bytes, name: str = "a.xlsx"):
+    """Validate a workbook given as bytes (written to the inbox first)."""
+    path = office / "inbox" / name
+    path.write_bytes(data)
+    return check(path, cfg)
+
+
+def test_rows_after_a_long_run_of_empty_rows_are_read(office, cfg):
+    # Reading used to stop after 10,000 empty rows, silently ignoring what came after.
+    result = read_bytes(office, cfg, fuzzing.rows_after_empty_rows(12_000))
+    assert [(c.no_laporan, c.source_row) for c in result.cases] == [("LP-001", 3),
+                                                                   ("LP-003", 12_005)]
+    assert result.flatten() == [(4, "Desa", "bukan-pilihan")]
+
+
+def test_rows_stored_out_of_order_are_read_with_their_own_numbers(office, cfg):
+    # openpyxl's reader dropped a row stored after a row with a higher number.
+    late = fuzzing.workbook([fuzzing.step_one_row(9)])
+    data = fuzzing.with_rows(fuzzing.BASE, fuzzing.row_xml(late, 3, 40), before=b'<row r="3"')
+    result = read_bytes(office, cfg, data)
+    assert sorted((c.no_laporan, c.source_row) for c in result.cases) == [("LP-001", 3),
+                                                                         ("LP-009", 40)]
+    assert result.flatten() == [(4, "Desa", "bukan-pilihan")]
+
+
+def test_row_past_excels_last_row_is_reported_and_the_others_still_go_through(office, cfg):
+    result = read_bytes(office, cfg, fuzzing.corpus()["baris-di-luar-batas__row-2000000"])
+    assert [c.no_laporan for c in result.cases] == ["LP-001"]
+    assert result.flatten() == [(4, "Desa", "bukan-pilihan"),
+                                (2_000_000, None, "baris-di-luar-batas")]
+    assert result.problems[1].message.startswith(
+        "Lembar menyimpan baris bernomor 2000000, melewati baris terakhir Excel (1048576).")
+
+
+def test_strict_open_xml_workbook_is_told_how_to_save_as_ordinary_xlsx(office, cfg):
+    # Used to be "lembar-tidak-ada" with an empty list of sheets.
+    path = office / "inbox" / "strict.xlsx"
+    path.write_bytes(fuzzing.strict())
+    problem = rejected(path, cfg).problem
+    assert problem.code == "format-strict"
+    assert problem.message == (
+        "Berkas disimpan dalam format \"Strict Open XML Spreadsheet\", yang tidak dapat dibaca "
+        "aplikasi ini. Buka berkas itu di Excel, pilih Simpan Sebagai (Save As), pada jenis "
+        "berkas pilih \"Excel Workbook (.xlsx)\" (bukan \"Strict Open XML Spreadsheet\"), lalu "
+        "simpan ke folder inbox.")
+
+
+@pytest.mark.parametrize("typed", ["25/09/0001 08:15", "25/09/0224 08:15"])
+def test_a_year_before_2000_is_a_problem_never_2001(office, cfg, typed):
+    path = write_intake(office / "inbox" / "a.xlsx", [full_row(waktu_lapor=typed)])
+    result = check(path, cfg)
+    assert result.flatten() == [(3, "Waktu Lapor", "tahun-tidak-wajar")]
+    year = typed[6:10]
+    assert result.problems[0].message == (
+        f"Tahun {year} tidak wajar (sebelum 2000). Periksa tahun: ketik tanggal dengan empat "
+        "angka tahun, misalnya 25/09/2024 08:15.")
+
+
+def test_two_digit_year_still_reads_as_this_century(office, cfg):
+    path = write_intake(office / "inbox" / "a.xlsx", [full_row(waktu_lapor="25/09/24 08:15")])
+    assert check(path, cfg).cases[0].waktu_lapor == datetime(2024, 9, 25, 8, 15)
+
+
+def test_volatile_formula_in_a_time_column_is_a_problem(office, cfg):
+    result = read_bytes(office, cfg, fuzzing.corpus()["rumus-waktu__now"])
+    assert result.flatten()[0] == (3, "Waktu Lapor", "rumus-waktu")
+    assert result.problems[0].message.startswith(
+        "Sel berisi rumus =NOW(), yang hasilnya berubah setiap kali berkas dibuka")
+
+
+def test_a_fixed_formula_with_a_cached_time_is_read(office, cfg):
+    data = fuzzing.replace_in(fuzzing.SHEET, b'<c r="B3" s="1" t="n"><v>',
+                              b'<c r="B3" s="1"><f>DATE(2024,9,25)+TIME(8,15,0)</f><v>')
+    result = read_bytes(office, cfg, data)
+    assert result.cases[0].waktu_lapor == datetime(2024, 9, 25, 8, 15)
+
+
+def test_shared_formula_follower_is_judged_by_its_masters_text(office, cfg):
+    data = fuzzing.replace_in(fuzzing.SHEET, b'<c r="B3" s="1" t="n"><v>',
+                              b'<c r="B3" s="1"><f t="shared" ref="B3:B4" si="0">TODAY()</f><v>')
+    data = fuzzing.replace_in(fuzzing.SHEET, b'<c r="B4" s="1" t="n"><v>',
+                              b'<c r="B4" s="1"><f t="shared" si="0"/><v>', data)
+    codes = read_bytes(office, cfg, data).flatten()
+    assert (3, "Waktu Lapor", "rumus-waktu") in codes and (4, "Waktu Lapor", "rumus-waktu") in codes
+
+
+@pytest.mark.parametrize("name", ["bukan-pilihan__broken-second-sheet",
+                                  "bukan-pilihan__broken-table-part",
+                                  "bukan-pilihan__broken-comments"])
+def test_row_problems_are_reported_in_text_when_the_marked_copy_cannot_be_made(office, cfg,
+                                                                               name):
+    # The marked copy needs a full load, which fails on parts reading the values skips;
+    # the file was then redone at every rescan, and staff never saw the row problem.
+    from pipeline.process import open_state, process_file
+
+    path = office / "inbox" / f"{name}.xlsx"
+    path.write_bytes(fuzzing.corpus()[name])
+    state = open_state(cfg)
+    try:
+        outcome = process_file(path, cfg, state)
+        again = process_file(path, cfg, state)
+    finally:
+        state.close()
+    assert [(p.row, p.code) for p in outcome.problems] == [(4, "bukan-pilihan")]
+    folder = cfg.outbox / "_perlu-perbaikan"
+    text = (folder / f"{name} - perlu perbaikan.txt").read_text(encoding="utf-8-sig")
+    assert "baris 4, kolom H (Desa): \"Jumapolo\" tidak ada dalam daftar." in text
+    assert "belum dapat diproses sama sekali" not in text
+    assert not (folder / f"{name} - perlu perbaikan.xlsx").exists()
+    assert (again.status, again.still_rejected) == ("unchanged", True)
+
+
+@pytest.mark.parametrize("name", ["bukan-pilihan__empty-date-cell",
+                                  "bukan-pilihan__whole-column-merge"])
+def test_marked_copy_is_made_despite_an_empty_date_cell_or_a_whole_column_merge(office, cfg,
+                                                                                name):
+    # Saving failed on <c t="d"/>; a merge over Z2:Z1048576 took 69 s and 625 MB.
+    from pipeline.problems import write_problem_report
+
+    data = fuzzing.corpus()[name]
+    path = office / "inbox" / f"{name}.xlsx"
+    path.write_bytes(data)
+    result = check(path, cfg)
+    copy, _ = write_problem_report(path, result.problems, cfg.outbox, rows_ok=1, data=data)
+    book = load_workbook(copy)
+    assert book["Laporan"]["H4"].comment.text.startswith("Perlu diperbaiki:")
+    with zipfile.ZipFile(copy) as z:
+        assert z.getinfo("xl/worksheets/sheet1.xml").file_size < 100_000

@@ -146,3 +146,42 @@ def test_a_state_database_of_the_first_release_is_brought_up_to_date(tmp_path):
                                                                   "300.1/001/Kec.Krj/2024")
     assert state.counters() == {2024: 1}
     state.close()
+
+
+def test_the_watcher_retries_pending_letters_at_its_rescan(make_intake, cfg, monkeypatch):
+    import threading
+
+    from pipeline.watch import Watcher
+    from tests.test_watch import wait_until
+
+    real = letters_module.file_letter
+    monkeypatch.setattr(letters_module, "file_letter", lambda *a, **k: (_ for _ in ()).throw(
+        PermissionError(errno.EROFS, "Read-only file system")))
+    state = open_state(cfg)
+    try:
+        assert safe_process(make_intake([full_row()]), cfg, state).status == "error"
+        assert len(state.pending_letters()) == 8 and not list(cfg.outbox.rglob("*.docx"))
+        monkeypatch.setattr(letters_module, "file_letter", real)  # the outbox is writable again
+        made: list[int] = []
+
+        def rescan() -> None:  # as cmd_watch's hook, on the watcher's own thread
+            here = open_state(cfg)
+            try:
+                made.append(len(retry_pending(cfg, here)))
+            finally:
+                here.close()
+
+        watcher = Watcher(cfg.inbox, lambda path: None, polling=True, interval=0.1,
+                          settle=0.2, rescan=0.3, on_rescan=rescan)
+        stop = threading.Event()
+        thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
+        thread.start()
+        try:
+            assert wait_until(lambda: sum(made) == 8)
+        finally:
+            stop.set()
+            thread.join(10)
+        assert state.pending_letters() == []
+    finally:
+        state.close()
+    assert len(list(cfg.outbox.rglob("*.docx"))) == 8

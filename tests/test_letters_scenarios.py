@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -49,6 +50,13 @@ def text_of(path: Path) -> str:
 def numbers_in(path: Path) -> set[str]:
     """The letter numbers printed in a letter."""
     return set(NUMBER.findall(text_of(path)))
+
+
+def marked_konsep(path: Path) -> bool:
+    """Whether a letter carries the KONSEP mark (the watermark lives in its headers)."""
+    with zipfile.ZipFile(path) as package:
+        return any(b"KONSEP" in package.read(name) for name in package.namelist()
+                   if name.startswith("word/header"))
 
 
 def agenda_rows(cfg, tahun: int) -> list[dict[str, object]]:
@@ -221,6 +229,7 @@ def test_drafts_on_the_shipped_config_then_numbers_from_one(placeholder_office, 
     drafts = sorted((office / "outbox" / "_konsep" / "2024").rglob("*.docx"))
     assert len(drafts) == 8
     assert not any(NUMBER.search(text_of(p)) for p in drafts)
+    assert all(marked_konsep(p) for p in drafts)
     assert not (office / "outbox" / "2024").exists()  # no letter, no Buku Agenda
     state = open_state(fill_office(office))
     assert state.counters() == {} and state.all_letters() == []

@@ -67,7 +67,7 @@ def make_config(templates: Path | None = None) -> Config:
     pejabat = PejabatSet(
         camat=Pejabat("Camat Kerjo", "Drs. Bambang Sutrisno, M.Si.", "Pembina (IV/a)",
                       "197501012000031001"),
-        kasi=Pejabat("Kepala Seksi Ketentraman dan Ketertiban", "Dwi Lestari, S.Sos.",
+        kasi=Pejabat("Kepala Seksi Ketenteraman dan Ketertiban Umum", "Dwi Lestari, S.Sos.",
                      "Penata (III/c)", "198203152010012002"))
     cfg = Config(kantor=kantor, pejabat=pejabat, base=REPO)
     if templates is not None:

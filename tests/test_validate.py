@@ -223,3 +223,191 @@ def test_problems_beyond_the_cap_are_counted(make_intake, cfg, monkeypatch):
     result = check(make_intake([full_row(n, desa="X") for n in range(1, 6)]), cfg)
     assert len(result.problems) == 2 and result.more_problems == 3
     assert result.rows_with_problems == 5
+
+
+# --- agencies by the names people use (issue 12.1) ------------------------------------
+
+def test_agencies_typed_by_short_name_in_any_case(make_intake, cfg):
+    result = check(make_intake([full_row(instansi="satpol PP; Polsek Kerjo")]), cfg)
+    assert result.valid
+    names = result.cases[0].instansi
+    assert names == ("Satuan Polisi Pamong Praja Kabupaten Karanganyar",
+                     "Kepolisian Sektor Kerjo")
+    assert [cfg.agency(n).kepada for n in names] == [
+        "Kepala Satuan Polisi Pamong Praja Kabupaten Karanganyar", "Kapolsek Kerjo"]
+
+
+def test_agencies_separated_by_commas_are_accepted(make_intake, cfg):
+    result = check(make_intake([full_row(instansi="Satpol PP, Kades, DLH")]), cfg)
+    assert result.valid
+    assert result.cases[0].instansi == ("Satuan Polisi Pamong Praja Kabupaten Karanganyar",
+                                        "Pemerintah Desa setempat",
+                                        "Dinas Lingkungan Hidup Kabupaten Karanganyar")
+
+
+def test_every_unknown_agency_is_named_in_one_message(make_intake, cfg):
+    result = check(make_intake([full_row(instansi="Satpol PP; Polres Karanganyar;  Dishub ")]),
+                   cfg)
+    assert result.flatten() == [(3, "Instansi Terkait", "bukan-pilihan")]
+    assert result.problems[0].message == (
+        "\"Polres Karanganyar\" dan \"Dishub\" tidak ada dalam daftar instansi. Ketik nama "
+        "resmi atau singkatannya (daftar lengkap di lembar Petunjuk), dipisah titik koma (;), "
+        "misalnya: Satpol PP; Polsek Kerjo; Koramil Kerjo; DLH; DPUPR; Pemdes.")
+    assert result.cases[0].steps_done == 3
+
+
+def test_instruksi_from_the_disposisi_list(make_intake, cfg):
+    row = full_row(instruksi="proses lebih lanjut; Laporkan hasilnya")
+    result = check(make_intake([row]), cfg)
+    assert result.cases[0].instruksi == ("Proses lebih lanjut", "Laporkan hasilnya")
+    result = check(make_intake([full_row(instruksi="Segera bongkar")]), cfg)
+    assert result.flatten() == [(3, "Instruksi Disposisi", "bukan-pilihan")]
+    assert result.problems[0].message.startswith(
+        "\"Segera bongkar\" tidak ada dalam daftar instruksi. Pilih dari daftar pilihan, "
+        "dipisah titik koma (;): Tanggapan dan saran; Proses lebih lanjut;")
+
+
+# --- dates as people type them (issue 12.2) -------------------------------------------
+
+def test_dates_with_weekday_month_names_and_pukul(make_intake, cfg):
+    row = full_row(waktu_lapor="Rabu, 25 Sept 2024 pkl. 08.15",
+                   waktu_diteruskan="25-Sep-2024 08:30 AM",
+                   waktu_disposisi="25 September 2024 pukul 08.40 WIB")
+    result = check(make_intake([row]), cfg)
+    assert result.valid and result.problems == []
+    case = result.cases[0]
+    assert (case.waktu_lapor, case.waktu_diteruskan, case.waktu_disposisi) == (
+        datetime(2024, 9, 25, 8, 15), datetime(2024, 9, 25, 8, 30),
+        datetime(2024, 9, 25, 8, 40))
+
+
+def test_wrong_weekday_is_a_problem(make_intake, cfg):
+    result = check(make_intake([full_row(waktu_selesai="Kamis, 27/09/2024 10.00")]), cfg)
+    assert result.flatten() == [(3, "Waktu Selesai", "hari-tidak-sesuai")]
+    assert result.problems[0].message == ("27/09/2024 jatuh pada hari Jumat, bukan hari "
+                                          "Kamis. Periksa tanggal atau nama harinya.")
+    assert result.cases[0].steps_done == 4
+
+
+def test_date_without_time_is_a_warning_that_holds_nothing_back(make_intake, cfg):
+    result = check(make_intake([full_row(waktu_selesai="27/09/2024")]), cfg)
+    assert result.valid
+    assert result.flatten() == [(3, "Waktu Selesai", "jam-tidak-diisi")]
+    warning = result.problems[0]
+    assert warning.level == "peringatan" and not warning.blocking
+    assert warning.message == ("Waktu Selesai berisi tanggal tanpa jam; surat menulis "
+                               "tanggalnya saja, tanpa \"pukul\". Bila jamnya diketahui, "
+                               "tambahkan, misalnya 27/09/2024 08:15.")
+    assert warning.describe().startswith("berkas laporan.xlsx, lembar Laporan, baris 3, "
+                                         "kolom W (Waktu Selesai): PERINGATAN: Waktu Selesai")
+    (case,) = result.cases
+    assert case.steps_done == 7 and case.tanpa_jam == frozenset({"waktu_selesai"})
+    assert result.rows_with_problems == 0
+
+
+def test_letters_omit_pukul_when_only_the_date_was_typed(make_intake, cfg):
+    from pipeline.render import build_context
+    from pipeline.schema import DOCUMENT_BY_KIND, Doc
+
+    case = check(make_intake([full_row(waktu_selesai="27/09/2024")]), cfg).cases[0]
+    ctx = build_context(case, cfg, DOCUMENT_BY_KIND[Doc.laporan_hasil], "300.1/001/Kec.Krj/2024")
+    assert str(ctx["waktu_selesai"]) == "Jumat, 27 September 2024"
+    assert ctx["waktu_selesai"].jam == ""
+    assert str(ctx["waktu_lapor_camat"]) == "Jumat, 27 September 2024 pukul 10.05 WIB"
+
+
+def test_same_day_without_time_is_not_backwards(make_intake, cfg):
+    # 25/09 08:40 then "26/09/2024" (midnight) then 26/09 09:00: the date alone cannot
+    # go backwards within its day.
+    row = full_row(waktu_koordinasi="26/09/2024", waktu_selesai=datetime(2024, 9, 26, 9, 0))
+    result = check(make_intake([row]), cfg)
+    assert result.flatten() == [(3, "Waktu Koordinasi", "jam-tidak-diisi")]
+    row = full_row(waktu_disposisi="25/09/2024")
+    assert check(make_intake([row], name="b.xlsx"), cfg).flatten() == [
+        (3, "Waktu Disposisi", "jam-tidak-diisi")]
+
+
+def test_year_far_from_the_other_steps_is_checked(make_intake, cfg):
+    result = check(make_intake([full_row(waktu_lapor=datetime(2014, 9, 25, 8, 15))]), cfg)
+    assert result.flatten() == [(3, "Waktu Lapor", "periksa-tahun")]
+    assert result.problems[0].message == ("Tahun 2014 jauh dari tahun waktu lain pada baris "
+                                          "ini (2024). Periksa tahunnya.")
+    assert result.cases == []  # step 1 is held: the case's year is not known
+
+
+def test_year_typo_in_a_later_step_holds_that_step(make_intake, cfg):
+    result = check(make_intake([full_row(waktu_selesai="27/09/2042 10:00")]), cfg)
+    assert result.flatten() == [(3, "Waktu Selesai", "periksa-tahun")]
+    assert result.cases[0].steps_done == 4
+
+
+def test_a_case_over_new_year_is_fine(make_intake, cfg):
+    row = full_row(waktu_lapor=datetime(2023, 12, 31, 22, 0),
+                   waktu_diteruskan=datetime(2023, 12, 31, 22, 30))
+    assert check(make_intake([row]), cfg).valid
+
+
+# --- long text and files without the new columns --------------------------------------
+
+def test_long_uraian_fits_a_whole_excel_cell(make_intake, cfg):
+    long = "Pedagang menutup bahu jalan. " * 345  # 10,005 characters
+    result = check(make_intake([full_row(uraian=long, hasil=long)]), cfg)
+    assert result.valid
+    assert result.cases[0].uraian == long.strip()
+
+
+def test_workbook_without_the_new_optional_columns_still_reads(make_intake, cfg):
+    from pipeline.schema import COLUMNS
+
+    new = {"instruksi", "jadwal_tindakan", "tempat_tindakan", "terlapor", "saksi"}
+    path = make_intake([full_row()], columns=[c.key for c in COLUMNS if c.key not in new])
+    result = check(path, cfg)
+    assert result.valid
+    case = result.cases[0]
+    assert (case.instruksi, case.jadwal_tindakan, case.saksi, case.steps_done) == \
+        ((), None, (), 7)
+
+
+def test_new_optional_columns_read_back(make_intake, cfg):
+    row = full_row(jadwal_tindakan="Senin, 30/09/2024 pukul 09.00",
+                   tempat_tindakan="Balai Desa Kuto", terlapor="Sutrisno",
+                   saksi="Joko Susilo; Wahyu Hidayat;")
+    case = check(make_intake([row]), cfg).cases[0]
+    assert case.jadwal_tindakan == datetime(2024, 9, 30, 9, 0)
+    assert (case.tempat_tindakan, case.terlapor) == ("Balai Desa Kuto", "Sutrisno")
+    assert case.saksi == ("Joko Susilo", "Wahyu Hidayat")
+
+
+def test_a_short_name_given_to_two_agencies_is_refused(office):
+    from pipeline.errors import ConfigError
+    from tests.conftest import set_config
+
+    with pytest.raises(ConfigError) as caught:
+        set_config(office, 'singkatan = ["DLH"]', 'singkatan = ["DLH", "polsek"]')
+    assert caught.value.message == (
+        "config.toml: nama atau singkatan 'polsek' dipakai oleh dua instansi ('Kepolisian "
+        "Sektor Kerjo' dan 'Dinas Lingkungan Hidup Kabupaten Karanganyar'). Setiap singkatan "
+        "hanya boleh untuk satu instansi.")
+
+
+def test_file_with_only_warnings_is_processed_and_the_report_shows_them(make_intake, cfg,
+                                                                        caplog):
+    from pipeline.process import open_state, process_file
+
+    state = open_state(cfg)
+    try:
+        outcome = process_file(make_intake([full_row(waktu_pemberitahuan="27/09/2024")]),
+                               cfg, state)
+    finally:
+        state.close()
+    assert outcome.status == "ok"
+    assert len(outcome.letters) == 8  # every step's letter, step 4 twice
+    report = (cfg.outbox / "_perlu-perbaikan" / "laporan - perlu perbaikan.txt").read_text(
+        encoding="utf-8-sig")
+    assert "Peringatan          : 1 (tidak menahan baris; periksa saja)" in report
+    assert "Jumlah masalah      : 0" in report
+    assert "kolom AC (Waktu Pemberitahuan): PERINGATAN: Waktu Pemberitahuan berisi tanggal " \
+           "tanpa jam" in report
+    assert any("PERINGATAN: Waktu Pemberitahuan" in r.getMessage() for r in caplog.records)
+    # Nothing to fix: no marked copy (a full load of the workbook at every save).
+    assert not (cfg.outbox / "_perlu-perbaikan" / "laporan - perlu perbaikan.xlsx").exists()

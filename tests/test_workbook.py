@@ -19,10 +19,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.config import Config, load_config
 from pipeline.filing import safe_name
-from pipeline.model import Letter, Problem
+from pipeline.model import Letter, Level, Problem
 from pipeline.problems import (
     PROBLEM_FILL,
     SHEET_PROBLEMS,
+    WARNING_FILL,
     clear_problem_report,
     summary_text,
     write_problem_report,
@@ -209,6 +210,42 @@ def test_petunjuk_explains_how_to_fill(blank: Path) -> None:
         assert col.header in text
 
 
+def test_petunjuk_lists_agencies_with_their_short_names(blank: Path, cfg: Config) -> None:
+    rows = [[c.value for c in row] for row in load_workbook(blank)[SHEET_HELP].iter_rows()]
+    assert ["No.", "Nama resmi", None, "Singkatan", "Surat ditujukan kepada"] in rows
+    assert [1, "Satuan Polisi Pamong Praja Kabupaten Karanganyar", None, "Satpol PP; Satpol",
+            "Kepala Satuan Polisi Pamong Praja Kabupaten Karanganyar, di Karanganyar"] in rows
+    assert [6, "Pemerintah Desa setempat", None, "Pemdes; Kades; Desa",
+            "Kepala Desa <desa kejadian>, di Tempat"] in rows
+
+
+def test_petunjuk_names_the_section_and_the_date_forms(blank: Path, cfg: Config) -> None:
+    ws = load_workbook(blank)[SHEET_HELP]
+    text = "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
+    assert ws["A2"].value == ("SOP Pengamanan Pelaksanaan Perda, Seksi Ketenteraman dan "
+                              "Ketertiban Umum")
+    for phrase in ("25 Sept 2024", "25 Agt 2024", "25-Sep-2024", "Rabu, 25/09/2024 pkl. 08.15",
+                   "Tanggal tanpa jam diterima dengan peringatan", "2016 di antara 2026",
+                   "Instruksi Disposisi: Tanggapan dan saran; Proses lebih lanjut"):
+        assert phrase in text
+
+
+def test_daftar_titles_are_the_column_headers(blank: Path, cfg: Config) -> None:
+    ws = load_workbook(blank)[SHEET_LISTS]
+    columns = {col[0].value: [c.value for c in col[1:] if c.value] for col in ws.iter_cols()}
+    assert columns["Instruksi Disposisi"] == list(cfg.disposisi.instruksi)
+    assert columns["Instansi Terkait"] == [i.nama for i in cfg.instansi]
+    assert columns["Perda yang Diduga Dilanggar"] == list(cfg.daftar.perda)
+
+
+def test_long_text_columns_have_no_length_check_short_ones_do(blank: Path) -> None:
+    found = validations(load_workbook(blank)[SHEET_DATA])
+    assert found[col_letter("uraian")].type is None  # Excel's own cell limit applies
+    assert found[col_letter("hasil")].type is None
+    dv = found[col_letter("no_laporan")]
+    assert (dv.type, dv.formula1) == ("textLength", "40")
+
+
 def test_refuses_to_overwrite(blank: Path, cfg: Config) -> None:
     before = sha256(blank)
     with pytest.raises(FileExistsError):
@@ -317,6 +354,20 @@ def test_report_marks_exactly_the_bad_cells(intake: Path, tmp_path: Path) -> Non
     assert "Nama terlalu panjang." in commented["D4"]
     assert "Nama dicek ulang besok" in commented["D4"]  # the staff's own note is kept
     assert "seluruh baris" in commented["A5"]
+
+
+def test_a_warning_is_yellow_and_says_peringatan(intake: Path, tmp_path: Path) -> None:
+    warning = Problem("jam-tidak-diisi", intake.name, "Waktu Lapor berisi tanggal tanpa jam.",
+                      SHEET_DATA, 4, "B", "Waktu Lapor", level=Level.peringatan)
+    xlsx, txt = write_problem_report(intake, [*problems_for(intake), warning],
+                                     tmp_path / "out")
+    cell = load_workbook(xlsx)[SHEET_DATA]["B4"]
+    assert cell.fill.fgColor.rgb.endswith(WARNING_FILL)
+    assert "- PERINGATAN: Waktu Lapor berisi tanggal tanpa jam." in cell.comment.text
+    text = txt.read_text(encoding="utf-8-sig")
+    assert "Baris bermasalah    : 3 (bagian yang bermasalah belum diproses)" in text
+    assert "Peringatan          : 1 (tidak menahan baris; periksa saja)" in text
+    assert "Jumlah masalah      : 4" in text
 
 
 def test_report_never_touches_the_source(intake: Path, tmp_path: Path) -> None:

@@ -191,26 +191,27 @@ def _write(items: list[Item], paths: list[str], cfg: Config, renderer: Renderer,
     """
     jobs: list[Job] = []
     form = page_form(cfg)  # [halaman] and the emblem, applied when a template compiles
-    for item in items:
+    records = [letter_record(item.letter) for item in items]
+    for item, record in zip(items, records, strict=True):
         doc = document(item.letter)
         assert item.case is not None
         context = _context(item, doc, cfg, konsep)
         # Stamped in the worker, so this process only writes bytes.
-        jobs.append((str(cfg.templates / doc.template), context, form,
-                     letter_record(item.letter), shown_properties(item.letter)))
+        jobs.append((str(cfg.templates / doc.template), context, form, record,
+                     shown_properties(item.letter)))
     outbox = cfg.outbox  # a resolved path: computed once, not per letter
     with renderer as active, ThreadPoolExecutor(FILING_THREADS) as filers:
         filing: deque[tuple[Item, str, Future[str]]] = deque()
         failure: BaseException | None = None
         try:
-            for item, path, (data, _digest) in zip(items, paths, active.render(jobs),
-                                                   strict=True):
+            for item, path, record, (data, _digest) in zip(items, paths, records,
+                                                           active.render(jobs), strict=True):
                 if any(path == queued for _, queued, _ in filing):  # never two at one place
                     failure = _settle_all(filing, written)
                 if failure is not None:
                     break
                 filing.append((item, path, filers.submit(_file_one, item, outbox, path, data,
-                                                         cfg)))
+                                                         record, cfg)))
                 while len(filing) > FILING_WINDOW and failure is None:
                     failure = _settle(filing.popleft(), written)
         finally:
@@ -219,10 +220,11 @@ def _write(items: list[Item], paths: list[str], cfg: Config, renderer: Renderer,
             raise failure
 
 
-def _file_one(item: Item, outbox: Path, path: str, data: bytes, cfg: Config) -> str:
+def _file_one(item: Item, outbox: Path, path: str, data: bytes, record: dict[str, object],
+              cfg: Config) -> str:
     """File one stamped letter and its SMS text (in a filing thread); its sha256."""
-    digest = file_letter(outbox / path, data, letter_record(item.letter),
-                         shown_properties(item.letter), stamped=True)
+    digest = file_letter(outbox / path, data, record, shown_properties(item.letter),
+                         stamped=True)
     _write_sms(item, doc_of(item), cfg, outbox / sms_path(path))
     return digest
 

@@ -22,23 +22,19 @@ from types import TracebackType
 from typing import Any
 
 from pipeline import render
-from pipeline.stamp import stamp
 
 log = logging.getLogger("pipeline.pool")
 POOL_MIN = 200  # letters in one batch before a pool pays for starting its workers
 CHUNKSIZE = 8  # letters sent to a worker at a time
 
 # (template path, context[, page form[, record, shown properties]]): with a record, the
-# letter comes back stamped (stamp.stamp), so the parent process only writes bytes.
+# letter comes back stamped (written with its zip, as stamp.stamp): the parent only writes.
 Job = tuple[Any, ...]
 
 
 def render_job(job: Job) -> tuple[bytes, str]:
     """One letter's bytes and sha256 (runs in a worker or here)."""
-    path, context, *rest = job
-    data = render.render_letter(path, context, rest[0] if rest else None)
-    if len(rest) > 1 and rest[1] is not None:
-        data = stamp(data, rest[1], rest[2] if len(rest) > 2 else None)
+    data = render.render_letter(*job)
     return data, hashlib.sha256(data).hexdigest()
 
 

@@ -192,14 +192,15 @@ def _write(items: list[Item], paths: list[str], cfg: Config, renderer: Renderer,
     jobs: list[Job] = []
     form = page_form(cfg)  # [halaman] and the emblem, applied when a template compiles
     records = [letter_record(item.letter) for item in items]
+    templates = cfg.templates  # resolved paths: computed once, not per letter
     for item, record in zip(items, records, strict=True):
         doc = document(item.letter)
         assert item.case is not None
         context = _context(item, doc, cfg, konsep)
         # Stamped in the worker, so this process only writes bytes.
-        jobs.append((str(cfg.templates / doc.template), context, form, record,
+        jobs.append((str(templates / doc.template), context, form, record,
                      shown_properties(item.letter)))
-    outbox = cfg.outbox  # a resolved path: computed once, not per letter
+    outbox = cfg.outbox
     with renderer as active, ThreadPoolExecutor(FILING_THREADS) as filers:
         filing: deque[tuple[Item, str, Future[str]]] = deque()
         failure: BaseException | None = None

@@ -21,7 +21,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from pipeline import render
@@ -271,10 +271,11 @@ def _write_sms(item: Item, doc: Document, cfg: Config, target: Path) -> None:
 
 def letter_record(letter: Letter) -> dict[str, object]:
     """The record a letter carries inside its .docx (what `perda pulihkan` reads back)."""
-    fields = asdict(letter)
-    for key in ("id", "status", "sha256", "made_at"):
-        fields.pop(key, None)
-    return fields
+    return {name: getattr(letter, name) for name in _RECORD_FIELDS}  # all scalars
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(Letter)
+                       if f.name not in ("id", "status", "sha256", "made_at"))
 
 
 def shown_properties(letter: Letter) -> dict[str, str]:

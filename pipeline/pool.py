@@ -63,7 +63,9 @@ class Renderer:
 
     def render(self, jobs: list[Job]) -> Iterator[tuple[bytes, str]]:
         """(bytes, sha256) of each job, in order, as they are done."""
-        if len(jobs) < self.pool_min or self.workers < 2:
+        # A pool already started (an earlier chunk of this batch) renders a small rest too:
+        # its workers have the templates compiled, this process has not.
+        if self._pool is None and (len(jobs) < self.pool_min or self.workers < 2):
             return map(render_job, jobs)
         return self._pooled(jobs)
 

@@ -56,3 +56,33 @@ def _check_month(month: int) -> None:
     """Refuse a month outside 1..12 (a programming error, not a user one)."""
     if not 1 <= month <= 12:
         raise ValueError(f"month must be 1..12, not {month!r}")
+
+
+_SATUAN = ("nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan",
+           "sembilan", "sepuluh", "sebelas")
+
+
+def terbilang(n: int) -> str:
+    """A whole number 0..999,999,999 in Indonesian words: 17 → 'tujuh belas'."""
+    if not 0 <= n < 1_000_000_000:
+        raise ValueError(f"terbilang: 0..999999999, not {n!r}")
+    if n < 12:
+        return _SATUAN[n]
+    if n < 20:
+        return f"{_SATUAN[n - 10]} belas"
+    for size, word in ((1_000_000, "juta"), (1000, "ribu"), (100, "ratus"), (10, "puluh")):
+        if n >= size:
+            head, rest = divmod(n, size)
+            if head == 1 and size in (1000, 100):
+                words = "seribu" if size == 1000 else "seratus"
+            else:
+                words = f"{terbilang(head)} {word}"
+            return f"{words} {terbilang(rest)}" if rest else words
+    raise AssertionError(n)  # unreachable: n >= 20 meets size 10
+
+
+def tanggal_terbilang(dt: date) -> str:
+    """A Berita Acara's date in words: 'Selasa tanggal tujuh belas bulan November tahun dua
+    ribu dua puluh enam'."""
+    return (f"{nama_hari(dt)} tanggal {terbilang(dt.day)} bulan {nama_bulan(dt.month)} "
+            f"tahun {terbilang(dt.year)}")

@@ -37,10 +37,12 @@ from pipeline.schema import COLUMNS, DOCUMENT_BY_KIND, DOCUMENTS, Doc, Document
 
 DOC_ORDER: dict[str, int] = {d.kind.value: i for i, d in enumerate(DOCUMENTS)}
 # Whose number a document refers to ("rujukan"): the disposition sheet names the Nota Dinas
-# it is attached to; the report to the Camat names the Berita Acara of step 5.
+# it is attached to; the report to the Camat names that Nota Dinas and the Berita Acara of
+# step 5; the step-7 note points to the Berita Acara for the whole result.
 RUJUKAN: dict[str, tuple[str, ...]] = {
     Doc.disposisi.value: (Doc.nota_dinas.value,),
-    Doc.laporan_hasil.value: (Doc.bukti_penyelesaian.value,),
+    Doc.laporan_hasil.value: (Doc.nota_dinas.value, Doc.bukti_penyelesaian.value),
+    Doc.catatan_pemberitahuan.value: (Doc.bukti_penyelesaian.value,),
 }
 
 

@@ -14,9 +14,8 @@ letter:
 
 Typed text is never rendered as a template: `{{ 7*7 }}` in a cell prints as typed.
 
-A document's context holds only the data of its own step and the steps before it, so a
-letter does not change when later steps are filled in. Documents that leave the office
-(`names_reporter == False`, the step-4 coordination letters) get no `pelapor` at all.
+What each letter says (its variables, the SMS texts) is in `pipeline.contents`; the names
+are re-exported here for the callers.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ import io
 import re
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -38,33 +36,26 @@ from jinja2.sandbox import SandboxedEnvironment
 from lxml.etree import XMLSyntaxError
 from markupsafe import Markup, escape
 
-from pipeline import indo
-from pipeline.config import Config, Pejabat
+from pipeline.config import Config
+from pipeline.contents import HAL as HAL
+from pipeline.contents import KOSONG as KOSONG
+from pipeline.contents import Rincian as Rincian
+from pipeline.contents import Rujukan as Rujukan
+from pipeline.contents import Waktu as Waktu
+from pipeline.contents import contents
+from pipeline.contents import letter_addressee as letter_addressee
+from pipeline.contents import letter_subject as letter_subject
+from pipeline.contents import sms_text as sms_text
 from pipeline.engine import Compiled, Engine
 from pipeline.errors import TemplateError
 from pipeline.form import PageForm, page_form
 from pipeline.model import Case
-from pipeline.schema import DOCUMENT_BY_KIND, DOCUMENTS, SIFAT, STEPS, Doc, Document
+from pipeline.schema import DOCUMENT_BY_KIND, DOCUMENTS, Doc, Document
 
-KOSONG = "-"  # printed for an optional value left empty (NIK, address, phone)
-# What the disposition form's Sifat boxes (bordered cells) hold: an X in Arial, no symbol.
-TANDA_YA, TANDA_TIDAK = "X", ""
 README_HINT = "Daftar variabel yang boleh dipakai ada di templates/README.md."
 
 # XML 1.0 forbids these; Excel cells can hold them (pasted text, _x0007_ escapes).
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-HAL: dict[Doc, str] = {
-    Doc.tanda_terima: "Tanda Terima Laporan Dugaan Pelanggaran Perda",
-    Doc.nota_dinas: "Penerusan Laporan Dugaan Pelanggaran Perda",
-    Doc.disposisi: "Disposisi Laporan Dugaan Pelanggaran Perda",
-    Doc.koordinasi: "Permohonan Koordinasi Penanganan Dugaan Pelanggaran Perda",
-    Doc.bukti_penyelesaian: "Bukti Penyelesaian Pengaduan",
-    Doc.laporan_hasil: "Laporan Hasil Penyelesaian Pengaduan",
-    Doc.pemberitahuan: "Pemberitahuan Hasil Penyelesaian Laporan",
-    Doc.catatan_pemberitahuan: "Catatan Pemberitahuan Hasil Penyelesaian Laporan",
-}
-
 
 # ---------------------------------------------------------------- text and values
 
@@ -102,49 +93,6 @@ ENGINE = Engine(JINJA_ENV)  # compiled templates of this process
 _DAMAGED = (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError)
 
 
-@dataclass(frozen=True)
-class Rujukan:
-    """A related letter of the same case already numbered (e.g. the Nota Dinas a
-    disposition refers to): its number, its Buku Agenda number and its date."""
-
-    nomor: str
-    urut: int
-    tanggal: datetime
-
-
-@dataclass(frozen=True)
-class Waktu:
-    """A step's time in the forms letters use; printed alone it is `lengkap`."""
-
-    tanggal: str  # 25 September 2024
-    hari: str  # Rabu
-    hari_tanggal: str  # Rabu, 25 September 2024
-    jam: str  # 08.15 WIB ("" when only the date was typed)
-    lengkap: str  # Rabu, 25 September 2024 pukul 08.15 WIB (no "pukul" without a time)
-
-    @classmethod
-    def of(cls, dt: datetime, with_time: bool = True) -> Waktu:
-        """All the forms of one time; `with_time=False`: the date only, never "pukul"."""
-        if not with_time:
-            return cls(indo.tanggal(dt), indo.nama_hari(dt), indo.hari_tanggal(dt), "",
-                       indo.hari_tanggal(dt))
-        return cls(indo.tanggal(dt), indo.nama_hari(dt), indo.hari_tanggal(dt), indo.jam(dt),
-                   indo.waktu(dt))
-
-    def __str__(self) -> str:
-        return self.lengkap
-
-
-class Rincian(tuple):
-    """A list of names that prints as Indonesian prose ('A, B, dan C') and can be looped."""
-
-    def __str__(self) -> str:
-        items = list(self)
-        if len(items) <= 2:
-            return " dan ".join(items)
-        return ", ".join(items[:-1]) + ", dan " + items[-1]
-
-
 def _clean(value: Any) -> Any:
     """Clean every string in a context value (dicts, Rincian, Waktu, str)."""
     if isinstance(value, str):
@@ -153,6 +101,8 @@ def _clean(value: Any) -> Any:
         return {k: _clean(v) for k, v in value.items()}
     if isinstance(value, Rincian):
         return Rincian(clean_text(v) for v in value)
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
     if isinstance(value, Waktu):
         return Waktu(*(clean_text(v) for v in vars(value).values()))
     return value
@@ -161,109 +111,15 @@ def _clean(value: Any) -> Any:
 # ---------------------------------------------------------------- the context
 
 
-def letter_subject(doc: Document) -> str:
-    """The letter's subject (Hal), the same in the letter and in the Buku Agenda."""
-    return HAL[doc.kind]
-
-
-def letter_addressee(case: Case, cfg: Config, doc: Document, instansi: str = "") -> str:
-    """To whom the letter goes (Buku Agenda 'Tujuan'): a name, a position or the agency."""
-    if doc.per_agency:
-        return instansi
-    if doc.kind in (Doc.nota_dinas, Doc.laporan_hasil):
-        return cfg.pejabat.camat.jabatan
-    if doc.kind is Doc.disposisi:
-        return cfg.pejabat.kasi.jabatan
-    return case.nama_pelapor
-
-
-def _pejabat(p: Pejabat) -> dict[str, str]:
-    return {"jabatan": p.jabatan, "nama": p.nama, "pangkat": p.pangkat, "nip": str(p.nip)}
-
-
-def _kantor(cfg: Config) -> dict[str, str]:
-    k = cfg.kantor
-    return {"pemerintah": k.pemerintah, "nama": k.nama, "alamat": k.alamat,
-            "kode_pos": k.kode_pos, "telepon": k.telepon, "faksimile": k.faksimile,
-            "laman": k.laman, "email": k.email, "tempat": k.tempat}
-
-
-def _pelapor(case: Case) -> dict[str, str]:
-    return {"nama": case.nama_pelapor, "nik": str(case.nik_pelapor) or KOSONG,
-            "alamat": case.alamat_pelapor or KOSONG,
-            "telepon": str(case.telepon_pelapor) or KOSONG}
-
-
-def _time(case: Case, step: int) -> Waktu:
-    """A done step's time; a step not done here is a caller's bug."""
-    when = case.step_time(step)
-    if when is None:
-        raise ValueError(f"case {case.case_id}: step {step} is not done")
-    return Waktu.of(when, case.has_time(STEPS[step - 1].time_key))
-
-
-def _step_values(case: Case, step: int) -> dict[str, Any]:
-    """The variables step `step` (2..7) adds to the context."""
-    if step == 2:
-        return {"waktu_diteruskan": _time(case, 2)}
-    if step == 3:
-        sifat = case.sifat or SIFAT[0]
-        boxes = {s.lower().replace(" ", "_"): TANDA_YA if s == sifat else TANDA_TIDAK
-                 for s in SIFAT}
-        return {"waktu_disposisi": _time(case, 3), "sifat": sifat, "tanda_sifat": boxes,
-                "isi_disposisi": case.isi_disposisi}
-    if step == 4:
-        return {"waktu_koordinasi": _time(case, 4), "daftar_instansi": Rincian(case.instansi),
-                "tindakan": case.tindakan}
-    if step == 5:
-        return {"waktu_selesai": _time(case, 5), "status_akhir": case.status_akhir,
-                "hasil": case.hasil}
-    if step == 6:
-        return {"waktu_lapor_camat": _time(case, 6)}
-    return {"waktu_pemberitahuan": _time(case, 7),
-            "cara_pemberitahuan": case.cara_pemberitahuan}
-
-
-def sms_text(case: Case, cfg: Config, doc: Document) -> str | None:
-    """The ready-to-send SMS text of a document that has one, else None.
-
-    Filed by the executor as a .txt beside the letter. (Texts: the letters issue.)
-    """
-    return None
-
-
 def build_context(case: Case, cfg: Config, doc: Document, nomor: str,
                   instansi: str = "", *, konsep: bool = False,
                   rujukan: Mapping[str, Rujukan] | None = None) -> dict[str, Any]:
-    """The variables of one letter (names documented in templates/README.md).
+    """The variables of one letter (names documented in templates/README.md), cleaned.
 
     `konsep`: a draft (the office's settings are not filled yet): no number, marked KONSEP.
     `rujukan`: the case's related letters already numbered, by document kind value.
     """
-    if doc.per_agency != bool(instansi):
-        raise ValueError(f"{doc.kind}: instansi is required for, and only for, "
-                         f"per-agency documents (got {instansi!r})")
-    if instansi and instansi not in case.instansi:
-        raise ValueError(f"case {case.case_id}: {instansi!r} is not one of its agencies")
-    tanggal = _time(case, doc.step).tanggal
-    ctx: dict[str, Any] = {
-        "kantor": _kantor(cfg), "camat": _pejabat(cfg.pejabat.camat),
-        "kasi": _pejabat(cfg.pejabat.kasi),
-        "judul": doc.title, "hal": letter_subject(doc), "nomor_surat": nomor,
-        "tanggal_surat": tanggal, "tempat_tanggal": f"{cfg.kantor.tempat}, {tanggal}",
-        "no_laporan": case.no_laporan, "waktu_lapor": _time(case, 1),
-        "cara_lapor": case.cara_lapor, "desa": case.desa, "lokasi": case.lokasi,
-        "perda": case.perda, "uraian": case.uraian, "petugas": case.petugas,
-    }
-    ctx["konsep"] = konsep
-    ctx["rahasia"] = doc.step >= 3 and case.sifat == "Rahasia"  # RAHASIA on every page
-    if doc.names_reporter:
-        ctx["pelapor"] = _pelapor(case)
-    if doc.per_agency:
-        ctx["instansi"] = instansi
-    for step in range(2, doc.step + 1):
-        ctx.update(_step_values(case, step))
-    return _clean(ctx)
+    return _clean(contents(case, cfg, doc, nomor, instansi, konsep=konsep, rujukan=rujukan))
 
 
 def contoh_case() -> Case:
@@ -279,11 +135,14 @@ def contoh_case() -> Case:
                "pejalan kaki.", petugas="Agus Prasetyo",
         waktu_diteruskan=datetime(2024, 9, 25, 8, 30), waktu_disposisi=datetime(2024, 9, 25, 9, 0),
         sifat="Segera", isi_disposisi="Koordinasikan dengan Satpol PP dan laporkan hasilnya.",
+        instruksi=("Koordinasikan/konfirmasikan", "Laporkan hasilnya"),
         waktu_koordinasi=datetime(2024, 9, 26, 10, 0),
         instansi=("Satuan Polisi Pamong Praja Kabupaten Karanganyar", "Kepolisian Sektor Kerjo"),
         tindakan="Peninjauan lapangan bersama dan teguran lisan kepada pedagang.",
+        jadwal_tindakan=datetime(2024, 9, 27, 9, 0), tempat_tindakan="Depan pasar desa Botok",
         waktu_selesai=datetime(2024, 9, 27, 14, 0), status_akhir="Selesai",
-        hasil="Lapak telah dibongkar sendiri oleh pedagang.",
+        hasil="Lapak telah dibongkar sendiri oleh pedagang.", terlapor="Budi Santoso",
+        saksi=("Sutrisno", "Wahyu Hidayat"),
         waktu_lapor_camat=datetime(2024, 9, 27, 15, 0),
         waktu_pemberitahuan=datetime(2024, 9, 28, 9, 0), cara_pemberitahuan="Surat")
 
@@ -291,8 +150,12 @@ def contoh_case() -> Case:
 def contoh_context(doc: Document, cfg: Config | None = None) -> dict[str, Any]:
     """The context of `doc` for the made-up case (README examples, template checks)."""
     case = contoh_case()
+    rujukan = {Doc.nota_dinas.value: Rujukan("300.1/016/Kec.Krj/2024", 16, case.waktu_diteruskan
+                                             or case.waktu_lapor),
+               Doc.bukti_penyelesaian.value: Rujukan("300.1/019/Kec.Krj/2024", 19,
+                                                     case.waktu_selesai or case.waktu_lapor)}
     return build_context(case, cfg or Config(), doc, "300.1/017/Kec.Krj/2024",
-                         case.instansi[0] if doc.per_agency else "")
+                         case.instansi[0] if doc.per_agency else "", rujukan=rujukan)
 
 
 def doc_variables(kind: Doc) -> frozenset[str]:

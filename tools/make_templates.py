@@ -23,27 +23,27 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
 from letterform import (  # noqa: E402
-    CENTER, SIGN_INDENT, TEXT_WIDTH, Rows, body, cant_split, cell_text, checkboxes, closing,
-    fields, fixed_widths, keep_table, kop, new_document, nomor_block, nota_header, para, signature,
-    tembusan, title,
+    CENTER, SIGN_INDENT, TEXT_WIDTH, Rows, body, cant_split, checkboxes, closing, fields,
+    fixed_widths, keep_table, kop, new_document, nomor_block, para, title,
+)
+from letterparts import (  # noqa: E402
+    LONG, camat_signs, close_cells, copies_block, nota_block, official, signer, tag,
+    tagged_fields,
 )
 from pipeline.schema import DOCUMENT_BY_KIND, Doc  # noqa: E402
 
-# ---------------------------------------------------------------- shared rows
-
-
 PLACE_ROWS: Rows = (("Lokasi Kejadian", "{{ lokasi }}, Desa {{ desa }}"),
-                   ("Uraian", "{{ uraian }}"))
+                    ("Uraian", "{{ uraian }}"))
 CASE_ROWS: Rows = (PLACE_ROWS[0], ("Perda yang Diduga Dilanggar", "{{ perda }}"), PLACE_ROWS[1])
 
 
-# ---------------------------------------------------------------- the seven documents
+# ---------------------------------------------------------------- the eight documents
 
 
 def tanda_terima(doc: DocxDocument) -> None:
-    """1. Receipt handed (or read back) to the reporter."""
+    """1. Receipt: signed by the reporter at the desk; for the file when by Telepon/SMS."""
     kop(doc)
-    title(doc, "TANDA TERIMA LAPORAN")
+    title(doc, "TANDA TERIMA LAPORAN DUGAAN PELANGGARAN PERDA")
     body(doc, "Telah diterima laporan dugaan pelanggaran Peraturan Daerah (Perda) dengan "
               "keterangan sebagai berikut:")
     fields(doc, [("No. Laporan", "{{ no_laporan }}"), ("Nama Pelapor", "{{ pelapor.nama }}"),
@@ -52,67 +52,84 @@ def tanda_terima(doc: DocxDocument) -> None:
                  ("Diterima pada", "{{ waktu_lapor }}"), ("Cara Lapor", "{{ cara_lapor }}"),
                  *CASE_ROWS, ("Petugas Penerima", "{{ petugas }}")])
     closing(doc, "Laporan ini akan ditindaklanjuti sesuai dengan Standar Operasional Prosedur "
-              "Pengamanan Pelaksanaan Perda. Simpan tanda terima ini dan sebutkan "
-              "No. Laporan di atas bila menanyakan perkembangannya.")
-    names = doc.add_table(rows=4, cols=2)  # reporter left, receiving officer right
+              "Pengamanan Pelaksanaan Perda. Sebutkan No. Laporan di atas bila menanyakan "
+              "perkembangannya.")
+    tag(doc, "{%p if not pelapor_hadir %}")
+    closing(doc, "Laporan diterima melalui {{ cara_lapor }}; tanda terima ini disimpan sebagai "
+                 "arsip. No. Laporan disampaikan kepada pelapor melalui SMS ke nomor "
+                 "{{ pelapor.telepon }} dengan teks berikut:")
+    para(doc, "{{ teks_sms }}", left_indent=Cm(1.25), after=6, keep=True, keep_lines=True)
+    tag(doc, "{%p endif %}")
+    names = doc.add_table(rows=1, cols=2)  # reporter left (when present), officer right
     fixed_widths(names, (SIGN_INDENT, TEXT_WIDTH - SIGN_INDENT))
-    cells = (("", "{{ tempat_tanggal }}"), ("Pelapor,", "Petugas Penerima,"), ("", ""),
-             ("{{ pelapor.nama }}", "{{ petugas }}"))
-    for i, (row, texts) in enumerate(zip(names.rows, cells, strict=True)):
-        for cell, text in zip(row.cells, texts, strict=True):
-            cell_text(cell, text, bold=i == 3)
-            cell.paragraphs[0].alignment = CENTER
-    names.rows[2].height = Cm(1.6)
+    left, right = names.rows[0].cells
+    tag(left, "{%p if pelapor_hadir %}")
+    signer(left, label="Pelapor,", nama="pelapor.nama", indent=None,
+           before=14)
+    tag(left, "{%p endif %}")
+    signer(right, label="Petugas Penerima,", nama="petugas", nip="nip_petugas", dated=True,
+           indent=None, before=0)
+    close_cells(left, right)
     keep_table(names)
+    copies_block(doc)
 
 
 def nota_dinas(doc: DocxDocument) -> None:
     """2. Forwarding memo from the Kasi Trantib to the Camat."""
     kop(doc)
-    nota_header(doc, "NOTA DINAS", "Biasa", "1 (satu) berkas laporan")
+    nota_block(doc, "Biasa", "1 (satu) berkas laporan")
     body(doc, "Dengan hormat, bersama ini kami teruskan laporan dugaan pelanggaran Peraturan "
               "Daerah yang diterima pada {{ waktu_lapor }} dengan keterangan sebagai berikut:")
     fields(doc, [("No. Laporan", "{{ no_laporan }}"), ("Nama Pelapor", "{{ pelapor.nama }}"),
                  ("Cara Lapor", "{{ cara_lapor }}"), *CASE_ROWS,
                  ("Petugas Penerima", "{{ petugas }}")])
-    closing(doc, "Berkas laporan terlampir. Mohon petunjuk dan disposisi Bapak/Ibu Camat untuk "
-              "tindak lanjutnya. Demikian, atas perhatiannya kami ucapkan terima kasih.")
-    signature(doc, "kasi", dated=False)
+    closing(doc, "Berkas laporan terlampir. Demikian kami sampaikan, mohon petunjuk dan "
+              "disposisi Bapak/Ibu Camat untuk tindak lanjutnya.")
+    official(doc, "kasi")
+    copies_block(doc)
 
 
 def disposisi(doc: DocxDocument) -> None:
-    """3. The Camat's disposition sheet (a bordered form)."""
+    """3. The Camat's disposition of the step-2 Nota Dinas (a bordered form, no number)."""
     kop(doc)
     title(doc, "LEMBAR DISPOSISI", numbered=False)
     half = Cm(8.0)
-    table = doc.add_table(rows=6, cols=2)
+    table = doc.add_table(rows=8, cols=2)
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     fixed_widths(table, (half, TEXT_WIDTH - half))
     grid = [
         ("Surat dari: {{ kasi.jabatan }}", "Diterima tanggal: {{ waktu_diteruskan.tanggal }}"),
-        ("Nomor surat (No. Laporan): {{ no_laporan }}", "Nomor agenda: {{ nomor_surat }}"),
-        ("Tanggal surat: {{ waktu_lapor.tanggal }}", "Sifat:"),
-        ("Hal: {{ hal }}\n{{ perda }}, di {{ lokasi }}, Desa {{ desa }}", None),
-        ("Uraian singkat:\n{{ uraian|ringkas(600, 'Nota Dinas') }}", None),
-        ("Diteruskan kepada:", "Isi disposisi:\n{{ isi_disposisi }}"),
+        ("Nomor surat: {{ nota_dinas.nomor }}", "Nomor agenda: {{ nota_dinas.agenda }}"),
+        ("Tanggal surat: {{ nota_dinas.tanggal }}", "Sifat:"),
+        ("Hal: {{ nota_dinas.hal }}\nNo. Laporan {{ no_laporan }}: {{ perda }}, di "
+         "{{ lokasi }}, Desa {{ desa }}", None),
+        ("Uraian singkat:\n{{ uraian|ringkas(600, ('Nota Dinas Nomor ' ~ nota_dinas.nomor) "
+         "if nota_dinas.nomor else 'Nota Dinas') }}", None),
+        ("Diteruskan kepada:", "Dengan hormat harap:"),
+        ("Isi disposisi:\n{{ isi_disposisi }}", None),
+        ("Catatan:\n\n", ""),
     ]
     for row, (left, right) in zip(table.rows, grid, strict=True):
         cells = row.cells
         if right is None:
             cells = [cells[0].merge(cells[1])]
         for cell, text in zip(cells, (left, right), strict=False):
-            _form_cell(cell, text)
+            if text:
+                _form_cell(cell, text)
     checkboxes(table.rows[2].cells[1], [
         ("Biasa", "{{ tanda_sifat.biasa }}"), ("Segera", "{{ tanda_sifat.segera }}"),
         ("Sangat Segera", "{{ tanda_sifat.sangat_segera }}"),
         ("Rahasia", "{{ tanda_sifat.rahasia }}")])
     checkboxes(table.rows[5].cells[0], [("{{ kasi.jabatan }}", "X")])
+    checkboxes(table.rows[5].cells[1], [("{{ h.teks }}", "{{ h.tanda }}")], loop="for h in harap")
+    paraf = table.rows[7].cells[1]  # the Camat's paraf and date, beside the Catatan
+    for text, before in (("{{ camat.jabatan }},", 2), ("Paraf: ....................", 20),
+                         ("Tanggal: {{ waktu_disposisi.tanggal }}", 4)):
+        para(paraf, text, align=CENTER, before=before)
+    close_cells(paraf)
     cant_split(table)
-    para(doc)
-    para(doc, "Paraf dan tanggal disposisi: {{ waktu_disposisi.tanggal }}",
-         left_indent=SIGN_INDENT, align=CENTER)
-    signature(doc, "camat", dated=False, before=6)
+    copies_block(doc)
 
 
 def _form_cell(cell: object, text: str) -> None:
@@ -130,62 +147,103 @@ def _form_cell(cell: object, text: str) -> None:
 
 
 def koordinasi(doc: DocxDocument) -> None:
-    """4. Letter to ONE related agency; it never names the reporter."""
+    """4. Letter to the head of ONE related agency; it never names the reporter."""
     kop(doc)
     nomor_block(doc, "{{ sifat }}")
-    para(doc, "Yth. {{ instansi }}")
+    para(doc, "Yth. {{ tujuan.jabatan }}")
     para(doc, "di")
-    para(doc, "Tempat", left_indent=Cm(0.6), after=6)
+    para(doc, "{{ tujuan.di }}", left_indent=Cm(0.6), after=6)
     body(doc, "Berdasarkan laporan masyarakat yang kami terima pada {{ waktu_lapor }} dengan "
               "No. Laporan {{ no_laporan }}, terdapat dugaan pelanggaran {{ perda }} dengan "
               "keterangan sebagai berikut:")
-    fields(doc, [*PLACE_ROWS, ("Rencana Tindakan", "{{ tindakan }}"),
-                 ("Instansi Terkait", "{{ daftar_instansi }}")])
-    body(doc, "Sehubungan dengan hal tersebut, kami mohon kesediaan Saudara untuk "
-              "berkoordinasi dan melakukan tindakan bersama sesuai dengan prosedur dan "
-              "kewenangan masing-masing. Identitas pelapor dirahasiakan.")
-    closing(doc, "Demikian permohonan ini kami sampaikan. Atas perhatian dan kerja sama "
-              "Saudara, kami ucapkan terima kasih.")
-    signature(doc, "camat", dated=False)
-    tembusan(doc, ["{{ kasi.jabatan }};", "Arsip."])
+    fields(doc, [*PLACE_ROWS, ("Tindakan yang diperlukan", "{{ tindakan }}")], long=LONG)
+    body(doc, "Sehubungan dengan hal tersebut, kami mohon kesediaan Saudara menugaskan "
+              "personel untuk melaksanakan tindakan yang diperlukan tersebut bersama kami, "
+              "sesuai dengan prosedur dan kewenangan masing-masing, pada:")
+    tagged_fields(doc, [("{%tr if jadwal_tindakan %}", ""),
+                        ("hari/tanggal", "{{ jadwal_tindakan.hari_tanggal }}"),
+                        ("{%tr if jadwal_tindakan.jam %}", ""),
+                        ("pukul", "{{ jadwal_tindakan.jam }}"), ("{%tr endif %}", ""),
+                        ("{%tr else %}", ""),
+                        ("waktu", "akan disepakati bersama melalui narahubung di bawah ini"),
+                        ("{%tr endif %}", ""), ("tempat", "{{ tempat_tindakan }}")],
+                  label=Cm(3.0))
+    closing(doc, "Narahubung: {{ narahubung.nama }} ({{ narahubung.jabatan }}), telepon "
+                 "{{ narahubung.telepon }}. Identitas pelapor dirahasiakan. Demikian "
+                 "permohonan ini kami sampaikan; atas perhatian dan kerja sama Saudara, kami "
+                 "ucapkan terima kasih.")
+    camat_signs(doc)
+    copies_block(doc)
 
 
 def bukti_penyelesaian(doc: DocxDocument) -> None:
-    """5. Proof that the complaint was resolved."""
+    """5. Berita Acara Penyelesaian: date in words, parties, what was done, signatures."""
     kop(doc)
-    title(doc, "BUKTI PENYELESAIAN PENGADUAN")
-    body(doc, "Yang bertanda tangan di bawah ini menerangkan bahwa pengaduan masyarakat "
-              "berikut telah ditangani:")
-    fields(doc, [("No. Laporan", "{{ no_laporan }}"), ("Nama Pelapor", "{{ pelapor.nama }}"),
-                 ("Tanggal Laporan", "{{ waktu_lapor.hari_tanggal }}"), *CASE_ROWS,
-                 ("Instansi Terkait", "{{ daftar_instansi }}"),
-                 ("Tindakan", "{{ tindakan }}"), ("Status Akhir", "{{ status_akhir }}"),
-                 ("Hasil Penyelesaian", "{{ hasil }}"), ("Selesai pada", "{{ waktu_selesai }}")])
-    closing(doc, "Demikian bukti penyelesaian ini dibuat untuk dipergunakan sebagaimana "
-              "mestinya.")
-    signature(doc, "kasi", before=0)
+    title(doc, "BERITA ACARA PENYELESAIAN PENGADUAN")
+    body(doc, "Pada hari ini {{ waktu_selesai.terbilang }}{% if waktu_selesai.jam %}, pukul "
+              "{{ waktu_selesai.jam }}{% endif %}, bertempat di {{ tempat_tindakan }}, telah "
+              "dilakukan penyelesaian pengaduan masyarakat No. Laporan {{ no_laporan }} "
+              "tentang dugaan pelanggaran {{ perda }} di {{ lokasi }}, Desa {{ desa }}, "
+              "dengan dihadiri oleh:")
+    tagged_fields(doc, [("Petugas", "{{ kasi.nama }}, {{ kasi.jabatan }}"),
+                        ("Instansi terkait", "{{ daftar_instansi }}"),
+                        ("{%tr if terlapor %}", ""), ("Terlapor", "{{ terlapor }}"),
+                        ("{%tr endif %}", ""), ("{%tr if saksi %}", ""),
+                        ("Saksi", "{{ saksi }}"), ("{%tr endif %}", "")])
+    body(doc, "Hasil pemeriksaan dan penyelesaian:")
+    fields(doc, [("Uraian Pengaduan", "{{ uraian }}"), ("Tindakan", "{{ tindakan }}"),
+                 ("Status Akhir", "{{ status_akhir }}"), ("Hasil Penyelesaian", "{{ hasil }}")],
+           long=LONG)
+    closing(doc, "Demikian Berita Acara ini dibuat dengan sebenarnya untuk dipergunakan "
+              "sebagaimana mestinya.")
+    names = doc.add_table(rows=2, cols=2)  # reported party | officer; witnesses | Camat
+    fixed_widths(names, (SIGN_INDENT, TEXT_WIDTH - SIGN_INDENT))
+    (terlapor, petugas), (saksi, camat) = (row.cells for row in names.rows)
+    tag(terlapor, "{%p if terlapor %}")
+    signer(terlapor, label="Terlapor,", nama="terlapor", indent=None)
+    tag(terlapor, "{%p endif %}")
+    official(petugas, "kasi", label="Petugas,\n{{ kasi.jabatan }},", indent=None)
+    tag(saksi, "{%p if saksi %}")
+    para(saksi, "Saksi-saksi:", before=12, keep=True)
+    tag(saksi, "{%p for s in saksi %}")
+    para(saksi, "{{ loop.index }}. {{ s }}", before=16, keep=True)
+    para(saksi, "(.............................)", before=4, keep=True,
+         left_indent=Cm(0.5))
+    tag(saksi, "{%p endfor %}")
+    tag(saksi, "{%p endif %}")
+    official(camat, "camat", label="Mengetahui,\n{{ camat.jabatan }},", indent=None)
+    close_cells(terlapor, petugas, saksi, camat)
+    cant_split(names)  # the closing keeps with row 1; row 2 may start the next page
+    for cell in (terlapor, petugas, saksi, camat):
+        for q in cell.paragraphs:  # a kept paragraph in a row would keep the rows together
+            q.paragraph_format.keep_with_next = None
+    copies_block(doc)
 
 
 def laporan_hasil(doc: DocxDocument) -> None:
-    """6. Report of the result from the Kasi Trantib to the Camat."""
+    """6. Nota Dinas reporting the result to the Camat; the Berita Acara attached."""
     kop(doc)
-    nota_header(doc, "LAPORAN HASIL PENYELESAIAN", "{{ sifat }}", "-")
+    nota_block(doc, "{{ sifat }}", "{{ lampiran }}")
     body(doc, "Menindaklanjuti disposisi Bapak/Ibu Camat tanggal "
-              "{{ waktu_disposisi.tanggal }} atas laporan No. {{ no_laporan }}, dengan hormat "
-              "kami laporkan hasil penyelesaiannya sebagai berikut:")
+              "{{ waktu_disposisi.tanggal }} atas Nota Dinas{% if nota_dinas.nomor %} Nomor "
+              "{{ nota_dinas.nomor }}{% endif %} tentang laporan No. {{ no_laporan }}, "
+              "dengan hormat kami laporkan hasil penyelesaiannya sebagai berikut:")
     fields(doc, [("Nama Pelapor", "{{ pelapor.nama }}"),  # the uraian is on the disposisi
                  ("Tanggal Laporan", "{{ waktu_lapor.hari_tanggal }}"), *CASE_ROWS[:2],
                  ("Isi Disposisi", "{{ isi_disposisi }}"),
                  ("Koordinasi", "{{ waktu_koordinasi.tanggal }} dengan {{ daftar_instansi }}"),
                  ("Tindakan", "{{ tindakan }}"), ("Status Akhir", "{{ status_akhir }}"),
                  ("Hasil Penyelesaian", "{{ hasil }}"), ("Selesai pada", "{{ waktu_selesai }}")])
-    closing(doc, "Selanjutnya pelapor akan diberi tahu hasil penyelesaian ini. Demikian laporan "
-              "ini kami sampaikan untuk menjadi maklum.")
-    signature(doc, "kasi", dated=False, before=0)
+    closing(doc, "Berita Acara Penyelesaian Pengaduan{% if berita_acara.nomor %} Nomor "
+                 "{{ berita_acara.nomor }}{% endif %} tanggal {{ berita_acara.tanggal }} kami "
+                 "lampirkan; selanjutnya pelapor akan diberi tahu hasil penyelesaian ini. "
+                 "Demikian kami laporkan, mohon arahan lebih lanjut.")
+    official(doc, "kasi", before=0)
+    copies_block(doc)
 
 
 def pemberitahuan(doc: DocxDocument) -> None:
-    """7. Letter to the reporter with the outcome, signed by the Camat."""
+    """7. Letter to the reporter with the outcome (told by Surat), signed by the Camat."""
     kop(doc)
     nomor_block(doc, "Biasa")
     para(doc, "Yth. Sdr. {{ pelapor.nama }}")
@@ -198,21 +256,40 @@ def pemberitahuan(doc: DocxDocument) -> None:
                  ("Selesai pada", "{{ waktu_selesai }}")], indent=Cm(1.25))
     closing(doc, "Terima kasih atas kepedulian Saudara dalam menjaga ketenteraman dan "
               "ketertiban di lingkungan kita. Demikian pemberitahuan ini kami sampaikan.")
-    signature(doc, "camat", dated=False)
-    tembusan(doc, ["{{ kasi.jabatan }};", "Arsip."])
+    camat_signs(doc)
+    copies_block(doc)
 
 
 def catatan_pemberitahuan(doc: DocxDocument) -> None:
-    """7. Note for the file: the reporter was told by SMS, telephone or in person."""
+    """7. Note for the file: who was told what, when, how and by whom (SMS, Telepon, ...)."""
     kop(doc)
-    title(doc, "CATATAN PEMBERITAHUAN KEPADA PELAPOR", numbered=False)
-    body(doc, "Pada {{ waktu_pemberitahuan }} pelapor Sdr. {{ pelapor.nama }} telah diberi "
-              "tahu hasil penyelesaian laporan No. {{ no_laporan }} melalui "
-              "{{ cara_pemberitahuan }}, sebagai berikut:")
-    fields(doc, [("Status Akhir", "{{ status_akhir }}"), ("Hasil Penyelesaian", "{{ hasil }}"),
-                 ("Selesai pada", "{{ waktu_selesai }}")], indent=Cm(1.25))
-    closing(doc, "Demikian catatan ini dibuat sebagai arsip pemberitahuan kepada pelapor.")
-    signature(doc, "kasi", dated=False)
+    title(doc, "CATATAN PEMBERITAHUAN HASIL PENYELESAIAN LAPORAN", numbered=False)
+    body(doc, "Hasil penyelesaian laporan No. {{ no_laporan }} tentang dugaan pelanggaran "
+              "{{ perda }} di {{ lokasi }}, Desa {{ desa }}, telah diberitahukan kepada "
+              "pelapor dengan keterangan sebagai berikut:")
+    tagged_fields(doc, [("Kepada", "Sdr. {{ pelapor.nama }}"),
+                        ("Waktu", "{{ waktu_pemberitahuan }}"),
+                        ("Melalui", "{{ cara_pemberitahuan }}"),
+                        ('{%tr if cara_pemberitahuan != "Datang Langsung" %}', ""),
+                        ("No. Telepon", "{{ pelapor.telepon }}"), ("{%tr endif %}", ""),
+                        ("Oleh", "{{ petugas }}"), ("Status Akhir", "{{ status_akhir }}"),
+                        ("Hasil Penyelesaian", "{{ hasil|ringkas(600, 'Berita Acara "
+                         "Penyelesaian Pengaduan' ~ ((' Nomor ' ~ berita_acara.nomor) if "
+                         "berita_acara.nomor else '')) }}"),
+                        ("Selesai pada", "{{ waktu_selesai }}")])
+    tag(doc, "{%p if teks_sms %}")
+    body(doc, "Teks SMS yang dikirim kepada pelapor:")
+    para(doc, "{{ teks_sms }}", left_indent=Cm(1.25), after=6)
+    tag(doc, "{%p endif %}")
+    closing(doc, "Catatan ini disimpan sebagai arsip dan tidak dikirim kepada pelapor.")
+    names = doc.add_table(rows=1, cols=2)
+    fixed_widths(names, (SIGN_INDENT, TEXT_WIDTH - SIGN_INDENT))
+    left, right = names.rows[0].cells
+    signer(left, label="Yang memberitahukan,", nama="petugas", nip="nip_petugas", indent=None)
+    official(right, "kasi", label="Mengetahui,\n{{ kasi.jabatan }},", indent=None)
+    close_cells(left, right)
+    keep_table(names)
+    copies_block(doc)
 
 
 BUILDERS: dict[Doc, Callable[[DocxDocument], None]] = {

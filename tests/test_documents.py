@@ -1,0 +1,557 @@
+"""What each document says (issue 11): read back from rendered .docx files.
+
+Every document is rendered for a case with every step and all optional columns filled,
+and for a minimal case without them, with the shipped templates and the shipped
+[[instansi]], [tembusan] and [disposisi] settings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import subprocess
+import sys
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import docx
+import pytest
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+from pipeline import indo, render
+from pipeline.config import Config, Daftar, Kantor, Pejabat, PejabatSet
+from pipeline.model import Case
+from pipeline.schema import DOCUMENT_BY_KIND, DOCUMENTS, Doc, Document, documents_due
+from tests.test_render import REPO
+
+SATPOL, POLSEK = "Satuan Polisi Pamong Praja Kabupaten Karanganyar", "Kepolisian Sektor Kerjo"
+DESA = "Pemerintah Desa setempat"
+NOMOR = "300.1/042/Kec.Krj/2026"
+ND_NOMOR, BA_NOMOR = "300.1/040/Kec.Krj/2026", "300.1/041/Kec.Krj/2026"
+CAMAT, SEKCAM, KASI = "Drs. Bambang Sutrisno, M.Si.", "Sri Handayani, S.H.", "Dwi Lestari, S.Sos."
+KASI_JABATAN = "Kepala Seksi Ketenteraman dan Ketertiban Umum"
+
+MINIMAL = Case(
+    no_laporan="021/TRANTIB/XI/2026", waktu_lapor=datetime(2026, 11, 9, 8, 15),
+    cara_lapor="Datang Langsung", nama_pelapor="Sri Wahyuni", desa="Kuto",
+    lokasi="Dusun Tegalsari RT 01/RW 03", perda="Perda tentang Pengelolaan Sampah",
+    uraian="Sampah dibakar di lahan terbuka setiap sore.", petugas="Agus Prasetyo",
+    alamat_pelapor="Dusun Tegalsari RT 02/RW 03, Desa Kuto", telepon_pelapor="081234567890",
+    waktu_diteruskan=datetime(2026, 11, 9, 8, 30), waktu_disposisi=datetime(2026, 11, 9, 9, 0),
+    isi_disposisi="Tindak lanjuti bersama Polsek dan Pemdes.",
+    waktu_koordinasi=datetime(2026, 11, 10, 10, 0), instansi=(SATPOL, POLSEK, DESA),
+    tindakan="Peninjauan lapangan dan pembinaan kepada pemilik lahan.",
+    waktu_selesai=datetime(2026, 11, 17, 14, 0), status_akhir="Selesai",
+    hasil="Pemilik lahan berjanji tidak membakar sampah lagi.",
+    waktu_lapor_camat=datetime(2026, 11, 17, 15, 0),
+    waktu_pemberitahuan=datetime(2026, 11, 18, 9, 0), cara_pemberitahuan="Surat")
+FULL = dataclasses.replace(
+    MINIMAL, sifat="Rahasia", instruksi=("Koordinasikan/konfirmasikan", "Laporkan hasilnya"),
+    jadwal_tindakan=datetime(2026, 11, 16, 9, 0), tempat_tindakan="Balai Desa Kuto",
+    terlapor="Budi Santoso", saksi=("Sutrisno", "Wahyu Hidayat"), nik_pelapor="3313015509800002")
+CASES = {"lengkap": FULL, "minimal": MINIMAL}
+RUJUKAN = {Doc.nota_dinas.value: render.Rujukan(ND_NOMOR, 40, datetime(2026, 11, 9, 8, 30)),
+           Doc.bukti_penyelesaian.value: render.Rujukan(BA_NOMOR, 41,
+                                                        datetime(2026, 11, 17, 14, 0))}
+
+
+def make_config(nip_petugas: dict[str, str] | None = None, **kasi: str) -> Config:
+    """The shipped lists with a filled-in office, three officials and one staff NIP."""
+    kantor = Kantor(alamat="Jalan Raya Kerjo No. 1", kode_pos="57753",
+                    telepon="(0271) 123456", email="kec.kerjo@example.go.id")
+    pejabat = PejabatSet(
+        camat=Pejabat("Camat Kerjo", CAMAT, "Pembina (IV/a)", "197501012000031001"),
+        sekcam=Pejabat("Sekretaris Camat Kerjo", SEKCAM, "Penata Tingkat I (III/d)",
+                       "197805122003122004"),
+        kasi=Pejabat(KASI_JABATAN, KASI, "Penata (III/c)",
+                     kasi.get("nip", "198203152010012002"), kasi.get("telepon", "0812 2600 1234")))
+    daftar = Daftar(perda=("Perda tentang Pengelolaan Sampah",),
+                    nip_petugas={"Agus Prasetyo": "198501012010011001"}
+                    if nip_petugas is None else nip_petugas)
+    return Config(kantor=kantor, pejabat=pejabat, daftar=daftar, base=REPO)
+
+
+def render_doc(kind: Doc, case: Case, instansi: str = "", cfg: Config | None = None,
+               rujukan: dict[str, render.Rujukan] | None = None) -> bytes:
+    """One document of the case, rendered with the shipped template."""
+    doc, cfg = DOCUMENT_BY_KIND[kind], cfg or make_config()
+    ctx = render.build_context(case, cfg, doc, NOMOR if doc.numbered else "",
+                               instansi or (SATPOL if doc.per_agency else ""),
+                               rujukan=RUJUKAN if rujukan is None else rujukan)
+    return render.render_letter(cfg.templates / doc.template, ctx)
+
+
+def _blocks(container: Any) -> list[str]:
+    """Paragraph texts in reading order, table cells included (merged cells once)."""
+    texts: list[str] = []
+    for block in container.iter_inner_content():
+        if isinstance(block, Paragraph):
+            texts.append(block.text)
+        elif isinstance(block, Table):
+            for cells in _rows(block):
+                for cell in cells:
+                    texts += _blocks(cell)
+    return texts
+
+
+def _rows(table: Table) -> list[list[Any]]:
+    """A table's rows, each merged cell once."""
+    rows = []
+    for row in table.rows:
+        seen: list[Any] = []
+        for cell in row.cells:
+            if not any(cell._tc is s._tc for s in seen):
+                seen.append(cell)
+        rows.append(seen)
+    return rows
+
+
+def lines(data: bytes) -> list[str]:
+    """Every non-empty paragraph of a letter, stripped."""
+    return [t.strip() for t in _blocks(docx.Document(io.BytesIO(data))) if t.strip()]
+
+
+def text(data: bytes) -> str:
+    """The letter as one string of lines."""
+    return "\n".join(lines(data))
+
+
+def labelled(data: bytes) -> dict[str, str]:
+    """'Label : value' rows of the letter's borderless tables, by label."""
+    found: dict[str, str] = {}
+    for table in docx.Document(io.BytesIO(data)).tables:
+        for cells in _rows(table):
+            if len(cells) == 3 and cells[1].text == ":":
+                found.setdefault(cells[0].text.strip(), cells[2].text.strip())
+    return found
+
+
+def paraf_table(data: bytes) -> tuple[list[str], str] | None:
+    """The paraf hierarki boxes' labels and the text of the cell beside them (the
+    signature), or None when the letter has none."""
+    for outer in docx.Document(io.BytesIO(data)).tables:
+        for cells in _rows(outer):
+            for i, cell in enumerate(cells):
+                for table in cell.tables:
+                    first = [c.text.strip() for c in table.columns[0].cells]
+                    if "Sekretaris Camat Kerjo" in first:
+                        beside = cells[i + 1].text if i + 1 < len(cells) else ""
+                        return first, beside
+    return None
+
+
+# ---------------------------------------------------------------- numbers and dates in words
+
+
+def test_numbers_in_words_for_days() -> None:
+    words = [indo.terbilang(n) for n in range(1, 32)]
+    assert words[:12] == ["satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan",
+                          "sembilan", "sepuluh", "sebelas", "dua belas"]
+    assert words[16] == "tujuh belas" and words[19] == "dua puluh"
+    assert words[20] == "dua puluh satu" and words[30] == "tiga puluh satu"
+    assert len(set(words)) == 31
+
+
+@pytest.mark.parametrize(("year", "words"), [
+    (2000, "dua ribu"), (2001, "dua ribu satu"), (2010, "dua ribu sepuluh"),
+    (2011, "dua ribu sebelas"), (2019, "dua ribu sembilan belas"),
+    (2026, "dua ribu dua puluh enam"), (2099, "dua ribu sembilan puluh sembilan")])
+def test_years_in_words(year: int, words: str) -> None:
+    assert indo.terbilang(year) == words
+
+
+def test_every_year_of_the_century_reads_as_words() -> None:
+    for year in range(2000, 2100):
+        words = indo.terbilang(year)
+        assert words.startswith("dua ribu") and words.replace(" ", "").isalpha()
+    assert indo.terbilang(100) == "seratus" and indo.terbilang(1000) == "seribu"
+
+
+def test_berita_acara_date_in_words_for_every_month() -> None:
+    assert (indo.tanggal_terbilang(date(2026, 11, 17))
+            == "Selasa tanggal tujuh belas bulan November tahun dua ribu dua puluh enam")
+    for month in range(1, 13):
+        written = indo.tanggal_terbilang(date(2026, month, 1))
+        assert f"tanggal satu bulan {indo.nama_bulan(month)} tahun dua ribu" in written
+
+
+# ---------------------------------------------------------------- step 4
+
+
+@pytest.mark.parametrize(("instansi", "kepada", "di"), [
+    (SATPOL, "Kepala Satuan Polisi Pamong Praja Kabupaten Karanganyar", "Karanganyar"),
+    (POLSEK, "Kapolsek Kerjo", "Kerjo"), (DESA, "Kepala Desa Kuto", "Tempat")])
+def test_coordination_letter_goes_to_the_head_of_the_agency(instansi: str, kepada: str,
+                                                            di: str) -> None:
+    got = lines(render_doc(Doc.koordinasi, FULL, instansi))
+    at = got.index(f"Yth. {kepada}")
+    assert got[at + 1:at + 3] == ["di", di]
+    assert render.letter_addressee(FULL, make_config(), DOCUMENT_BY_KIND[Doc.koordinasi],
+                                   instansi) == kepada
+    assert "Pemerintah Desa setempat" not in "\n".join(got[at:at + 3])
+
+
+def test_coordination_letter_says_when_and_where() -> None:
+    rows = labelled(render_doc(Doc.koordinasi, FULL))
+    assert rows["hari/tanggal"] == "Senin, 16 November 2026"
+    assert rows["pukul"] == "09.00 WIB"
+    assert rows["tempat"] == "Balai Desa Kuto"
+    assert "waktu" not in rows
+
+
+def test_coordination_letter_without_schedule_agrees_it_through_the_contact() -> None:
+    data = render_doc(Doc.koordinasi, MINIMAL)
+    rows = labelled(data)
+    assert rows["waktu"] == "akan disepakati bersama melalui narahubung di bawah ini"
+    assert rows["tempat"] == "Dusun Tegalsari RT 01/RW 03, Desa Kuto"
+    assert "hari/tanggal" not in rows and "pukul" not in rows
+    assert f"Narahubung: {KASI} ({KASI_JABATAN}), telepon 0812 2600 1234." in text(data)
+    assert "Identitas pelapor dirahasiakan." in text(data)
+
+
+def test_contact_without_own_phone_gives_the_office_phone() -> None:
+    data = render_doc(Doc.koordinasi, MINIMAL, cfg=make_config(telepon=""))
+    assert f"Narahubung: {KASI} ({KASI_JABATAN}), telepon (0271) 123456." in text(data)
+
+
+def test_coordination_letter_asks_for_the_action_needed() -> None:
+    data = render_doc(Doc.koordinasi, FULL)
+    assert labelled(data)["Tindakan yang diperlukan"] == FULL.tindakan
+    assert "Rencana Tindakan" not in text(data)
+
+
+def test_coordination_copies_name_the_other_agencies_of_the_case() -> None:
+    got = lines(render_doc(Doc.koordinasi, FULL, POLSEK))
+    at = got.index("Tembusan:")
+    assert got[at + 1:] == [
+        "1. Bupati Karanganyar (sebagai laporan);",
+        "2. Kepala Satuan Polisi Pamong Praja Kabupaten Karanganyar;",
+        "3. Kepala Desa Kuto;", f"4. {KASI_JABATAN};", "5. Arsip."]
+
+
+def test_coordination_letter_never_names_the_reporter() -> None:
+    for case in CASES.values():
+        ctx = render.build_context(case, make_config(), DOCUMENT_BY_KIND[Doc.koordinasi],
+                                   NOMOR, DESA, rujukan=RUJUKAN)
+        assert "pelapor" not in ctx
+        printed = text(render_doc(Doc.koordinasi, case, DESA))
+        assert "Sri Wahyuni" not in printed and "Tegalsari RT 02" not in printed
+        assert "081234567890" not in printed
+
+
+# ---------------------------------------------------------------- step 3
+
+
+def test_disposition_refers_to_the_nota_dinas() -> None:
+    data = render_doc(Doc.disposisi, FULL)
+    got = lines(data)
+    assert f"Nomor surat: {ND_NOMOR}" in got
+    assert "Tanggal surat: 9 November 2026" in got
+    assert "Nomor agenda: 40" in got
+    assert "Hal: Penerusan Laporan Dugaan Pelanggaran Perda" in got
+    assert NOMOR not in text(data) and FULL.no_laporan not in "".join(
+        line for line in got if line.startswith("Nomor"))
+
+
+def boxes(data: bytes) -> dict[str, str]:
+    """Check boxes (square, gap, label) anywhere in a letter: label -> text in the box."""
+    found: dict[str, str] = {}
+
+    def walk(container: Any) -> None:
+        for table in container.tables:
+            for row in table.rows:
+                cells = row.cells
+                if len(cells) == 3 and cells[0].tables and cells[1].text == "":
+                    found[cells[2].text] = cells[0].tables[0].cell(0, 0).text  # the square
+                for cell in cells:
+                    walk(cell)
+
+    walk(docx.Document(io.BytesIO(data)))
+    return found
+
+
+def test_disposition_ticks_the_instructions_given() -> None:
+    ticked = boxes(render_doc(Doc.disposisi, FULL))
+    harap = {k: ticked[k] for k in make_config().disposisi.instruksi}
+    assert harap == {"Tanggapan dan saran": "", "Proses lebih lanjut": "",
+                     "Koordinasikan/konfirmasikan": "X", "Untuk diketahui": "",
+                     "Untuk ditindaklanjuti": "", "Siapkan bahan": "",
+                     "Laporkan hasilnya": "X", "Arsip": ""}
+    assert ticked["Rahasia"] == "X" and ticked[KASI_JABATAN] == "X"
+    minimal = boxes(render_doc(Doc.disposisi, MINIMAL))
+    assert not [k for k in make_config().disposisi.instruksi if minimal[k]]
+    assert minimal["Biasa"] == "X"
+
+
+def test_long_report_text_is_shortened_on_the_disposition_with_a_pointer() -> None:
+    case = dataclasses.replace(FULL, uraian="Sampah dibakar setiap sore. " * 200)
+    got = lines(render_doc(Doc.disposisi, case))
+    [short] = [line for line in got if line.startswith("Sampah dibakar")]
+    assert len(short) < 700 and short.endswith(f"… (selengkapnya dalam Nota Dinas Nomor "
+                                               f"{ND_NOMOR})")
+
+
+def test_disposition_has_its_text_a_note_space_and_the_camats_paraf() -> None:
+    got = lines(render_doc(Doc.disposisi, FULL))
+    assert FULL.isi_disposisi in got and "Catatan:" in got
+    assert got[-3:] == ["Camat Kerjo,", "Paraf: ....................",
+                        "Tanggal: 9 November 2026"]
+    assert not [line for line in got if line.startswith("NIP")] and CAMAT not in got
+
+
+# ---------------------------------------------------------------- step 5
+
+
+def test_berita_acara_has_title_number_and_date_in_words() -> None:
+    got = lines(render_doc(Doc.bukti_penyelesaian, FULL))
+    assert got[got.index("BERITA ACARA PENYELESAIAN PENGADUAN") + 1] == f"Nomor: {NOMOR}"
+    assert any(line.startswith("Pada hari ini Selasa tanggal tujuh belas bulan November "
+                               "tahun dua ribu dua puluh enam, pukul 14.00 WIB, bertempat "
+                               "di Balai Desa Kuto") for line in got)
+
+
+def test_berita_acara_names_and_seats_every_party() -> None:
+    data = render_doc(Doc.bukti_penyelesaian, FULL)
+    rows, got = labelled(data), lines(data)
+    assert rows["Terlapor"] == "Budi Santoso" and rows["Saksi"] == "Sutrisno dan Wahyu Hidayat"
+    assert rows["Status Akhir"] == "Selesai" and rows["Hasil Penyelesaian"] == FULL.hasil
+    assert got[got.index("Terlapor,") + 1] == "Budi Santoso"
+    assert "Saksi-saksi:" in got
+    at = got.index("Saksi-saksi:")
+    assert got[at + 1:at + 5] == ["1. Sutrisno", "(.............................)",
+                                  "2. Wahyu Hidayat", "(.............................)"]
+    camat = got.index("Mengetahui,\nCamat Kerjo,")
+    assert got[camat + 1:camat + 4] == [CAMAT, "Pembina (IV/a)", "NIP. 197501012000031001"]
+    assert "NIP. 198203152010012002" in got  # the officer's
+
+
+def test_berita_acara_leaves_out_empty_parties() -> None:
+    data = render_doc(Doc.bukti_penyelesaian, MINIMAL)
+    rows, got = labelled(data), lines(data)
+    assert "Terlapor" not in rows and "Saksi" not in rows
+    assert "Terlapor," not in got and "Saksi-saksi:" not in got
+    assert "-" not in got and "Mengetahui,\nCamat Kerjo," in got
+
+
+def test_berita_acara_does_not_name_the_reporter() -> None:
+    assert "Sri Wahyuni" not in text(render_doc(Doc.bukti_penyelesaian, FULL))
+
+
+# ---------------------------------------------------------------- step 6
+
+
+def test_result_report_is_a_nota_dinas_with_the_berita_acara_attached() -> None:
+    data = render_doc(Doc.laporan_hasil, FULL)
+    rows, got = labelled(data), lines(data)
+    assert got[0] == "NOTA DINAS" or "NOTA DINAS" in got
+    assert rows["Yth."] == "Camat Kerjo" and rows["Dari"] == KASI_JABATAN
+    assert rows["Tanggal"] == "17 November 2026" and rows["Nomor"] == NOMOR
+    assert rows["Sifat"] == "Rahasia" and rows["Hal"] == "Laporan Hasil Penyelesaian Pengaduan"
+    assert rows["Lampiran"] == ("1 (satu) berkas Berita Acara Penyelesaian Pengaduan Nomor "
+                                f"{BA_NOMOR}")
+    assert any(line.endswith("Demikian kami laporkan, mohon arahan lebih lanjut.") for line in got)
+    assert "maklum" not in text(data)
+
+
+def test_result_report_without_a_numbered_berita_acara_still_names_it() -> None:
+    data = render_doc(Doc.laporan_hasil, MINIMAL, rujukan={})
+    assert labelled(data)["Lampiran"] == "1 (satu) berkas Berita Acara Penyelesaian Pengaduan"
+    assert "Nomor -" not in text(data)
+
+
+# ---------------------------------------------------------------- the channel (steps 1 and 7)
+
+
+def test_reporter_told_by_letter_gets_the_letter_with_address() -> None:
+    assert [d.kind for d, _ in documents_due(FULL) if d.step == 7] == [Doc.pemberitahuan]
+    got = lines(render_doc(Doc.pemberitahuan, FULL))
+    at = got.index("Yth. Sdr. Sri Wahyuni")
+    assert got[at + 1] == "Dusun Tegalsari RT 02/RW 03, Desa Kuto"
+
+
+@pytest.mark.parametrize("cara", ["SMS", "Telepon", "Datang Langsung"])
+def test_reporter_told_otherwise_gets_a_note_for_the_file(cara: str) -> None:
+    case = dataclasses.replace(FULL, cara_pemberitahuan=cara)
+    assert [d.kind for d, _ in documents_due(case) if d.step == 7] == [
+        Doc.catatan_pemberitahuan]
+    data = render_doc(Doc.catatan_pemberitahuan, case)
+    rows = labelled(data)
+    assert rows["Kepada"] == "Sdr. Sri Wahyuni" and rows["Melalui"] == cara
+    assert rows["Waktu"] == "Rabu, 18 November 2026 pukul 09.00 WIB"
+    assert rows["Oleh"] == "Agus Prasetyo" and rows["Hasil Penyelesaian"] == case.hasil
+    assert ("No. Telepon" in rows) is (cara != "Datang Langsung")
+    sms = render.sms_text(case, make_config(), DOCUMENT_BY_KIND[Doc.catatan_pemberitahuan])
+    assert (sms is not None) is (cara == "SMS")
+    if sms:
+        assert sms in lines(data) and case.no_laporan in sms and case.hasil in sms
+    assert "Teks SMS yang dikirim kepada pelapor:" in lines(data) or cara != "SMS"
+
+
+def test_sms_texts_stay_within_320_characters() -> None:
+    long = dataclasses.replace(FULL, cara_lapor="SMS", cara_pemberitahuan="SMS",
+                               no_laporan="LP/" + "9" * 37, desa="Tawangsari",
+                               nama_pelapor=("Raden Ayu " + "Sekar " * 20)[:100],
+                               hasil="Lapak " * 700)
+    for kind in (Doc.tanda_terima, Doc.catatan_pemberitahuan):
+        sms = render.sms_text(long, make_config(), DOCUMENT_BY_KIND[kind])
+        assert sms is not None and len(sms) <= 320 and long.no_laporan in sms
+    assert "…" in (render.sms_text(long, make_config(),
+                                   DOCUMENT_BY_KIND[Doc.catatan_pemberitahuan]) or "")
+
+
+@pytest.mark.parametrize("cara", ["SMS", "Telepon"])
+def test_receipt_of_a_remote_report_has_no_reporter_signature(cara: str) -> None:
+    case = dataclasses.replace(FULL, cara_lapor=cara)
+    got = lines(render_doc(Doc.tanda_terima, case))
+    assert "Pelapor," not in got
+    sms = render.sms_text(case, make_config(), DOCUMENT_BY_KIND[Doc.tanda_terima])
+    assert sms is not None and case.no_laporan in sms and sms in got
+    assert got[got.index("Petugas Penerima,") + 1] == "Agus Prasetyo"
+
+
+def test_receipt_at_the_desk_is_signed_by_the_reporter_and_has_no_sms() -> None:
+    got = lines(render_doc(Doc.tanda_terima, FULL))
+    assert got[got.index("Pelapor,") + 1] == "Sri Wahyuni"
+    assert render.sms_text(FULL, make_config(), DOCUMENT_BY_KIND[Doc.tanda_terima]) is None
+
+
+# ---------------------------------------------------------------- signers, NIP and paraf
+
+
+def test_receiving_officer_signs_with_nip() -> None:
+    got = lines(render_doc(Doc.tanda_terima, FULL))
+    at = got.index("Petugas Penerima,")
+    assert got[at + 1:at + 3] == ["Agus Prasetyo", "NIP. 198501012010011001"]
+
+
+def test_signer_without_nip_prints_no_nip_line() -> None:
+    cfg = make_config(nip_petugas={}, nip="")
+    for kind in (Doc.tanda_terima, Doc.nota_dinas, Doc.catatan_pemberitahuan):
+        got = lines(render_doc(kind, dataclasses.replace(FULL, cara_pemberitahuan="SMS"),
+                               cfg=cfg))
+        assert not [line for line in got if line.startswith("NIP") and "1975" not in line], kind
+
+
+@pytest.mark.parametrize("doc", DOCUMENTS, ids=lambda d: d.kind.value)
+def test_letters_the_camat_signs_carry_the_paraf_boxes(doc: Document) -> None:
+    found = paraf_table(render_doc(doc.kind, FULL))
+    if doc.kind in (Doc.koordinasi, Doc.pemberitahuan):
+        assert found is not None
+        labels, beside = found
+        assert labels == ["Sekretaris Camat Kerjo", KASI_JABATAN]
+        assert "Camat Kerjo," in beside and CAMAT in beside  # at the left of the signature
+    else:
+        assert found is None
+
+
+# ---------------------------------------------------------------- register agrees with the letter
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+@pytest.mark.parametrize("doc", [d for d in DOCUMENTS if d.numbered], ids=lambda d: d.kind.value)
+def test_agenda_subject_and_addressee_are_what_the_letter_prints(doc: Document,
+                                                                 case: Case) -> None:
+    data = render_doc(doc.kind, case)
+    got, rows = lines(data), labelled(data)
+    hal = render.letter_subject(doc)
+    assert rows.get("Hal") == hal or hal.upper() in got
+    tujuan = render.letter_addressee(case, make_config(), doc, SATPOL if doc.per_agency else "")
+    if doc.kind in (Doc.koordinasi, Doc.pemberitahuan):
+        assert f"Yth. {tujuan}" in got
+    elif doc.kind in (Doc.nota_dinas, Doc.laporan_hasil):
+        assert rows["Yth."] == tujuan
+    elif doc.kind is Doc.tanda_terima:
+        assert rows["Nama Pelapor"] == tujuan
+    else:
+        assert tujuan == "Arsip"
+
+
+def _header_footer_text(data: bytes) -> str:
+    """All text of the letter's page headers and footers."""
+    section = docx.Document(io.BytesIO(data)).sections[0]
+    parts = (section.first_page_header, section.header, section.first_page_footer,
+             section.footer)
+    return "\n".join(p.text for part in parts for p in part.paragraphs)
+
+
+@pytest.mark.parametrize("kind", [Doc.koordinasi, Doc.laporan_hasil, Doc.disposisi])
+def test_secret_cases_are_marked_rahasia_on_every_page(kind: Doc) -> None:
+    assert _header_footer_text(render_doc(kind, FULL)).count("RAHASIA") == 4
+    assert "RAHASIA" not in _header_footer_text(render_doc(kind, MINIMAL))
+
+
+def test_dates_typed_without_a_time_print_no_pukul() -> None:
+    case = dataclasses.replace(FULL, jadwal_tindakan=datetime(2026, 11, 16),
+                               waktu_selesai=datetime(2026, 11, 17),
+                               tanpa_jam=frozenset({"jadwal_tindakan", "waktu_selesai"}))
+    rows = labelled(render_doc(Doc.koordinasi, case))
+    assert rows["hari/tanggal"] == "Senin, 16 November 2026" and "pukul" not in rows
+    got = text(render_doc(Doc.bukti_penyelesaian, case))
+    assert ("Pada hari ini Selasa tanggal tujuh belas bulan November tahun dua ribu dua "
+            "puluh enam, bertempat di Balai Desa Kuto") in got
+    assert "pukul 00.00" not in got
+
+
+@pytest.mark.parametrize("doc", DOCUMENTS, ids=lambda d: d.kind.value)
+def test_every_document_prints_the_copies_set_for_it(doc: Document) -> None:
+    tembusan = dataclasses.replace(make_config().tembusan,
+                                   **{doc.kind.value: ("Inspektur Kabupaten Karanganyar",)})
+    cfg = dataclasses.replace(make_config(), tembusan=tembusan)
+    case = dataclasses.replace(FULL, cara_pemberitahuan="SMS") if (
+        doc.kind is Doc.catatan_pemberitahuan) else FULL
+    got = lines(render_doc(doc.kind, case, cfg=cfg))
+    assert got[-2:] == ["Tembusan:", "1. Inspektur Kabupaten Karanganyar."]
+    if not getattr(make_config().tembusan, doc.kind.value):
+        assert "Tembusan:" not in lines(render_doc(doc.kind, case))
+
+
+def test_long_result_is_shortened_on_the_one_page_note_with_a_pointer() -> None:
+    case = dataclasses.replace(FULL, cara_pemberitahuan="Telepon",
+                               hasil="Lahan dibersihkan. " * 300)
+    rows = labelled(render_doc(Doc.catatan_pemberitahuan, case))
+    assert len(rows["Hasil Penyelesaian"]) < 700
+    assert rows["Hasil Penyelesaian"].endswith(
+        f"… (selengkapnya dalam Berita Acara Penyelesaian Pengaduan Nomor {BA_NOMOR})")
+    rows = labelled(render_doc(Doc.catatan_pemberitahuan, case, rujukan={}))
+    assert rows["Hasil Penyelesaian"].endswith(
+        "… (selengkapnya dalam Berita Acara Penyelesaian Pengaduan)")
+
+
+def test_shipped_templates_are_what_the_generator_writes(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, str(REPO / "tools" / "make_templates.py"), str(tmp_path)],
+                   check=True, capture_output=True, timeout=120)
+    for doc in DOCUMENTS:
+        with zipfile.ZipFile(REPO / "templates" / doc.template) as shipped, \
+                zipfile.ZipFile(tmp_path / doc.template) as made:
+            parts = [n for n in made.namelist() if n.startswith("word/") and n.endswith(".xml")]
+            stale = [n for n in parts if shipped.read(n) != made.read(n)]
+        assert not stale, f"{doc.template}: run python tools/make_templates.py ({stale})"
+
+
+def test_filed_letters_print_the_numbers_of_the_letters_they_refer_to(make_intake: Any,
+                                                                      cfg: Config) -> None:
+    from pipeline.process import open_state, process_file
+    from tests.conftest import full_row
+
+    path = make_intake([full_row(1, cara_pemberitahuan="SMS")])
+    state = open_state(cfg)
+    process_file(path, cfg, state)
+    numbers = {row.doc: row.nomor for row in state.letters_of_year(2024)}
+    state.close()
+
+    def filed(title: str) -> bytes:
+        [found] = cfg.outbox.rglob(f"LP-001 - {title}.docx")
+        return found.read_bytes()
+
+    nota, ba = numbers["nota_dinas"], numbers["bukti_penyelesaian"]
+    assert f"Nomor surat: {nota}" in lines(filed("Lembar Disposisi"))
+    report = filed("Laporan Hasil Penyelesaian")
+    assert labelled(report)["Lampiran"].endswith(f"Nomor {ba}")
+    assert f"atas Nota Dinas Nomor {nota} tentang" in text(report)
+    note = filed("Catatan Pemberitahuan kepada Pelapor")
+    assert "Teks SMS yang dikirim kepada pelapor:" in lines(note)
+    [sms] = cfg.outbox.rglob("LP-001 - Catatan Pemberitahuan kepada Pelapor.txt")
+    assert sms.read_text(encoding="utf-8").strip() in lines(note)

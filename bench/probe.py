@@ -4,17 +4,30 @@ from __future__ import annotations
 
 import json
 import resource
+import shutil
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from bench import data
 from pipeline.config import load_config
-from pipeline.process import open_state, process_file, read_cases
+from pipeline.process import (
+    open_state,
+    process_file,
+    read_cases,
+    update_recaps,
+    update_registers,
+)
+
+T = TypeVar("T")
 
 
 def main(kind: str, path: Path) -> None:
-    """Do `kind` ('read', 'process' or 'idle') with `path`; print the peak RSS in MB."""
+    """Do `kind` ('read', 'process', 'stages' or 'idle') with `path`; print the peak RSS
+    in MB (and, for 'stages', each stage's seconds and peak)."""
     result: dict[str, object] = {}
     if kind == "read":
         cfg = load_config(data.ROOT / "config.toml")
@@ -27,9 +40,54 @@ def main(kind: str, path: Path) -> None:
             state = open_state(cfg)
             outcome = process_file(path, cfg, state)
             state.close()
-            result = {"status": outcome.status, "letters": len(outcome.letters)}
+            result = {"status": outcome.status, "letters": outcome.letters_made}
+    elif kind == "stages":
+        result = stages(path)
     result["peak_mb"] = round(peak_mb(), 1)
     print(json.dumps(result))
+
+
+def stages(path: Path) -> dict[str, object]:
+    """A whole `perda run` on `path` (PDFs off), stage by stage: seconds and peak MB each.
+
+    The peak is reset between stages (/proc/self/clear_refs, Linux); `workers_mb` is the
+    largest peak of the render workers (an upper bound: a child's ru_maxrss starts at its
+    parent's resident size when it was started)."""
+    result: dict[str, object] = {}
+    with tempfile.TemporaryDirectory(prefix="perda-probe-") as tmp:
+        folder = data.office(Path(tmp) / "office")
+        cfg = load_config(folder / "config.toml")
+        target = cfg.inbox / path.name
+        shutil.copyfile(path, target)
+        state = open_state(cfg)
+        try:
+            outcome = _stage(result, "make", lambda: process_file(target, cfg, state))
+            result["letters"] = outcome.letters_made
+            _stage(result, "agenda", lambda: update_registers(cfg, state,
+                                                               outcome.letter_years))
+            _stage(result, "recap", lambda: update_recaps(cfg, state, outcome.years))
+        finally:
+            state.close()
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result["workers_mb"] = round(workers / 1024, 1)
+    return result
+
+
+def _stage(result: dict[str, object], name: str, work: Callable[[], T]) -> T:
+    """Run one stage; record its seconds and its own peak resident memory."""
+    reset_peak()
+    started = time.perf_counter()
+    value = work()
+    result[name] = {"s": round(time.perf_counter() - started, 1), "mb": round(peak_mb(), 1)}
+    return value
+
+
+def reset_peak() -> None:
+    """Start a new high-water mark (Linux); elsewhere the peak stays the process's."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
 
 
 def peak_mb() -> float:

@@ -108,7 +108,7 @@ def timed_process(path: Path, cfg) -> tuple[float, int, str]:
     try:
         started = time.perf_counter()
         outcome = process_file(path, cfg, state)
-        return time.perf_counter() - started, len(outcome.letters), outcome.status
+        return time.perf_counter() - started, outcome.letters_made, outcome.status
     finally:
         state.close()
 
@@ -212,6 +212,28 @@ def peak_memory(kind: str, path: Path) -> float:
     return json.loads(out.strip().splitlines()[-1])["peak_mb"]
 
 
+def big_run(big: Path, rows: int) -> list[Row]:
+    """A whole run (PDFs off) on the big workbook in a child: each stage's time and peak."""
+    out = subprocess.run([sys.executable, "-m", "bench.probe", "stages", str(big)],
+                         capture_output=True, text=True, check=True, cwd=data.ROOT).stdout
+    r = json.loads(out.strip().splitlines()[-1])
+    letters, stage = r["letters"], {name: r[name] for name in ("make", "agenda", "recap")}
+    return [
+        Row(f"big run, {rows:,} rows at step 1: read, validate, number, render, file "
+            f"({letters:,} letters)", "letters/s", [letters / stage["make"]["s"]],
+            ratio=True),
+        Row("big run: read … file, peak memory of the main process", "MB",
+            [stage["make"]["mb"]]),
+        Row(f"big run: Buku Agenda of {letters:,} letters", "s", [stage["agenda"]["s"]]),
+        Row("big run: Buku Agenda, peak memory", "MB", [stage["agenda"]["mb"]]),
+        Row(f"big run: Laporan Pengamanan of {rows:,} cases", "s", [stage["recap"]["s"]]),
+        Row("big run: Laporan Pengamanan, peak memory", "MB", [stage["recap"]["mb"]]),
+        Row("big run: render workers, peak memory (upper bound)", "MB", [r["workers_mb"]]),
+        Row("big run: peak memory of the whole run, main process (target ≤ 200)", "MB",
+            [max(s["mb"] for s in stage.values())]),
+    ]
+
+
 def pdf_speed(root: Path, letters: int) -> tuple[float, float]:
     """Letters/s to PDF: one LibreOffice call for all, and one call per letter."""
     cfg = fresh_office(root, "pdf")
@@ -301,6 +323,7 @@ def memory(root: Path, sizes: Sizes) -> list[Row]:
     honest = data.zip_bomb(root / "bom-ditolak.xlsx", 1024)  # declares 1 GB: refused
     hidden = data.zip_bomb(root / "bom-dibaca.xlsx", sizes.bomb_mb)  # under the limit: parsed
     return [
+        *big_run(big, sizes.big_rows),
         Row(f"peak memory, intake + validation of {sizes.big_rows:,} rows", "MB",
             [peak_memory("read", big)]),
         Row("peak memory, whole process_file, zip bomb declaring 1 GB (refused)", "MB",

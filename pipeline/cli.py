@@ -15,7 +15,7 @@ from datetime import datetime
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from pipeline import __version__
+from pipeline import __version__, pdf
 from pipeline.argid import IndonesianParser
 from pipeline.attention import office_attention
 from pipeline.config import Config, load_config, placeholders
@@ -102,12 +102,44 @@ def cmd_status(args: argparse.Namespace) -> ExitCode:
     try:
         cases = state.cases()
         seen = office_attention(state, cfg, cases, now)
+        waiting = pdf.pdfs_to_make(cfg, state)
     finally:
         state.close()
     rows = status_rows(cases, cfg, now, semua=args.semua, hilang=seen.hilang_ids)
     width = min(shutil.get_terminal_size().columns, 100) if tty else 80
     print(format_status(rows, tty=tty and colours_work(), width=width, attention=seen), end="")
+    if waiting:
+        print(f"{waiting} PDF belum dibuat; dibuat saat pemantau senggang, atau jalankan: "
+              "perda pdf")
     return ExitCode.ok
+
+
+def cmd_pdf(args: argparse.Namespace) -> ExitCode:
+    """Make every PDF still missing beside a filed letter, with a progress bar."""
+    cfg = load_config(args.config)
+    if not pdf.wanted(cfg, quiet=True):
+        raise UsageError("PDF tidak dibuat: [berkas] pdf bernilai \"tidak\" atau LibreOffice "
+                         "tidak ditemukan (lihat README).")
+    with InstanceLock(cfg.state_dir, cfg.outbox):
+        startup(cfg)
+        state = open_state(cfg)
+        try:
+            made, failed = pdf.catch_up(cfg, state, progress=pdf_progress)
+        finally:
+            state.close()
+    if sys.stderr.isatty() and (made or failed):
+        sys.stderr.write("\n")
+    print(f"Selesai: {made} PDF dibuat." + (f" {failed} PDF belum dapat dibuat; lihat "
+                                              "state/log/perda.log." if failed else ""))
+    return ExitCode.ok
+
+
+def pdf_progress(done: int, total: int) -> None:
+    """A one-line progress bar of `perda pdf` on stderr, when it is a terminal."""
+    if sys.stderr.isatty():
+        filled = int(30 * done / max(total, 1))
+        sys.stderr.write(f"\rPDF: [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
+        sys.stderr.flush()
 
 
 def parse_bulan(text: str) -> tuple[int, int]:
@@ -128,7 +160,11 @@ def cmd_report(args: argparse.Namespace) -> ExitCode:
     else:
         tahun, bulan = args.tahun or datetime.now().year, None
     path = recap_path(cfg, tahun, bulan)
-    write_recap(path, stored_cases(cfg), cfg, tahun, bulan)
+    state = open_state(cfg)
+    try:
+        write_recap(path, state.each_case_of_year(tahun), cfg, tahun, bulan)
+    finally:
+        state.close()
     print(f"Laporan Pengamanan ditulis: {path}")
     return ExitCode.ok
 
@@ -179,6 +215,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], ExitCode], str]] = {
     "check": (cmd_check, "Periksa config.toml dan templat surat tanpa memproses berkas."),
     "status": (cmd_status, "Tampilkan kasus yang masih terbuka, yang paling mendesak lebih "
                            "dulu (--semua: termasuk yang sudah selesai)."),
+    "pdf": (cmd_pdf, "Buat semua PDF surat yang belum ada (PDF yang tidak sempat dibuat "
+                     "saat proses). Contoh: perda pdf"),
     "report": (cmd_report, "Tulis rekap Laporan Pengamanan (xlsx) tahun ini, atau satu bulan "
                            "dengan --bulan 2024-09."),
 }

@@ -231,6 +231,7 @@ class Berkas:
     pola: str = setting("{tahun}/{nn}-{langkah}/{no_laporan} - {dokumen}.docx",
                         "Filing pattern under outbox/.")
     pdf: str = setting("auto", "PDF beside each letter: auto (if LibreOffice), ya, tidak.")
+    pdf_maks_per_proses: int = setting(500, "PDFs made at the end of a run; the rest later.")
 
 
 @dataclass(frozen=True)

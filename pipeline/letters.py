@@ -43,14 +43,30 @@ FILING_WINDOW = 32  # rendered letters waiting to be written, at most
 PLAN_CASES = 5_000  # changed cases planned at once (memory): numbers follow dates within one
 
 
+KEEP_LETTERS = 1000  # letters a run keeps as records (the PDFs of the newest; see Made)
+
+
 @dataclass
 class Made:
-    """What carrying out a plan did: letters filed (recorded), drafts filed, and the years
-    whose Buku Agenda changed without a new letter (a letter withdrawn or replaced)."""
+    """What carrying out a plan did: letters filed (counted, with their years; only the
+    newest `keep` kept as records, so a backlog of any size is never held in memory),
+    drafts filed, and the years whose Buku Agenda changed without a new letter (a letter
+    withdrawn or replaced)."""
 
-    letters: list[Letter] = field(default_factory=list)
+    letters: list[Letter] = field(default_factory=list)  # the newest `keep` made
     drafts: list[Path] = field(default_factory=list)
     marked_years: set[int] = field(default_factory=set)
+    count: int = 0  # every letter made
+    years: set[int] = field(default_factory=set)  # years of the letters made
+    keep: int = KEEP_LETTERS
+
+    def add(self, letters: list[Letter]) -> None:
+        """Count letters just made; keep the newest `keep` of them."""
+        self.count += len(letters)
+        self.years.update(letter.tahun for letter in letters)
+        self.letters += letters
+        if len(self.letters) > self.keep:
+            del self.letters[:len(self.letters) - self.keep]
 
 
 def make_letters(cases: Iterable[Case], cfg: Config, state: State,
@@ -62,7 +78,7 @@ def make_letters(cases: Iterable[Case], cfg: Config, state: State,
     """
     pending = state.pending_cases()
     seen = [0]
-    made = Made()
+    made = Made(keep=max(KEEP_LETTERS, cfg.berkas.pdf_maks_per_proses))
 
     def counted() -> Iterator[Case]:
         for case in cases:
@@ -116,7 +132,7 @@ def execute(plan: Plan, cases: list[Case], cfg: Config, state: State, renderer: 
             quiet = []
         _run_chunk(chunk, stored, cfg, state, renderer, made)
         if progress:
-            progress(len(made.letters) + len(made.drafts))
+            progress(made.count + len(made.drafts))
     if quiet:
         state.reserve(Booking(cases=[(case, True) for case in quiet]))
     return made
@@ -163,7 +179,7 @@ def _run_chunk(chunk: list[Item], cases: list[tuple[Case, bool]], cfg: Config, s
     made.marked_years |= {x.tahun for x, _ in booking.replaced if x.numbered}
     items = [replace(item, letter=letter) for item, letter in zip(to_write, reserved,
                                                                   strict=True)]
-    made.letters += write_items(items, cfg, state, renderer)
+    made.add(write_items(items, cfg, state, renderer))
 
 
 def write_items(items: list[Item], cfg: Config, state: State,
@@ -330,7 +346,7 @@ def reissue(cfg: Config, state: State, wanted: Callable[[Letter], bool]) -> list
     plan = make_plan(cases, recorded, state.counters(), cfg,
                      reissue=lambda x: x.status is LetterStatus.done and not x.ditarik
                      and wanted(x))
-    made = Made()
+    made = Made(keep=len(plan.items))  # every re-issued letter is listed
     with Renderer() as renderer:
         execute(plan, [], cfg, state, renderer, made)
     return made.letters

@@ -36,7 +36,14 @@ from pipeline.layout import is_report, report_paths
 from pipeline.model import Problem
 from pipeline.schema import COLUMN_BY_KEY, HEADER_ROW, HEADER_SEARCH_ROWS, fold_header
 from pipeline.sheet import EXCEL_MAX_ROW
-from pipeline.workbook import BOX, as_text, fill, save_workbook_atomic, write_text_atomic
+from pipeline.workbook import (
+    BOX,
+    as_text,
+    fill,
+    fit_for_print,
+    save_workbook_atomic,
+    write_text_atomic,
+)
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +113,7 @@ def _write_copy(source: Path, data: bytes | None, problems: list[Problem], rows_
         _mark_cells(wb, problems)
         _add_problem_sheet(wb, problems)
         _untype_empty_dates(wb)
+        fit_for_print(wb, lambda ws: 1 if ws.title == SHEET_PROBLEMS else _key_column(ws)[0])
     except Exception as exc:  # noqa: BLE001 — see docstring
         return _no_copy(source, exc), rows_ok
     try:

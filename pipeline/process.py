@@ -52,6 +52,8 @@ class Outcome:
     report_failed: bool = False  # its problem report could not be written (see the log)
     years: set[int] = field(default_factory=set)  # years of the cases read (for the recap)
     marked_years: set[int] = field(default_factory=set)  # Buku Agenda changed, no new letter
+    letters_made: int = 0  # every letter made, even those not kept in `letters`
+    letter_years: set[int] = field(default_factory=set)  # years of the letters made
 
 
 Progress = Callable[[str, int, int, int], None]  # (file, cases seen, cases in file, letters)
@@ -106,13 +108,14 @@ def process_file(path: Path, cfg: Config, state: State,
                               validation.rows_with_problems)
     good = (rules, [] if conflicts else validation.good_digests)  # conflicts: read all again
     state.record_intake(path.name, digest, len(data), status, validation.rows_read,
-                        validation.rows_with_problems, len(made.letters), snapshot, good,
+                        validation.rows_with_problems, made.count, snapshot, good,
                         settings=settings, recheck_after=_recheck_after(problems))
     outcome = Outcome(path.name, status, problems, made.letters, made.drafts,
                       validation.rows_read, time.perf_counter() - started,
                       years=set() if konsep else validation.years,  # drafts: no recap
                       report_failed=report_failed,
-                      marked_years=made.marked_years)
+                      marked_years=made.marked_years, letters_made=made.count,
+                      letter_years=made.years)
     log_outcome(outcome, cfg)
     return outcome
 
@@ -221,7 +224,7 @@ def update_registers(cfg: Config, state: State, made: list[Letter],
 
 def update_registers_for(cfg: Config, state: State, tahun: int) -> None:
     """Rewrite one year's Buku Agenda from the state."""
-    letters = state.letters_of_year(tahun)
+    letters = state.each_letter_of_year(tahun)
     try:
         write_agenda(agenda_path(cfg, tahun), letters, cfg, tahun)
     except PermissionError:  # Windows: the clerk has the register open in Excel
@@ -235,9 +238,11 @@ def finish_batch(cfg: Config, state: State, outcomes: list[Outcome]) -> None:
     Kept off each save's path so the letters themselves are filed at once; a stop before
     this runs is caught up at the next start (`recover`).
     """
-    made = [row for outcome in outcomes for row in outcome.letters]
-    update_registers(cfg, state, made, set().union(*(o.marked_years for o in outcomes)))
-    pdf.convert_letters(cfg, [cfg.outbox / row.path for row in made])
+    made = [row for outcome in outcomes for row in outcome.letters]  # the newest of each
+    years = set().union(*(o.marked_years | o.letter_years for o in outcomes))
+    update_registers(cfg, state, made, years)
+    pdf.convert_newest(cfg, [cfg.outbox / row.path for row in made],
+                       sum(outcome.letters_made for outcome in outcomes))
     update_recaps(cfg, state, {year for outcome in outcomes for year in outcome.years})
     follow_inbox(cfg)
     if any(outcome.status != "unchanged" for outcome in outcomes):
@@ -259,10 +264,9 @@ def update_recaps(cfg: Config, state: State, years: set[int]) -> None:
     years = years - archived  # a year folder moved out of outbox/ is never re-created
     if not years:
         return
-    cases = state.cases()
     for tahun in sorted(years):
         try:
-            write_recap(recap_path(cfg, tahun), cases, cfg, tahun)
+            write_recap(recap_path(cfg, tahun), state.each_case_of_year(tahun), cfg, tahun)
         except PermissionError:  # Windows: the recap is open in Excel
             log.warning("Laporan Pengamanan %d sedang dibuka di program lain; diperbarui pada "
                         "proses berikutnya.", tahun)
@@ -277,7 +281,7 @@ def log_outcome(outcome: Outcome, cfg: Config | None = None) -> None:
         drafts = f", {len(outcome.drafts)} konsep (pengaturan belum diisi: {missing})"
     log.info("%s: %s — %d baris dibaca, %d surat dibuat%s, %d masalah (%.2f detik)",
              outcome.name, status_word(outcome.status), outcome.rows_read,
-             len(outcome.letters), drafts, len(outcome.problems), outcome.seconds)
+             outcome.letters_made, drafts, len(outcome.problems), outcome.seconds)
     for problem in outcome.problems:
         log.warning("%s", problem.describe())
 
@@ -328,14 +332,15 @@ def refresh_stale_recaps(cfg: Config, state: State) -> None:
 
 
 def catch_up_pdfs(cfg: Config, state: State) -> None:
-    """Make the PDFs a stopped run did not get to (letters filed, batch not finished)."""
+    """Make the PDFs a stopped run did not get to, the newest first, at most
+    [berkas] pdf_maks_per_proses; the rest are left to the idle watcher or `perda pdf`."""
     if cfg.berkas.pdf == "tidak":
         return
-    missing = [docx for docx in (cfg.outbox / p for p in state.made_letter_paths())
-               if docx.exists() and not docx.with_suffix(".pdf").exists()]
-    if missing:
-        log.info("Membuat %d PDF yang tertinggal dari proses sebelumnya.", len(missing))
-        pdf.convert_letters(cfg, missing)
+    made, failed = pdf.catch_up(cfg, state, limit=cfg.berkas.pdf_maks_per_proses)
+    if made:
+        log.info("%d PDF yang tertinggal dari proses sebelumnya dibuat.", made)
+    if failed:
+        log.warning("%d PDF belum dapat dibuat; dicoba lagi nanti.", failed)
 
 
 def refresh_stale_registers(cfg: Config, state: State) -> None:

@@ -18,7 +18,6 @@ no personal field at all, so it may be passed on outside the office.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from copy import copy
@@ -40,7 +39,6 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
-from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import indo
 from pipeline.layout import recap_path
@@ -55,14 +53,16 @@ from pipeline.status import (
     service_times,
     status_label,
 )
+from pipeline.tally import TERBUKA, Tally
 from pipeline.workbook import (
     BOX,
     STEP_FILLS,
     as_text,
     fill,
+    fit_row,
     print_a4_landscape,
-    save_workbook_atomic,
 )
+from pipeline.xlsxstream import RowBuffer, save_streaming
 
 if TYPE_CHECKING:
     from pipeline.config import Config
@@ -72,7 +72,6 @@ __all__ = ["case_times", "percentile", "recap_path", "service_times", "status_la
            "write_recap"]
 
 SHEET_RINGKASAN, SHEET_KASUS, SHEET_WAKTU = "Ringkasan", "Kasus", "Waktu Layanan"
-TERBUKA = "Terbuka"
 LATE_FILL, LATE_FONT = "FFC7CE", "9C0006"  # Excel's own "bad" cell style
 DATETIME_FORMAT = "dd/mm/yy hh:mm"
 # Chart colours of Terbuka, Selesai, Tidak Terbukti, Dilimpahkan.
@@ -83,25 +82,30 @@ WRAP_TOP = Alignment(vertical="top", wrap_text=True)
 TOP = Alignment(vertical="top")
 
 
-def write_recap(path: Path, cases: list[Case], cfg: Config, tahun: int,
+def write_recap(path: Path, cases: Iterable[Case], cfg: Config, tahun: int,
                 bulan: int | None = None, now: datetime | None = None) -> None:
-    """Write the Laporan Pengamanan of a year (or one month of it), atomically."""
+    """Write the Laporan Pengamanan of a year (or one month of it), atomically.
+
+    Streamed: `cases` may be any size. A list is sorted here; any other iterable must come
+    in report order (Waktu Lapor, No. Laporan), as `State.each_case_of_year` gives them.
+    """
     now = now or datetime.now()
-    chosen = sorted((c for c in cases if c.tahun == tahun
-                     and (bulan is None or c.waktu_lapor.month == bulan)),
-                    key=lambda c: (c.waktu_lapor, c.no_laporan))
-    times = [case_times(c, cfg, now) for c in chosen]
+    if isinstance(cases, list):
+        cases = sorted(cases, key=lambda c: (c.waktu_lapor, c.no_laporan))
+    chosen = (c for c in cases if c.tahun == tahun
+              and (bulan is None or c.waktu_lapor.month == bulan))
     head = _heading(cfg, tahun, bulan, now)
-    wb = Workbook()
-    ring = wb.active
-    ring.title = SHEET_RINGKASAN
-    kasus, waktu = wb.create_sheet(SHEET_KASUS), wb.create_sheet(SHEET_WAKTU)
-    for_chart = _write_waktu(waktu, head, service_times(times, cfg), cfg)
-    _write_kasus(kasus, head, chosen, times, cfg)
-    _write_ringkasan(ring, head, chosen, times, cfg, bulan, for_chart)
+    wb = Workbook(write_only=True)
+    ring, kasus, waktu = (RowBuffer(wb.create_sheet(name))
+                          for name in (SHEET_RINGKASAN, SHEET_KASUS, SHEET_WAKTU))
+    tally = _write_kasus(kasus, head, chosen, cfg, now)
+    for_chart = _write_waktu(waktu, head, tally.service_times(cfg), cfg)
+    _write_ringkasan(ring, head, tally, cfg, bulan, for_chart)
+    for sheet in (ring, kasus, waktu):
+        sheet.flush()
     wb.properties.title = head[0]
     wb.properties.creator = f"{cfg.kantor.nama.title()} — perda-pipeline"
-    save_workbook_atomic(wb, Path(path))
+    save_streaming(wb, Path(path))
 
 
 # --- titles and printing ----------------------------------------------------------------
@@ -115,7 +119,7 @@ def _heading(cfg: Config, tahun: int, bulan: int | None, now: datetime) -> tuple
             f"Keadaan per {indo.tanggal(now)} pukul {indo.jam(now)}")
 
 
-def _titles(ws: Worksheet, head: Sequence[str], last_col: int, subtitle: str) -> None:
+def _titles(ws: RowBuffer, head: Sequence[str], last_col: int, subtitle: str) -> None:
     """Rows 1-4: report, office, period and state, centred over the sheet's width."""
     lines = (f"{head[0]} — {subtitle.upper()}", *head[1:])
     for row, text in enumerate(lines, start=1):
@@ -125,14 +129,15 @@ def _titles(ws: Worksheet, head: Sequence[str], last_col: int, subtitle: str) ->
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_col)
 
 
-def _print_setup(ws: Worksheet, head: Sequence[str], title_rows: str | None = None) -> None:
-    """A4 landscape, one page wide, header rows repeated, office and page in the margins."""
+def _print_setup(ws: RowBuffer, head: Sequence[str], title_rows: str | None = None) -> None:
+    """A4 landscape, one page wide, header rows repeated, office and page in the margins
+    (before any row is written: the sheet's settings come first in the file)."""
     print_a4_landscape(ws, title_rows)
     ws.oddHeader.center.text = f"{head[1]} — {head[2]}".replace("&", "&&")
     ws.oddHeader.center.size = 8
 
 
-def _header_cell(ws: Worksheet, row: int, col: int, text: str, rgb: str = HEADER_FILL) -> None:
+def _header_cell(ws: RowBuffer, row: int, col: int, text: str, rgb: str = HEADER_FILL) -> None:
     """A bold, filled, boxed, wrapped header cell."""
     cell = ws.cell(row, col, text)
     cell.font = Font(bold=True)
@@ -141,7 +146,7 @@ def _header_cell(ws: Worksheet, row: int, col: int, text: str, rgb: str = HEADER
     cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
-def _widths(ws: Worksheet, widths: Sequence[float]) -> None:
+def _widths(ws: RowBuffer, widths: Sequence[float]) -> None:
     """Set column widths from A."""
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
@@ -155,7 +160,7 @@ def _mark_late(cell: object) -> None:
 
 # --- Ringkasan ------------------------------------------------------------------------
 
-def _table(ws: Worksheet, row: int, col: int, title: str, headers: Sequence[str],
+def _table(ws: RowBuffer, row: int, col: int, title: str, headers: Sequence[str],
            rows: Sequence[Sequence[object]], total: bool = True) -> tuple[int, int]:
     """A titled, boxed table at (row, col); returns its first and last data rows."""
     ws.cell(row, col, title).font = Font(bold=True, size=12)
@@ -172,66 +177,55 @@ def _table(ws: Worksheet, row: int, col: int, title: str, headers: Sequence[str]
             cell.border = BOX
             cell.alignment = Alignment(vertical="top", wrap_text=c_off == 0)
             cell.font = Font(bold=total and r_off == row + 1 + len(data))
-        _fit_height(ws, r_off, str(values[0]), ws.column_dimensions[get_column_letter(col)].width)
+        fit_row(ws, r_off, [(col, str(values[0]))])
     return row + 2, row + 1 + len(rows)
 
 
-def _fit_height(ws: Worksheet, row: int, text: str, width: float | None) -> None:
-    """Give a row with long wrapped text room for its lines (LibreOffice keeps 1 line)."""
-    lines = math.ceil(len(text) / (width or 10))
-    if lines > 1:
-        ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 15, 13 * lines)
-
-
-def _counts(values: Iterable[str], known: Iterable[str]) -> list[tuple[str, int]]:
+def _counts(counter: Counter[str], known: Iterable[str]) -> list[tuple[str, int]]:
     """Counts of every known value (zeros too), then any other values found."""
-    counter = Counter(values)
     names = list(dict.fromkeys(known))
     names += sorted(set(counter) - set(names))
     return [(name, counter[name]) for name in names]
 
 
-def _write_ringkasan(ws: Worksheet, head: Sequence[str], cases: list[Case],
-                     times: list[CaseTimes], cfg: Config, bulan: int | None,
+def _write_ringkasan(ws: RowBuffer, head: Sequence[str], tally: Tally, cfg: Config,
+                     bulan: int | None,
                      for_chart: tuple[Reference, Reference, Reference]) -> None:
     """Counts by status and month (with the two charts), then by desa, Perda and channel."""
     _widths(ws, (50, 11, 3, 16, 11, 11, 11, 12, 11))
+    _print_setup(ws, head)
     _titles(ws, head, 9, "Ringkasan")
-    by_status = _counts((status_label(t) for t in times), [*open_labels(), *STATUS_AKHIR])
+    by_status = _counts(tally.status, [*open_labels(), *STATUS_AKHIR])
     _, last = _table(ws, TABLE_ROW, 1, "Menurut Status", ("Status", "Jumlah Kasus"), by_status)
-    late = sum(t.terlambat for t in times)
     ws.cell(last + 3, 1, "Kasus terbuka yang terlambat").font = Font(bold=True)
-    cell = ws.cell(last + 3, 2, late)
-    if late:
+    cell = ws.cell(last + 3, 2, tally.late)
+    if tally.late:
         _mark_late(cell)
-    first_m, last_m = _month_table(ws, cases, times, bulan)
+    first_m, last_m = _month_table(ws, tally, bulan)
     row = max(last + 5, last_m + 3)
     _add_charts(ws, row, first_m, last_m, for_chart)
     row += 18
     ws.row_breaks.append(Break(id=row - 1))  # page 1: status, months and the charts
     _table(ws, row, 1, "Menurut Cara Lapor", ("Cara Lapor", "Jumlah Kasus"),
-           _counts((c.cara_lapor for c in cases), CARA_LAPOR))
+           _counts(tally.cara_lapor, CARA_LAPOR))
     _, last = _table(ws, row, 4, "Menurut Desa", ("Desa", "Jumlah Kasus"),
-                     _counts((c.desa for c in cases), cfg.daftar.desa))
+                     _counts(tally.desa, cfg.daftar.desa))
     row = last + 4
     _table(ws, row, 1, "Menurut Perda yang Diduga Dilanggar", ("Perda", "Jumlah Kasus"),
-           _counts((c.perda for c in cases), cfg.daftar.perda))
-    _print_setup(ws, head)
+           _counts(tally.perda, cfg.daftar.perda))
 
 
-def _month_table(ws: Worksheet, cases: list[Case], times: list[CaseTimes],
-                 bulan: int | None) -> tuple[int, int]:
+def _month_table(ws: RowBuffer, tally: Tally, bulan: int | None) -> tuple[int, int]:
     """Cases per month of Waktu Lapor by status, at D6; returns its first and last data rows."""
     months = [bulan] if bulan else list(range(1, 13))
     kinds = (TERBUKA, *STATUS_AKHIR)
-    counter = Counter((c.waktu_lapor.month, TERBUKA if not t.closed else t.status)
-                      for c, t in zip(cases, times, strict=True))
+    counter = tally.months
     rows = [(indo.nama_bulan(m), *(counter[(m, k)] for k in kinds),
              sum(counter[(m, k)] for k in kinds)) for m in months]
     return _table(ws, TABLE_ROW, 4, "Menurut Bulan Laporan", ("Bulan", *kinds, "Jumlah"), rows)
 
 
-def _add_charts(ws: Worksheet, row: int, first_m: int, last_m: int,
+def _add_charts(ws: RowBuffer, row: int, first_m: int, last_m: int,
                 for_chart: tuple[Reference, Reference, Reference]) -> None:
     """Cases per month by status (stacked), and median minutes per step against the standard."""
     per_month = BarChart()
@@ -289,22 +283,31 @@ def step_columns(step: int) -> tuple[int, int | None]:
     return time_col, time_col + 1
 
 
-def _write_kasus(ws: Worksheet, head: Sequence[str], cases: list[Case],
-                 times: list[CaseTimes], cfg: Config) -> None:
-    """One row per case: each step's time and minutes, late cells highlighted."""
+def _write_kasus(ws: RowBuffer, head: Sequence[str], cases: Iterable[Case], cfg: Config,
+                 now: datetime) -> Tally:
+    """One row per case: each step's time and minutes, late cells highlighted; returns the
+    counts of the cases written."""
     last_col = step_columns(7)[1] + 2  # type: ignore[operator]
+    ws.freeze_panes = f"C{KASUS_HEAD + 1}"  # sheet settings go before the rows
+    _print_setup(ws, head, f"{KASUS_BAND}:{KASUS_HEAD}")
     _titles(ws, head, last_col, "Kasus")
     _kasus_headers(ws, cfg, last_col)
+    ws.flush(KASUS_HEAD)
     looks: Looks = {}
-    for row, (case, t) in enumerate(zip(cases, times, strict=True), start=KASUS_HEAD + 1):
+    tally = Tally()
+    row = KASUS_HEAD
+    for case in cases:
+        row += 1
+        t = case_times(case, cfg, now)
         _kasus_row(ws, row, row - KASUS_HEAD, case, t, cfg, looks)
-    end = KASUS_HEAD + max(len(cases), 1)
-    ws.freeze_panes = ws.cell(KASUS_HEAD + 1, 3)
+        tally.add(case, t)
+        ws.flush(row)
+    end = max(row, KASUS_HEAD + 1)
     ws.auto_filter.ref = f"A{KASUS_HEAD}:{get_column_letter(last_col)}{end}"
-    _print_setup(ws, head, f"{KASUS_BAND}:{KASUS_HEAD}")
+    return tally
 
 
-def _kasus_headers(ws: Worksheet, cfg: Config, last_col: int) -> None:
+def _kasus_headers(ws: RowBuffer, cfg: Config, last_col: int) -> None:
     """Band row (one merged cell per step, in the intake's step colours) and header row."""
     for col, (text, width) in enumerate(KASUS_LEFT, start=1):
         ws.merge_cells(start_row=KASUS_BAND, start_column=col, end_row=KASUS_HEAD, end_column=col)
@@ -339,7 +342,7 @@ KASUS_LOOKS = {"text": (TOP, "General"), "wrap": (WRAP_TOP, "General"), "id": (T
 Looks = dict[tuple[str, bool], StyleArray]
 
 
-def _put(ws: Worksheet, row: int, col: int, value: object, kind: str, late: bool,
+def _put(ws: RowBuffer, row: int, col: int, value: object, kind: str, late: bool,
          looks: Looks) -> None:
     """Write a Kasus cell, styling it once per (kind, late) and copying that style after."""
     cell = as_text(ws.cell(row, col, value))
@@ -354,7 +357,7 @@ def _put(ws: Worksheet, row: int, col: int, value: object, kind: str, late: bool
     looks[(kind, late)] = copy(cell._style)
 
 
-def _kasus_row(ws: Worksheet, row: int, number: int, case: Case, t: CaseTimes,
+def _kasus_row(ws: RowBuffer, row: int, number: int, case: Case, t: CaseTimes,
                cfg: Config, looks: Looks) -> None:
     """One case: identity, status, step times and minutes, length, remarks."""
     left = ((number, "text"), (case.no_laporan, "id"), (case.cara_lapor, "text"),
@@ -372,8 +375,7 @@ def _kasus_row(ws: Worksheet, row: int, number: int, case: Case, t: CaseTimes,
          t.lama_hari > cfg.waktu_baku.batas_kasus_hari, looks)
     remarks = _remarks(t)
     _put(ws, row, last + 1, remarks, "wrap", False, looks)
-    longest = max(len(case.perda) * KETERANGAN_WIDTH / KASUS_LEFT[PERDA_COL - 1][1], len(remarks))
-    _fit_height(ws, row, "x" * int(longest), KETERANGAN_WIDTH)
+    fit_row(ws, row, [(PERDA_COL, case.perda), (last + 1, remarks)])
 
 
 def _remarks(t: CaseTimes) -> str:
@@ -399,10 +401,11 @@ WAKTU_NOTES = (
 )
 
 
-def _write_waktu(ws: Worksheet, head: Sequence[str], rows: list[ServiceTime],
+def _write_waktu(ws: RowBuffer, head: Sequence[str], rows: list[ServiceTime],
                  cfg: Config) -> tuple[Reference, Reference, Reference]:
     """Per step: minutes against the standard; returns the chart's data references."""
     _widths(ws, [w for _, w in WAKTU_HEADERS])
+    _print_setup(ws, head, f"{TABLE_ROW}:{TABLE_ROW}")
     _titles(ws, head, len(WAKTU_HEADERS), "Waktu Layanan")
     for col, (text, _) in enumerate(WAKTU_HEADERS, start=1):
         _header_cell(ws, TABLE_ROW, col, text)
@@ -412,12 +415,10 @@ def _write_waktu(ws: Worksheet, head: Sequence[str], rows: list[ServiceTime],
     note_row = TABLE_ROW + len(rows) + 2
     for offset, text in enumerate(WAKTU_NOTES):
         ws.cell(note_row + offset, 1, text).font = Font(italic=True, size=9)
-    refs = _chart_data(ws, note_row + len(WAKTU_NOTES) + 1, rows)
-    _print_setup(ws, head, f"{TABLE_ROW}:{TABLE_ROW}")
-    return refs
+    return _chart_data(ws, note_row + len(WAKTU_NOTES) + 1, rows)
 
 
-def _waktu_row(ws: Worksheet, row: int, st: ServiceTime) -> None:
+def _waktu_row(ws: RowBuffer, row: int, st: ServiceTime) -> None:
     """One step's service time; '—' where a figure does not apply."""
     def shown(value: object) -> object:
         return NONE if value is None else value
@@ -436,7 +437,7 @@ def _waktu_row(ws: Worksheet, row: int, st: ServiceTime) -> None:
         _mark_late(ws.cell(row, 8))
 
 
-def _chart_data(ws: Worksheet, row: int, rows: list[ServiceTime]
+def _chart_data(ws: RowBuffer, row: int, rows: list[ServiceTime]
                 ) -> tuple[Reference, Reference, Reference]:
     """A small table of the steps that have a standard, for the median-vs-standard chart."""
     chosen = [st for st in rows if st.step > 1 and st.baku is not None]

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
+from copy import copy
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.layout import agenda_name
 from pipeline.schema import STEPS
-from pipeline.workbook import BOX, as_text, fill, print_a4_landscape, save_workbook_atomic
+from pipeline.workbook import BOX, as_text, fill, fit_row, print_a4_landscape
+from pipeline.xlsxstream import HyperlinkSpool, RowBuffer, save_streaming
 
 if TYPE_CHECKING:
     from pipeline.config import Config
@@ -32,6 +35,10 @@ AGENDA_COLUMNS = (  # (header, width)
     ("No. Urut", 8), ("Nomor Surat", 26), ("Tanggal", 12), ("Hal", 40), ("Tujuan", 34),
     ("No. Laporan", 14), ("Langkah", 28), ("Berkas", 50), ("Versi", 7), ("Keterangan", 30),
 )
+WRAPPED = (4, 5, 6, 7, 8, 10)  # text columns: wrapped, the row as tall as they need
+# The letter number opens the letter. Not the Berkas cell: LibreOffice draws a hyperlinked
+# cell on one line, so a long path would be cut on paper.
+LINK_COLUMN = "B"
 DATE_FORMAT = "dd/mm/yyyy"
 HEADER_FILL = "DDEBF7"
 MASKED = "[disamarkan]"
@@ -53,23 +60,40 @@ def _mask_run(match: re.Match[str]) -> str:
     return MASKED
 
 
-def write_agenda(path: Path, letters: list[Letter], cfg: Config, tahun: int) -> None:
-    """Write the Buku Agenda: one row per numbered letter (and version), by No. Urut."""
+def write_agenda(path: Path, letters: Iterable[Letter], cfg: Config, tahun: int) -> None:
+    """Write the Buku Agenda: one row per numbered letter (and version), by No. Urut.
+
+    Streamed: `letters` may be any size. A list is sorted here; any other iterable must
+    come in order of (No. Urut, version), as `State.each_letter_of_year` gives them.
+    """
     path = Path(path)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET_AGENDA
+    if isinstance(letters, list):
+        letters = sorted(letters, key=lambda x: (x.urut, x.version))
+    wb = Workbook(write_only=True)
+    ws = RowBuffer(wb.create_sheet(SHEET_AGENDA))
+    for index, (_, width) in enumerate(AGENDA_COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.freeze_panes = f"A{AGENDA_HEADER_ROW + 1}"  # sheet settings go before the rows
+    print_a4_landscape(ws, f"{AGENDA_HEADER_ROW}:{AGENDA_HEADER_ROW}")
     _write_title(ws, cfg, tahun)
     _write_table_header(ws)
-    chosen = sorted((x for x in letters if x.tahun == tahun), key=lambda x: (x.urut, x.version))
-    for row, letter in enumerate(chosen, start=AGENDA_HEADER_ROW + 1):
-        _write_letter(ws, row, letter, _link(cfg.outbox / letter.path, path.parent))
-    _page_setup(ws, len(chosen))
+    links = HyperlinkSpool(sheet_index=1)
+    looks: dict[int, StyleArray] = {}
+    row = AGENDA_HEADER_ROW
+    for letter in letters:
+        if letter.tahun != tahun:
+            continue
+        row += 1
+        _write_letter(ws, row, letter, looks)
+        links.add(f"{LINK_COLUMN}{row}", _link(cfg.outbox / letter.path, path.parent))
+        ws.flush(row)
+    last = get_column_letter(len(AGENDA_COLUMNS))
+    ws.auto_filter.ref = f"A{AGENDA_HEADER_ROW}:{last}{max(row, AGENDA_HEADER_ROW + 1)}"
     wb.properties.title = f"Buku Agenda {tahun}"
-    save_workbook_atomic(wb, path)
+    save_streaming(wb, path, links)
 
 
-def _write_title(ws: Worksheet, cfg: Config, tahun: int) -> None:
+def _write_title(ws: RowBuffer, cfg: Config, tahun: int) -> None:
     """Rows 1-3: register name, office, year."""
     last = len(AGENDA_COLUMNS)
     titles = ("BUKU AGENDA SURAT KELUAR",
@@ -82,19 +106,20 @@ def _write_title(ws: Worksheet, cfg: Config, tahun: int) -> None:
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
 
 
-def _write_table_header(ws: Worksheet) -> None:
+def _write_table_header(ws: RowBuffer) -> None:
     """The header row of the table, bold, filled and boxed."""
-    for index, (header, width) in enumerate(AGENDA_COLUMNS, start=1):
+    for index, (header, _) in enumerate(AGENDA_COLUMNS, start=1):
         cell = ws.cell(AGENDA_HEADER_ROW, index, header)
         cell.font = Font(bold=True)
         cell.fill = fill(HEADER_FILL)
         cell.border = BOX
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.flush(AGENDA_HEADER_ROW)
 
 
-def _write_letter(ws: Worksheet, row: int, letter: Letter, link: str) -> None:
-    """One register row."""
+def _write_letter(ws: RowBuffer, row: int, letter: Letter,
+                  looks: dict[int, StyleArray]) -> None:
+    """One register row, as tall as its longest wrapped text."""
     step = STEPS[letter.step - 1] if 1 <= letter.step <= len(STEPS) else None
     values = (letter.urut, letter.nomor, letter.tanggal.date(),
               mask_personal_numbers(letter.hal), mask_personal_numbers(letter.tujuan),
@@ -102,13 +127,20 @@ def _write_letter(ws: Worksheet, row: int, letter: Letter, link: str) -> None:
               letter.path, letter.version, letter.keterangan)
     for index, value in enumerate(values, start=1):
         cell = as_text(ws.cell(row, index, value))
+        look = looks.get(index)
+        if look is not None:  # copying the style ids skips openpyxl's hashing
+            cell._style = copy(look)
+            continue
         cell.border = BOX
-        cell.alignment = Alignment(vertical="top", wrap_text=index in (2, 4, 5, 7, 8, 10))
-        if index == 2 or index == 6:
+        cell.alignment = Alignment(vertical="top", wrap_text=index in WRAPPED)
+        if index in (2, 6):
             cell.number_format = "@"
-    ws.cell(row, 3).number_format = DATE_FORMAT
-    ws.cell(row, 8).hyperlink = link
-    ws.cell(row, 8).font = Font(color="0563C1", underline="single")
+        if index == 2:
+            cell.font = Font(color="0563C1", underline="single")
+        elif index == 3:
+            cell.number_format = DATE_FORMAT
+        looks[index] = copy(cell._style)
+    fit_row(ws, row, ((i, values[i - 1]) for i in WRAPPED))
 
 
 def _link(target: Path, base: Path) -> str:
@@ -117,11 +149,3 @@ def _link(target: Path, base: Path) -> str:
         return Path(os.path.relpath(target, base)).as_posix()
     except ValueError:  # another drive on Windows
         return target.as_uri()
-
-
-def _page_setup(ws: Worksheet, count: int) -> None:
-    """A4 landscape, fit to width, header row repeated, frozen, filterable."""
-    last = get_column_letter(len(AGENDA_COLUMNS))
-    ws.freeze_panes = ws.cell(AGENDA_HEADER_ROW + 1, 1)
-    ws.auto_filter.ref = f"A{AGENDA_HEADER_ROW}:{last}{AGENDA_HEADER_ROW + max(count, 1)}"
-    print_a4_landscape(ws, f"{AGENDA_HEADER_ROW}:{AGENDA_HEADER_ROW}")

@@ -141,7 +141,7 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
 def print_summary(outcomes: list[Outcome]) -> None:
     """What `perda run` did, in a few lines."""
     done = [o for o in outcomes if o.status != "unchanged"]
-    letters = sum(len(o.letters) for o in outcomes)
+    letters = sum(o.letters_made for o in outcomes)
     drafts = sum(len(o.drafts) for o in outcomes)
     konsep = f", {drafts} konsep di outbox/_konsep/" if drafts else ""
     print(f"Selesai: {len(outcomes)} berkas diperiksa, {len(done)} diproses, "
@@ -194,11 +194,13 @@ def cmd_watch(args: argparse.Namespace) -> ExitCode:
             recover(cfg, state)
             batch: list[Outcome] = []
             bar = TerminalProgress()
+            backlog = pdf.Backlog(cfg, state)
 
             def finish() -> None:
                 bar.done()
                 finish_batch(cfg, state, batch)
                 batch.clear()
+                backlog.restart()
 
             def rescan() -> None:
                 retry_pending(cfg, state)
@@ -212,7 +214,7 @@ def cmd_watch(args: argparse.Namespace) -> ExitCode:
                               lambda path: batch.append(safe_process(path, cfg, state, bar)),
                               polling=polling_setting(args.config), interval=p.interval_detik,
                               settle=p.jeda_stabil_detik, rescan=p.pindai_ulang_detik,
-                              on_idle=finish, on_rescan=rescan)
+                              on_idle=finish, on_rescan=rescan, background=backlog.step)
             log.info("Tekan Ctrl+C untuk berhenti.")
             watcher.run(stop)
         finally:

@@ -331,6 +331,14 @@ class State:
         return [r["path"] for r in self.db.execute(
             "SELECT path FROM letters WHERE status='done' AND path != '' ORDER BY id")]
 
+    def made_letter_paths_before(self, before: int | None, limit: int
+                                 ) -> list[tuple[int, str]]:
+        """(id, outbox path) of up to `limit` made letters older than id `before` (None:
+        from the newest), the newest first: one page of a walk over every letter."""
+        return [(r[0], r[1]) for r in self.db.execute(
+            "SELECT id, path FROM letters WHERE status='done' AND id < ? ORDER BY id DESC "
+            "LIMIT ?", (before if before is not None else 1 << 62, limit))]
+
     def pending_letters(self) -> list[Letter]:
         """Letters reserved but not yet in place (a run was stopped, a write failed)."""
         return [_letter(r) for r in self.db.execute(

@@ -138,6 +138,7 @@ class Watcher:
                  broken_after: float | None = None,
                  on_idle: Callable[[], None] | None = None,
                  detect: Callable[[Path], Share | None] = detect_share,
+                 background: Callable[[], bool] | None = None,
                  on_rescan: Callable[[], None] | None = None) -> None:
         self._inbox = Path(inbox).absolute()
         self._handle = handle
@@ -152,6 +153,8 @@ class Watcher:
         self._on_idle = on_idle  # after a burst of handled files, when nothing is pending
         self._on_rescan = on_rescan  # at every rescan: retry what failed, recheck what is due
         self._handled_since_idle = False
+        self._background = background  # idle work in short steps; True while more is left
+        self._background_done = False  # it said nothing is left: wait for the next file
         self._pending: dict[Path, _Entry] = {}
         self._done: dict[Path, Signature] = {}  # signature at the last handle call
         self._lock = threading.Lock()
@@ -201,7 +204,8 @@ class Watcher:
                 self._wake.clear()
                 self._work(stop)
                 self._idle_if_done()
-                self._wake.wait(self._sleep_time(min(next_rescan, next_check)))
+                more = self._background_step()
+                self._wake.wait(0 if more else self._sleep_time(min(next_rescan, next_check)))
         finally:
             self._stop_observer(observer)
             log.info("Pemantauan folder %s dihentikan.", self._inbox)
@@ -297,6 +301,19 @@ class Watcher:
         self._handled_since_idle = False
         self._guarded("pekerjaan akhir (buku agenda, rekap)", self._on_idle)
 
+    def _background_step(self) -> bool:
+        """One step of the idle work (PDFs left over) when nothing else waits; True when
+        more is left."""
+        with self._lock:
+            busy = bool(self._pending)
+        work = self._background
+        if busy or self._handled_since_idle or work is None or self._background_done:
+            return False
+        more: list[bool] = []
+        self._guarded("PDF tertunda", lambda: more.append(bool(work())))
+        self._background_done = not (more and more[0])
+        return not self._background_done
+
     def _reschedule(self, path: Path, gen: int, due: float) -> None:
         """Set the next look, unless an event arrived meanwhile (then look at once)."""
         with self._lock:
@@ -322,6 +339,7 @@ class Watcher:
         """Hand a ready file on."""
         self._done[path] = sig  # before the call: a file that crashes is not retried in a loop
         self._handled_since_idle = True
+        self._background_done = False
         log.info("Memeriksa %s", path.name)
         self._guarded(path.name, lambda: self._handle(path))
 

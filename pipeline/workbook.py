@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.config import choice_lists
 from pipeline.filing import write_atomic, write_atomic_with
+from pipeline.printing import fit_for_print, fit_row, print_a4_landscape
 from pipeline.schema import (
     BANNER_ROW,
     COLUMNS,
@@ -52,6 +53,11 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 LIST_TITLES = {c.list_name: c.header for c in reversed(COLUMNS) if c.list_name}
 
 
+__all__ = ["BOX", "STEP_FILLS", "as_text", "fill", "fit_for_print", "fit_row",
+           "print_a4_landscape", "save_workbook_atomic", "write_blank_intake",
+           "write_text_atomic"]
+
+
 # --- shared helpers --------------------------------------------------------------
 
 def save_workbook_atomic(wb: Workbook, path: Path, overwrite: bool = True) -> None:
@@ -63,20 +69,6 @@ def write_text_atomic(path: Path, text: str) -> None:
     """Write text for Windows Notepad: UTF-8 with BOM, CRLF line ends, atomically."""
     data = text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8-sig")
     write_atomic(path, data)
-
-
-def print_a4_landscape(ws: Worksheet, title_rows: str | None = None) -> None:
-    """Print setup of our registers: A4 landscape, one page wide, header rows repeated,
-    centred, page numbers in the footer."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    if title_rows:
-        ws.print_title_rows = title_rows
-    ws.oddFooter.center.text = "Halaman &P dari &N"
 
 
 def as_text(cell: Cell) -> Cell:

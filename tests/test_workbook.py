@@ -516,7 +516,7 @@ def test_agenda_rows_in_order_with_real_dates(agenda: Path) -> None:
     assert rows[3][6] == "4. Koordinasi dan Tindakan"
     ws = load_workbook(agenda)["Buku Agenda"]
     assert ws[f"C{AGENDA_HEADER_ROW + 1}"].number_format == "dd/mm/yyyy"
-    assert ws[f"H{AGENDA_HEADER_ROW + 1}"].hyperlink.target == (
+    assert ws[f"B{AGENDA_HEADER_ROW + 1}"].hyperlink.target == (  # the number opens it
         "01-penerimaan-laporan/001 - Tanda Terima Laporan.docx")
     assert isinstance(rows[0][2], datetime | date)
 

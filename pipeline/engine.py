@@ -35,7 +35,7 @@ import time
 import traceback
 import zipfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ from docx.opc.oxml import parse_xml, serialize_part_xml
 from docxtpl import DocxTemplate
 
 from pipeline import form as page_form
+from pipeline import stamp as stamping
 from pipeline.form import PageForm
 
 DOCUMENT = "word/document.xml"
@@ -90,14 +91,20 @@ class Compiled:
     skeleton: Any  # the <w:document> element with an empty <w:body>
     parts: list[_Raw | _Part] = field(default_factory=list)  # zip order, body included
     fallback: bytes | None = None  # template bytes when docxtpl must render it itself
+    plain: dict[str, bytes] = field(default_factory=dict)  # the parts a stamp rewrites
     # Rendered headers and footers by the values they use: most letters share a handful
     # (KONSEP or not, RAHASIA or not), so each is rendered and deflated once.
     _memo: dict[tuple[str, tuple[str, ...]], _Raw] = field(default_factory=dict)
+    _fixed: dict[tuple[str, bytes], _Raw] = field(default_factory=dict)  # stamp parts
 
-    def render(self, context: dict[str, Any], jinja_env: jinja2.Environment) -> bytes:
-        """The letter for `context`, as docxtpl would write it."""
+    def render(self, context: dict[str, Any], jinja_env: jinja2.Environment,
+               record: Mapping[str, object] | None = None,
+               shown: Mapping[str, str] | None = None) -> bytes:
+        """The letter for `context`, as docxtpl would write it; with a `record`, stamped
+        as stamp.stamp would (the stamp's parts written with the zip, not re-zipped)."""
         if self.fallback is not None:
-            return _docxtpl_render(self.fallback, context, jinja_env)
+            data = _docxtpl_render(self.fallback, context, jinja_env)
+            return data if record is None else stamping.stamp(data, record, shown)
         members: list[tuple[_Raw | _Part, bytes | None]] = []
         for p in self.parts:
             if isinstance(p, _Raw):
@@ -106,7 +113,30 @@ class Compiled:
                 members.append((p, self._render_part(p, context)))
             else:
                 members.append((self._header(p, context), None))
+        if record is not None:
+            members = self._stamped(members, stamping.stamped_parts(self.plain.get, record,
+                                                                    shown))
         return _zip(members)
+
+    def _stamped(self, members: list[tuple[_Raw | _Part, bytes | None]],
+                 parts: dict[str, bytes]) -> list[tuple[_Raw | _Part, bytes | None]]:
+        """`members` with the stamp's parts in place (as stamp.stamp: rewritten parts where
+        they were, the new custom properties last)."""
+        out: list[tuple[_Raw | _Part, bytes | None]] = []
+        for member, xml in members:
+            name = member.name.decode("ascii") if isinstance(member, _Raw) else member.name
+            out.append((self._part(name, parts.pop(name)), None) if name in parts
+                       else (member, xml))
+        return out + [(self._part(name, xml), None) for name, xml in parts.items()]
+
+    def _part(self, name: str, xml: bytes) -> _Raw:
+        """A stamp part deflated; the fixed ones (the same for every letter) once."""
+        if name == stamping.CUSTOM_PART:
+            return _deflate(name, xml)
+        raw = self._fixed.get((name, xml))
+        if raw is None:
+            raw = self._fixed[(name, xml)] = _deflate(name, xml)
+        return raw
 
     def _header(self, part: _Part, context: dict[str, Any]) -> _Raw:
         """A tagged header or footer, deflated, from the memo when its values were seen."""
@@ -252,7 +282,7 @@ def compile_template(path: Path, data: bytes, stat_key: tuple[int, int],
         compiled.fallback = data
         return compiled
     tagged = _tagged_headers_footers(tpl, jinja_env)
-    compiled.parts = _package(tpl, body, tagged)
+    compiled.parts = _package(tpl, body, tagged, compiled.plain)
     return compiled
 
 
@@ -292,8 +322,10 @@ def _tagged_headers_footers(tpl: DocxTemplate, jinja_env: jinja2.Environment
     return tagged
 
 
-def _package(tpl: DocxTemplate, body: _Part, tagged: dict[str, _Part]) -> list[_Raw | _Part]:
-    """Every zip entry as docxtpl's save writes it; tagged parts as placeholders."""
+def _package(tpl: DocxTemplate, body: _Part, tagged: dict[str, _Part],
+             plain: dict[str, bytes]) -> list[_Raw | _Part]:
+    """Every zip entry as docxtpl's save writes it; tagged parts as placeholders. The
+    parts a stamp rewrites are also kept, inflated, in `plain`."""
     tpl.render_properties({}, None)  # no tags (checked): only adds empty elements, as docxtpl
     saved = io.BytesIO()
     tpl.docx.save(saved)
@@ -306,6 +338,9 @@ def _package(tpl: DocxTemplate, body: _Part, tagged: dict[str, _Part]) -> list[_
                 parts.append(tagged[info.filename])
             else:
                 parts.append(_deflate(info.filename, archive.read(info)))
+            if info.filename in (stamping.CUSTOM_PART, stamping.CONTENT_TYPES,
+                                 stamping.ROOT_RELS):
+                plain[info.filename] = archive.read(info)
     return parts
 
 

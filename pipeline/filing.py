@@ -112,23 +112,26 @@ def may_replace(path: Path, record: Mapping[str, object], recorded_sha: str = ""
 
 
 def file_letter(path: Path, data: bytes, record: Mapping[str, object],
-                shown: Mapping[str, str] | None = None, recorded_sha: str = "") -> str:
+                shown: Mapping[str, str] | None = None, recorded_sha: str = "", *,
+                stamped: bool = False) -> str:
     """Stamp a rendered letter with its record and file it at `path`; return its sha256.
+
+    `stamped`: `data` already carries this record and `shown` (stamped in a worker).
 
     Raises NameTaken, writing nothing, when `path` holds anything but an earlier state of
     the same letter (a kill between write and completion leaves such a state).
     """
-    stamped = stamp(data, record, shown)
+    content = data if stamped else stamp(data, record, shown)
     existed = path.exists()
     if existed and not may_replace(path, record, recorded_sha):
         raise NameTaken(path, read_stamp(path))
     try:
-        write_atomic_with(path, _write_synced(stamped), overwrite=existed)
+        write_atomic_with(path, _write_synced(content), overwrite=existed)
     except FileExistsError:  # appeared meanwhile: look again, never replace blindly
         if not may_replace(path, record, recorded_sha):
             raise NameTaken(path, read_stamp(path)) from None
-        write_atomic_with(path, _write_synced(stamped))
-    return sha256_bytes(stamped)
+        write_atomic_with(path, _write_synced(content))
+    return sha256_bytes(content)
 
 
 def remove_stray_temporaries(root: Path) -> int:

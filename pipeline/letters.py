@@ -18,8 +18,10 @@ not recorded at all.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from pipeline import render
@@ -36,6 +38,8 @@ from pipeline.state import Booking, State, case_json
 
 log = logging.getLogger("pipeline.letters")
 CHUNK_LETTERS = 400  # letters reserved per transaction in a backlog
+FILING_THREADS = 8  # letters written at once: their fsyncs share journal commits
+FILING_WINDOW = 32  # rendered letters waiting to be written, at most
 PLAN_CASES = 5_000  # changed cases planned at once (memory): numbers follow dates within one
 
 
@@ -203,21 +207,66 @@ def _write(items: list[Item], paths: list[str], cfg: Config, renderer: Renderer,
     """
     jobs: list[Job] = []
     form = page_form(cfg)  # [halaman] and the emblem, applied when a template compiles
-    for item in items:
+    records = [letter_record(item.letter) for item in items]
+    templates = cfg.templates  # resolved paths: computed once, not per letter
+    for item, record in zip(items, records, strict=True):
         doc = document(item.letter)
         assert item.case is not None
         context = _context(item, doc, cfg, konsep)
-        jobs.append((str(cfg.templates / doc.template), context, form))
-    with renderer as active:
-        for item, path, (data, _digest) in zip(items, paths, active.render(jobs), strict=True):
-            try:
-                digest = file_letter(cfg.outbox / path, data, letter_record(item.letter),
-                                     shown_properties(item.letter))
-            except NameTaken as exc:
-                log.error("%s", exc.message)
-                continue
-            _write_sms(item, doc_of(item), cfg, cfg.outbox / sms_path(path))
-            written.append((item, digest))
+        # Stamped in the worker, so this process only writes bytes.
+        jobs.append((str(templates / doc.template), context, form, record,
+                     shown_properties(item.letter)))
+    outbox = cfg.outbox
+    with renderer as active, ThreadPoolExecutor(FILING_THREADS) as filers:
+        filing: deque[tuple[Item, str, Future[str]]] = deque()
+        failure: BaseException | None = None
+        try:
+            for item, path, record, (data, _digest) in zip(items, paths, records,
+                                                           active.render(jobs), strict=True):
+                if any(path == queued for _, queued, _ in filing):  # never two at one place
+                    failure = _settle_all(filing, written)
+                if failure is not None:
+                    break
+                filing.append((item, path, filers.submit(_file_one, item, outbox, path, data,
+                                                         record, cfg)))
+                while len(filing) > FILING_WINDOW and failure is None:
+                    failure = _settle(filing.popleft(), written)
+        finally:
+            failure = _settle_all(filing, written) or failure
+        if failure is not None:
+            raise failure
+
+
+def _file_one(item: Item, outbox: Path, path: str, data: bytes, record: dict[str, object],
+              cfg: Config) -> str:
+    """File one stamped letter and its SMS text (in a filing thread); its sha256."""
+    digest = file_letter(outbox / path, data, record, shown_properties(item.letter),
+                         stamped=True)
+    _write_sms(item, doc_of(item), cfg, outbox / sms_path(path))
+    return digest
+
+
+def _settle(entry: tuple[Item, str, Future[str]], written: list[tuple[Item, str]]
+            ) -> BaseException | None:
+    """Wait for one filing; add it to `written`, log a taken place, or return its error."""
+    item, _path, future = entry
+    try:
+        written.append((item, future.result()))
+    except NameTaken as exc:
+        log.error("%s", exc.message)
+    except Exception as exc:  # noqa: BLE001 - raised by the caller once the rest settle
+        return exc
+    return None
+
+
+def _settle_all(filing: deque[tuple[Item, str, Future[str]]],
+                written: list[tuple[Item, str]]) -> BaseException | None:
+    """Wait for every queued filing, in order; the first error, if any."""
+    failure: BaseException | None = None
+    while filing:
+        error = _settle(filing.popleft(), written)
+        failure = failure or error
+    return failure
 
 
 def _context(item: Item, doc: Document, cfg: Config, konsep: bool) -> dict[str, object]:
@@ -238,10 +287,11 @@ def _write_sms(item: Item, doc: Document, cfg: Config, target: Path) -> None:
 
 def letter_record(letter: Letter) -> dict[str, object]:
     """The record a letter carries inside its .docx (what `perda pulihkan` reads back)."""
-    fields = asdict(letter)
-    for key in ("id", "status", "sha256", "made_at"):
-        fields.pop(key, None)
-    return fields
+    return {name: getattr(letter, name) for name in _RECORD_FIELDS}  # all scalars
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(Letter)
+                       if f.name not in ("id", "status", "sha256", "made_at"))
 
 
 def shown_properties(letter: Letter) -> dict[str, str]:

@@ -22,13 +22,14 @@ from types import TracebackType
 from typing import Any
 
 from pipeline import render
-from pipeline.form import PageForm
 
 log = logging.getLogger("pipeline.pool")
 POOL_MIN = 200  # letters in one batch before a pool pays for starting its workers
 CHUNKSIZE = 8  # letters sent to a worker at a time
 
-Job = tuple[str, dict[str, Any], PageForm | None]  # (template path, context, page form)
+# (template path, context[, page form[, record, shown properties]]): with a record, the
+# letter comes back stamped (written with its zip, as stamp.stamp): the parent only writes.
+Job = tuple[Any, ...]
 
 
 def render_job(job: Job) -> tuple[bytes, str]:
@@ -62,7 +63,9 @@ class Renderer:
 
     def render(self, jobs: list[Job]) -> Iterator[tuple[bytes, str]]:
         """(bytes, sha256) of each job, in order, as they are done."""
-        if len(jobs) < self.pool_min or self.workers < 2:
+        # A pool already started (an earlier chunk of this batch) renders a small rest too:
+        # its workers have the templates compiled, this process has not.
+        if self._pool is None and (len(jobs) < self.pool_min or self.workers < 2):
             return map(render_job, jobs)
         return self._pooled(jobs)
 

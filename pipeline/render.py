@@ -239,15 +239,17 @@ def compiled_template(template_path: Path | str, form: PageForm | None = None) -
 
 
 def render_letter(template_path: Path | str, context: dict[str, Any],
-                  form: PageForm | None = None) -> bytes:
+                  form: PageForm | None = None, record: Mapping[str, object] | None = None,
+                  shown: Mapping[str, str] | None = None) -> bytes:
     """Fill a template with a context; the finished .docx as bytes.
 
-    `form` (`page_form(cfg)`): the configured page set-up and emblem.
+    `form` (`page_form(cfg)`): the configured page set-up and emblem. `record`, `shown`:
+    the letter comes out stamped with them (as stamp.stamp).
     """
     path = Path(template_path)
     compiled = compiled_template(path, form)
     try:
-        return compiled.render(context, JINJA_ENV)
+        return compiled.render(context, JINJA_ENV, record, shown)
     except jinja2.TemplateError as exc:
         raise TemplateError(_describe_error(path.name, exc)) from exc
 

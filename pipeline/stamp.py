@@ -69,11 +69,9 @@ def stamp(data: bytes, record: Mapping[str, object],
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         infos = archive.infolist()
         names = {info.filename for info in infos}
-        props = {name: _XML_INVALID.sub("", value)
-                 for name, value in {**(shown or {}), RECORD_PROPERTY: record_json(record)}.items()}
         old = archive.read(CUSTOM_PART) if CUSTOM_PART in names else None
         new: dict[str, _Raw | bytes] = {
-            CUSTOM_PART: _custom_xml(old, props),
+            CUSTOM_PART: _custom_xml(old, _props(record, shown)),
             CONTENT_TYPES: _fixed(archive.read(CONTENT_TYPES), _with_override),
             ROOT_RELS: _fixed(archive.read(ROOT_RELS), _with_relationship)}
     entries: list[tuple[str, _Raw | bytes]] = [
@@ -81,6 +79,22 @@ def stamp(data: bytes, record: Mapping[str, object],
         for info in infos]
     entries += [(name, xml) for name, xml in new.items()]
     return _zip(entries)
+
+
+def stamped_parts(read: Callable[[str], bytes | None], record: Mapping[str, object],
+                  shown: Mapping[str, str] | None = None) -> dict[str, bytes]:
+    """The XML parts `stamp` writes (custom properties, content types, root relationships),
+    for a package whose parts `read(name)` gives (None: absent) — for a writer that adds
+    them while it writes the zip (engine.py) instead of re-zipping afterwards."""
+    return {CUSTOM_PART: _custom_xml(read(CUSTOM_PART), _props(record, shown)),
+            CONTENT_TYPES: _fixed_xml(read(CONTENT_TYPES) or b"", _with_override),
+            ROOT_RELS: _fixed_xml(read(ROOT_RELS) or b"", _with_relationship)}
+
+
+def _props(record: Mapping[str, object], shown: Mapping[str, str] | None) -> dict[str, str]:
+    """The custom properties of a stamp, cleaned of characters XML does not allow."""
+    return {name: _XML_INVALID.sub("", value)
+            for name, value in {**(shown or {}), RECORD_PROPERTY: record_json(record)}.items()}
 
 
 def read_stamp(source: Path | bytes) -> dict[str, object] | None:
@@ -103,7 +117,13 @@ def read_stamp(source: Path | bytes) -> dict[str, object] | None:
 @functools.lru_cache(maxsize=64)
 def _fixed(xml: bytes, fix: Callable[[bytes], bytes]) -> _Raw:
     """A package part with `fix` applied, deflated; the same for every letter of a template."""
-    return _fresh(fix(xml))
+    return _fresh(_fixed_xml(xml, fix))
+
+
+@functools.lru_cache(maxsize=64)
+def _fixed_xml(xml: bytes, fix: Callable[[bytes], bytes]) -> bytes:
+    """A package part with `fix` applied; the same for every letter of a template."""
+    return fix(xml)
 
 
 def _custom_xml(old: bytes | None, props: Mapping[str, str]) -> bytes:

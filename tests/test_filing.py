@@ -236,3 +236,28 @@ def test_a_stamp_keeps_any_typed_text_and_the_letter_still_opens(cfg):
                 assert archive.read(info.filename) == original.read(info.filename)
         custom = archive.read("docProps/custom.xml").decode("utf-8")
     assert "LP &lt;&amp;&gt;" in custom and "\x0b" not in custom
+
+
+def test_a_letter_stamped_while_rendering_has_the_parts_of_one_stamped_afterwards():
+    from pipeline import render
+    from pipeline.form import page_form
+    from pipeline.schema import DOCUMENTS
+    from tests.test_engine import contexts
+    from tests.test_render import make_config
+
+    cfg = make_config()
+    record = {"nomor": "300.1/7/2024", "case_id": "LP-1", "catatan": "tab\there & <b>"}
+    shown = {"Nomor Surat": "300.1/7/2024", "Versi": "1"}
+    for doc in DOCUMENTS:
+        _, context = contexts(doc)[0]
+        args = (cfg.templates / doc.template, context, page_form(cfg))
+        at_once = render.render_letter(*args, record, shown)
+        afterwards = stamp(render.render_letter(*args), record, shown)
+        with zipfile.ZipFile(io.BytesIO(at_once)) as a, \
+                zipfile.ZipFile(io.BytesIO(afterwards)) as b:
+            assert a.namelist() == b.namelist()
+            assert a.testzip() is None
+            for name in a.namelist():
+                assert a.read(name) == b.read(name), (doc.template, name)
+        assert read_stamp(at_once) == record
+        assert docx.Document(io.BytesIO(at_once)).paragraphs  # Word's reader opens it

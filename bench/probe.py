@@ -63,8 +63,8 @@ def stages(path: Path) -> dict[str, object]:
         try:
             outcome = _stage(result, "make", lambda: process_file(target, cfg, state))
             result["letters"] = outcome.letters_made
-            _stage(result, "agenda", lambda: update_registers(cfg, state,
-                                                               outcome.letter_years))
+            _stage(result, "agenda", lambda: update_registers(cfg, state, [],
+                                                               also=outcome.letter_years))
             _stage(result, "recap", lambda: update_recaps(cfg, state, outcome.years))
         finally:
             state.close()

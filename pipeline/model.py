@@ -210,8 +210,9 @@ class Problem:
             return f"{self.sheet}!{self.column}{self.row}"
         return None
 
-    def describe(self) -> str:
-        """One line for people: where, then what to do."""
+    def describe(self, prefix: bool = True) -> str:
+        """One line for people: where, then what to do (a warning says PERINGATAN first,
+        unless `prefix` is False, as in a log line whose level already says it)."""
         where = [f"berkas {self.file}"]
         if self.sheet:
             where.append(f"lembar {self.sheet}")
@@ -222,8 +223,8 @@ class Problem:
             if self.header:
                 col += f" ({self.header})"
             where.append(col)
-        prefix = "PERINGATAN: " if not self.blocking else ""
-        return f"{', '.join(where)}: {prefix}{self.message} [{self.code}]"
+        mark = "PERINGATAN: " if prefix and not self.blocking else ""
+        return f"{', '.join(where)}: {mark}{self.message} [{self.code}]"
 
 
 class LetterStatus(StrEnum):

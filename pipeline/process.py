@@ -282,11 +282,15 @@ def log_outcome(outcome: Outcome, cfg: Config | None = None) -> None:
     if outcome.drafts:
         missing = ", ".join(draft_reasons(cfg)) if cfg else ""
         drafts = f", {len(outcome.drafts)} konsep (pengaturan belum diisi: {missing})"
-    log.info("%s: %s — %d baris dibaca, %d surat dibuat%s, %d masalah (%.2f detik)",
+    warned = sum(not p.blocking for p in outcome.problems)
+    warnings = f", {warned} peringatan" if warned else ""
+    log.info("%s: %s — %d baris dibaca, %d surat dibuat%s, %d masalah%s (%.2f detik)",
              outcome.name, status_word(outcome.status), outcome.rows_read,
-             outcome.letters_made, drafts, len(outcome.problems), outcome.seconds)
+             outcome.letters_made, drafts, len(outcome.problems) - warned, warnings,
+             outcome.seconds)
     for problem in outcome.problems:
-        log.warning("%s", problem.describe())
+        # the level name already says PERINGATAN for a warning: no second prefix
+        log.warning("%s", problem.describe(prefix=problem.blocking))
 
 
 def recover(cfg: Config, state: State) -> list[Letter]:

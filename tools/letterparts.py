@@ -13,7 +13,16 @@ from docx.enum.text import WD_LINE_SPACING
 from docx.shared import Cm, Pt
 from docx.table import Table
 from letterform import (
-    CENTER, LABEL, LONG_LABELS, NOMOR, Rows, bottom_rule, cell_text, fields, fixed_widths, para,
+    CENTER,
+    LABEL,
+    LONG_LABELS,
+    NOMOR,
+    Rows,
+    bottom_rule,
+    cell_text,
+    fields,
+    fixed_widths,
+    para,
 )
 from signblock import official_block, sign_table
 

@@ -115,3 +115,13 @@ def office_attention(state: State, cfg: Config, cases: Iterable[Case],
     except OSError:
         names = None
     return attention(cases, state.contents(), cfg, now, names)
+
+
+def rows_to_correct(cfg: Config, state: State) -> int:
+    """How many rows wait for correction in the workbooks now in inbox/ (the recap's count,
+    the same as `perda status` shows); cheap: no case is read."""
+    try:
+        names: set[str] | None = {p.name for p in cfg.inbox.iterdir()}
+    except OSError:
+        names = None
+    return attention((), state.contents(), cfg, datetime.now(), names).menunggu_perbaikan

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipeline import __version__, pdf
 from pipeline.argid import IndonesianParser
-from pipeline.attention import office_attention
+from pipeline.attention import office_attention, rows_to_correct
 from pipeline.config import Config, load_config, placeholders
 from pipeline.errors import ExitCode, PerdaError, UsageError
 from pipeline.form import emblem_problem, emblem_size_note
@@ -162,7 +162,8 @@ def cmd_report(args: argparse.Namespace) -> ExitCode:
     path = recap_path(cfg, tahun, bulan)
     state = open_state(cfg)
     try:
-        write_recap(path, state.each_case_of_year(tahun), cfg, tahun, bulan)
+        write_recap(path, state.each_case_of_year(tahun), cfg, tahun, bulan,
+                    menunggu_perbaikan=rows_to_correct(cfg, state))
     finally:
         state.close()
     print(f"Laporan Pengamanan ditulis: {path}")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pipeline import config as config_module
 from pipeline import pdf
+from pipeline.attention import rows_to_correct
 from pipeline.codes import Code
 from pipeline.config import Config
 from pipeline.conflicts import without_conflicts
@@ -264,9 +265,11 @@ def update_recaps(cfg: Config, state: State, years: set[int]) -> None:
     years = years - archived  # a year folder moved out of outbox/ is never re-created
     if not years:
         return
+    waiting = rows_to_correct(cfg, state)
     for tahun in sorted(years):
         try:
-            write_recap(recap_path(cfg, tahun), state.each_case_of_year(tahun), cfg, tahun)
+            write_recap(recap_path(cfg, tahun), state.each_case_of_year(tahun), cfg, tahun,
+                        menunggu_perbaikan=waiting)
         except PermissionError:  # Windows: the recap is open in Excel
             log.warning("Laporan Pengamanan %d sedang dibuka di program lain; diperbarui pada "
                         "proses berikutnya.", tahun)

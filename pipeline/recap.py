@@ -83,11 +83,14 @@ TOP = Alignment(vertical="top")
 
 
 def write_recap(path: Path, cases: Iterable[Case], cfg: Config, tahun: int,
-                bulan: int | None = None, now: datetime | None = None) -> None:
+                bulan: int | None = None, now: datetime | None = None,
+                menunggu_perbaikan: int | None = None) -> None:
     """Write the Laporan Pengamanan of a year (or one month of it), atomically.
 
     Streamed: `cases` may be any size. A list is sorted here; any other iterable must come
     in report order (Waktu Lapor, No. Laporan), as `State.each_case_of_year` gives them.
+    `menunggu_perbaikan`: the rows waiting for correction in the workbooks now in inbox/
+    (attention.office_attention), shown on Ringkasan as `perda status` counts them.
     """
     now = now or datetime.now()
     if isinstance(cases, list):
@@ -100,7 +103,7 @@ def write_recap(path: Path, cases: Iterable[Case], cfg: Config, tahun: int,
                           for name in (SHEET_RINGKASAN, SHEET_KASUS, SHEET_WAKTU))
     tally = _write_kasus(kasus, head, chosen, cfg, now)
     for_chart = _write_waktu(waktu, head, tally.service_times(cfg), cfg)
-    _write_ringkasan(ring, head, tally, cfg, bulan, for_chart)
+    _write_ringkasan(ring, head, tally, cfg, bulan, for_chart, menunggu_perbaikan)
     for sheet in (ring, kasus, waktu):
         sheet.flush()
     wb.properties.title = head[0]
@@ -190,7 +193,8 @@ def _counts(counter: Counter[str], known: Iterable[str]) -> list[tuple[str, int]
 
 def _write_ringkasan(ws: RowBuffer, head: Sequence[str], tally: Tally, cfg: Config,
                      bulan: int | None,
-                     for_chart: tuple[Reference, Reference, Reference]) -> None:
+                     for_chart: tuple[Reference, Reference, Reference],
+                     menunggu_perbaikan: int | None = None) -> None:
     """Counts by status and month (with the two charts), then by desa, Perda and channel."""
     _widths(ws, (50, 11, 3, 16, 11, 11, 11, 12, 11))
     _print_setup(ws, head)
@@ -201,6 +205,9 @@ def _write_ringkasan(ws: RowBuffer, head: Sequence[str], tally: Tally, cfg: Conf
     cell = ws.cell(last + 3, 2, tally.late)
     if tally.late:
         _mark_late(cell)
+    if menunggu_perbaikan is not None:
+        ws.cell(last + 4, 1, "Laporan menunggu perbaikan di buku isian").font = Font(bold=True)
+        ws.cell(last + 4, 2, menunggu_perbaikan)
     first_m, last_m = _month_table(ws, tally, bulan)
     row = max(last + 5, last_m + 3)
     _add_charts(ws, row, first_m, last_m, for_chart)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -301,3 +302,18 @@ def test_recap_is_replaced_atomically(recap: Path, conf: Config) -> None:
 def test_recap_paths(cfg: Config) -> None:
     assert recap_path(cfg, 2024) == cfg.outbox / "2024" / "Laporan Pengamanan 2024.xlsx"
     assert recap_path(cfg, 2024, 9) == cfg.outbox / "2024" / "Laporan Pengamanan 2024-09.xlsx"
+
+
+def test_ringkasan_counts_rows_waiting_for_correction_as_status_does(
+        office: Path, cfg: Config, make_intake: Any, capsys: Any) -> None:
+    # Issue 12.3: the recap's Ringkasan shows the count `perda status` prints per workbook.
+    from pipeline.cli import main
+    make_intake([full_row(1), full_row(2, desa="Jumapolo"), full_row(3, desa="Jumapolo")])
+    assert main(["run", "--config", str(office / "config.toml")]) == 1
+    capsys.readouterr()
+    main(["status", "--config", str(office / "config.toml")])
+    assert "2 laporan menunggu perbaikan: laporan.xlsx baris 4, 5" in capsys.readouterr().out
+    ws = load_workbook(recap_path(cfg, 2024))["Ringkasan"]
+    found = [row for row in ws.iter_rows(values_only=True)
+             if row and row[0] == "Laporan menunggu perbaikan di buku isian"]
+    assert [row[1] for row in found] == [2]

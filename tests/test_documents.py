@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -129,6 +131,18 @@ def labelled(data: bytes) -> dict[str, str]:
     return found
 
 
+def signature(data: bytes, role: str) -> list[str]:
+    """The signature block under `role`: the role line(s), then the lines below it in its
+    column of the signature table (name, rank, NIP), or [] when no block has that role."""
+    for table in docx.Document(io.BytesIO(data)).tables:
+        for r, row in enumerate(table.rows):
+            for c, cell in enumerate(row.cells):
+                if cell.text.strip() == role:
+                    below = [later.cells[c].text.strip() for later in table.rows[r + 1:]]
+                    return [role, *[t for t in below if t]]
+    return []
+
+
 def paraf_table(data: bytes) -> tuple[list[str], str] | None:
     """The paraf hierarki boxes' labels and the text of the cell beside them (the
     signature), or None when the letter has none."""
@@ -138,7 +152,7 @@ def paraf_table(data: bytes) -> tuple[list[str], str] | None:
                 for table in cell.tables:
                     first = [c.text.strip() for c in table.columns[0].cells]
                     if "Sekretaris Camat Kerjo" in first:
-                        beside = cells[i + 1].text if i + 1 < len(cells) else ""
+                        beside = "\n".join(c.text for c in outer.columns[i + 1].cells)
                         return first, beside
     return None
 
@@ -318,14 +332,14 @@ def test_berita_acara_names_and_seats_every_party() -> None:
     rows, got = labelled(data), lines(data)
     assert rows["Terlapor"] == "Budi Santoso" and rows["Saksi"] == "Sutrisno dan Wahyu Hidayat"
     assert rows["Status Akhir"] == "Selesai" and rows["Hasil Penyelesaian"] == FULL.hasil
-    assert got[got.index("Terlapor,") + 1] == "Budi Santoso"
+    assert signature(data, "Terlapor,")[1:] == ["Budi Santoso"]
     assert "Saksi-saksi:" in got
     at = got.index("Saksi-saksi:")
     assert got[at + 1:at + 5] == ["1. Sutrisno", "(.............................)",
                                   "2. Wahyu Hidayat", "(.............................)"]
-    camat = got.index("Mengetahui,\nCamat Kerjo,")
-    assert got[camat + 1:camat + 4] == [CAMAT, "Pembina (IV/a)", "NIP. 197501012000031001"]
-    assert "NIP. 198203152010012002" in got  # the officer's
+    camat = signature(data, "Mengetahui,\nCamat Kerjo,")
+    assert camat[1:] == [CAMAT, "Pembina (IV/a)", "NIP. 197501012000031001"]
+    assert signature(data, f"Petugas,\n{KASI_JABATAN},")[-1] == "NIP. 198203152010012002"
 
 
 def test_berita_acara_leaves_out_empty_parties() -> None:
@@ -405,16 +419,16 @@ def test_sms_texts_stay_within_320_characters() -> None:
 @pytest.mark.parametrize("cara", ["SMS", "Telepon"])
 def test_receipt_of_a_remote_report_has_no_reporter_signature(cara: str) -> None:
     case = dataclasses.replace(FULL, cara_lapor=cara)
-    got = lines(render_doc(Doc.tanda_terima, case))
+    data = render_doc(Doc.tanda_terima, case)
+    got = lines(data)
     assert "Pelapor," not in got
     sms = render.sms_text(case, make_config(), DOCUMENT_BY_KIND[Doc.tanda_terima])
     assert sms is not None and case.no_laporan in sms and sms in got
-    assert got[got.index("Petugas Penerima,") + 1] == "Agus Prasetyo"
+    assert signature(data, "Petugas Penerima,")[1] == "Agus Prasetyo"
 
 
 def test_receipt_at_the_desk_is_signed_by_the_reporter_and_has_no_sms() -> None:
-    got = lines(render_doc(Doc.tanda_terima, FULL))
-    assert got[got.index("Pelapor,") + 1] == "Sri Wahyuni"
+    assert signature(render_doc(Doc.tanda_terima, FULL), "Pelapor,")[1:] == ["Sri Wahyuni"]
     assert render.sms_text(FULL, make_config(), DOCUMENT_BY_KIND[Doc.tanda_terima]) is None
 
 
@@ -422,9 +436,8 @@ def test_receipt_at_the_desk_is_signed_by_the_reporter_and_has_no_sms() -> None:
 
 
 def test_receiving_officer_signs_with_nip() -> None:
-    got = lines(render_doc(Doc.tanda_terima, FULL))
-    at = got.index("Petugas Penerima,")
-    assert got[at + 1:at + 3] == ["Agus Prasetyo", "NIP. 198501012010011001"]
+    got = signature(render_doc(Doc.tanda_terima, FULL), "Petugas Penerima,")
+    assert got[1:] == ["Agus Prasetyo", "NIP. 198501012010011001"]
 
 
 def test_signer_without_nip_prints_no_nip_line() -> None:
@@ -555,3 +568,63 @@ def test_filed_letters_print_the_numbers_of_the_letters_they_refer_to(make_intak
     assert "Teks SMS yang dikirim kepada pelapor:" in lines(note)
     [sms] = cfg.outbox.rglob("LP-001 - Catatan Pemberitahuan kepada Pelapor.txt")
     assert sms.read_text(encoding="utf-8").strip() in lines(note)
+
+
+# ---------------------------------------------------------------- signatures on paper
+
+Word = tuple[float, float, float, float, str]  # xMin, yMin, xMax, yMax (pt), text
+WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+                  r'([^<]*)</word>')
+SIGNATURES = {  # the names signing each letter; a pair signs side by side
+    Doc.tanda_terima: ("Sri Wahyuni", "Agus Prasetyo"), Doc.nota_dinas: (KASI,),
+    Doc.koordinasi: (CAMAT,), Doc.bukti_penyelesaian: ("Budi Santoso", KASI),
+    Doc.laporan_hasil: (KASI,), Doc.pemberitahuan: (CAMAT,),
+    Doc.catatan_pemberitahuan: ("Agus Prasetyo", KASI)}
+
+
+def pdf_words(pdf: Path) -> list[list[Word]]:
+    """Each page's words with their boxes (pdftotext -bbox)."""
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    return [[(float(a), float(b), float(c), float(d), html_text(t)) for a, b, c, d, t
+             in WORD.findall(page)] for page in html.split("<page ")[1:]]
+
+
+def html_text(text: str) -> str:
+    """A word as printed (pdftotext escapes &, < and >)."""
+    return text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+
+
+def signed_name(pages: list[list[Word]], name: str) -> tuple[Word, float]:
+    """The name's first word where it is signed (its last appearance), and the empty
+    space above it in its column down from the line before (the signing space)."""
+    want = name.split()
+    for words in reversed(pages):
+        texts = [w[4] for w in words]
+        starts = [i for i in range(len(texts)) if texts[i:i + len(want)] == want]
+        if starts:
+            first, last = words[starts[-1]], words[starts[-1] + len(want) - 1]
+            above = [w[3] for w in words if w[3] <= first[1]
+                     and w[0] < last[2] + 30 and w[2] > first[0] - 30]
+            return first, first[1] - max(above)
+    raise AssertionError(f"{name} is not signed")
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext")),
+                    reason="LibreOffice dan pdftotext tidak terpasang")
+def test_signers_side_by_side_sign_on_one_line_after_the_same_space(tmp_path: Path) -> None:
+    case = dataclasses.replace(FULL, cara_pemberitahuan="SMS")
+    for kind in SIGNATURES:
+        (tmp_path / f"{kind.value}.docx").write_bytes(render_doc(kind, case))
+    subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+                    "--headless", "--norestore", "--convert-to", "pdf", "--outdir",
+                    str(tmp_path), *sorted(str(p) for p in tmp_path.glob("*.docx"))],
+                   check=True, capture_output=True, timeout=600)
+    for kind, names in SIGNATURES.items():
+        pages = pdf_words(tmp_path / f"{kind.value}.pdf")
+        signed = [signed_name(pages, name) for name in names]
+        spaces = [space for _, space in signed]  # the shorter role line gets more room
+        assert 50 <= min(spaces) <= 80, f"{kind.value}: {spaces} pt to sign above {names}"
+        rows = {round(word[1]) for word, _ in signed}
+        assert len(rows) == 1, f"{kind.value}: {names} not on one line ({rows})"

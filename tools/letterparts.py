@@ -1,4 +1,4 @@
-"""Content parts the documents share (issue 11): signers with optional NIP lines, the
+"""Content parts the documents share (issue 11): officials' signatures (tools/signblock.py), the
 Camat's signature with the paraf hierarki boxes, the Tembusan from config, the Nota Dinas
 block, label tables with conditional rows.
 
@@ -8,15 +8,25 @@ Built on the form blocks of tools/letterform.py; used by tools/make_templates.py
 from __future__ import annotations
 
 from docx.document import Document as DocxDocument
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+from docx.enum.text import WD_LINE_SPACING
 from docx.shared import Cm, Pt
 from docx.table import Table
 from letterform import (
-    CENTER, LABEL, LONG_LABELS, NOMOR, SIGN_INDENT, TEXT_WIDTH, Rows, bottom_rule, cell_text,
-    fields, fixed_widths, keep_table, para,
+    CENTER,
+    LABEL,
+    LONG_LABELS,
+    NOMOR,
+    Rows,
+    bottom_rule,
+    cell_text,
+    fields,
+    fixed_widths,
+    para,
 )
+from signblock import official_block, sign_table
 
 LONG = LONG_LABELS | {"Tindakan yang diperlukan", "Uraian Pengaduan"}  # may split over pages
-NIP_IF_ANY = "{%%p if %s %%}"  # a signer's NIP line is printed only when there is a NIP
 
 
 def tag(container: object, text: str) -> None:
@@ -24,33 +34,9 @@ def tag(container: object, text: str) -> None:
     para(container, text)
 
 
-def signer(container: object, *, label: str, nama: str, nip: str = "", pangkat: str = "",
-           dated: bool = False, indent: Cm | None = SIGN_INDENT, before: float = 12) -> None:
-    """A signature block: [place, date], position, space, name, [rank], NIP if there is one.
-
-    `nama`, `nip`, `pangkat` are variable names; an empty rank or NIP prints no line, and
-    a signer without `nip` (the reporter, the party reported) has no NIP line at all.
-    """
-    ind = {"align": CENTER, "left_indent": indent, "keep": True, "keep_lines": True}
-    if dated:
-        para(container, "{{ tempat_tanggal }}", before=before, **ind)
-        before = 0
-    para(container, label, before=before, **ind)
-    para(container, "{{ %s }}" % nama, bold=True, underline=True, before=48, **ind)
-    if pangkat:
-        tag(container, "{%%p if %s %%}" % pangkat)
-        para(container, "{{ %s }}" % pangkat, **ind)
-        tag(container, "{%p endif %}")
-    if nip:
-        tag(container, NIP_IF_ANY % nip)
-        para(container, "NIP. {{ %s }}" % nip, **ind)
-        tag(container, "{%p endif %}")
-
-
-def official(container: object, who: str, *, label: str = "", **kwargs: object) -> None:
-    """The signature block of an official from [pejabat] (camat, sekcam, kasi)."""
-    signer(container, label=label or "{{ %s.jabatan }}," % who, nama=f"{who}.nama",
-           nip=f"{who}.nip", pangkat=f"{who}.pangkat", **kwargs)  # type: ignore[arg-type]
+def official(container: object, who: str, *, before: float = 12) -> Table:
+    """The signature block of an official from [pejabat] alone at the signature indent."""
+    return sign_table(container, official_block(who), before=before)
 
 
 def close_cells(*cells: object) -> None:
@@ -63,15 +49,16 @@ def close_cells(*cells: object) -> None:
 
 
 def camat_signs(doc: DocxDocument) -> None:
-    """The Camat's signature, the paraf hierarki boxes at its left (Sekcam, Kasi)."""
-    table = doc.add_table(rows=1, cols=2)
-    fixed_widths(table, (SIGN_INDENT, TEXT_WIDTH - SIGN_INDENT))
-    left, right = table.rows[0].cells
-    left.vertical_alignment = 3  # bottom: the boxes beside the name
-    paraf_boxes(left)
-    official(right, "camat", indent=None)
-    close_cells(left, right)
-    keep_table(table)
+    """The Camat's signature, the paraf hierarki boxes at its left (Sekcam, Kasi), beside
+    the signing space just above the name."""
+    table = official(doc, "camat")
+    space = table.rows[1].cells[0]
+    space.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM
+    paraf_boxes(space)
+    first = space.paragraphs[0]._p  # the row's blank line; the boxes end the cell with one
+    first.getparent().remove(first)
+    end = space.paragraphs[-1].paragraph_format  # the cell's closing paragraph takes no room
+    end.line_spacing, end.line_spacing_rule = Pt(1), WD_LINE_SPACING.EXACTLY
 
 
 def paraf_boxes(container: object) -> None:

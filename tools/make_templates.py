@@ -27,10 +27,11 @@ from letterform import (  # noqa: E402
     fixed_widths, keep_table, kop, new_document, nomor_block, para, title,
 )
 from letterparts import (  # noqa: E402
-    LONG, camat_signs, close_cells, copies_block, nota_block, official, signer, tag,
+    LONG, camat_signs, close_cells, copies_block, nota_block, official, tag,
     tagged_fields,
 )
 from pipeline.schema import DOCUMENT_BY_KIND, Doc  # noqa: E402
+from signblock import Block, official_block, sign_table  # noqa: E402
 
 PLACE_ROWS: Rows = (("Lokasi Kejadian", "{{ lokasi }}, Desa {{ desa }}"),
                     ("Uraian", "{{ uraian }}"))
@@ -60,17 +61,8 @@ def tanda_terima(doc: DocxDocument) -> None:
                  "{{ pelapor.telepon }} dengan teks berikut:")
     para(doc, "{{ teks_sms }}", left_indent=Cm(1.25), after=6, keep=True, keep_lines=True)
     tag(doc, "{%p endif %}")
-    names = doc.add_table(rows=1, cols=2)  # reporter left (when present), officer right
-    fixed_widths(names, (SIGN_INDENT, TEXT_WIDTH - SIGN_INDENT))
-    left, right = names.rows[0].cells
-    tag(left, "{%p if pelapor_hadir %}")
-    signer(left, label="Pelapor,", nama="pelapor.nama", indent=None,
-           before=14)
-    tag(left, "{%p endif %}")
-    signer(right, label="Petugas Penerima,", nama="petugas", nip="nip_petugas", dated=True,
-           indent=None, before=0)
-    close_cells(left, right)
-    keep_table(names)
+    sign_table(doc, Block("Petugas Penerima,", "petugas", nip="nip_petugas"),  # reporter
+               Block("Pelapor,", "pelapor.nama", when="pelapor_hadir"), dated=True, before=0)
     copies_block(doc)
 
 
@@ -196,13 +188,13 @@ def bukti_penyelesaian(doc: DocxDocument) -> None:
            long=LONG)
     closing(doc, "Demikian Berita Acara ini dibuat dengan sebenarnya untuk dipergunakan "
               "sebagaimana mestinya.")
-    names = doc.add_table(rows=2, cols=2)  # reported party | officer; witnesses | Camat
-    fixed_widths(names, (SIGN_INDENT, TEXT_WIDTH - SIGN_INDENT))
-    (terlapor, petugas), (saksi, camat) = (row.cells for row in names.rows)
-    tag(terlapor, "{%p if terlapor %}")
-    signer(terlapor, label="Terlapor,", nama="terlapor", indent=None)
-    tag(terlapor, "{%p endif %}")
-    official(petugas, "kasi", label="Petugas,\n{{ kasi.jabatan }},", indent=None)
+    sign_table(doc, official_block("kasi", "Petugas,\n{{ kasi.jabatan }},"),
+               Block("Terlapor,", "terlapor", when="terlapor"))  # reported party | officer
+    para(doc)  # the witnesses and the Camat, who knows of it, may start the next page
+    names = sign_table(doc, official_block("camat", "Mengetahui,\n{{ camat.jabatan }},"),
+                       before=0)
+    saksi = names.rows[0].cells[0]
+    names.rows[0].cells[1].vertical_alignment = 3  # bottom: the Camat below the witnesses
     tag(saksi, "{%p if saksi %}")
     para(saksi, "Saksi-saksi:", before=12, keep=True)
     tag(saksi, "{%p for s in saksi %}")
@@ -211,12 +203,7 @@ def bukti_penyelesaian(doc: DocxDocument) -> None:
          left_indent=Cm(0.5))
     tag(saksi, "{%p endfor %}")
     tag(saksi, "{%p endif %}")
-    official(camat, "camat", label="Mengetahui,\n{{ camat.jabatan }},", indent=None)
-    close_cells(terlapor, petugas, saksi, camat)
-    cant_split(names)  # the closing keeps with row 1; row 2 may start the next page
-    for cell in (terlapor, petugas, saksi, camat):
-        for q in cell.paragraphs:  # a kept paragraph in a row would keep the rows together
-            q.paragraph_format.keep_with_next = None
+    close_cells(saksi)
     copies_block(doc)
 
 
@@ -282,13 +269,8 @@ def catatan_pemberitahuan(doc: DocxDocument) -> None:
     para(doc, "{{ teks_sms }}", left_indent=Cm(1.25), after=6)
     tag(doc, "{%p endif %}")
     closing(doc, "Catatan ini disimpan sebagai arsip dan tidak dikirim kepada pelapor.")
-    names = doc.add_table(rows=1, cols=2)
-    fixed_widths(names, (SIGN_INDENT, TEXT_WIDTH - SIGN_INDENT))
-    left, right = names.rows[0].cells
-    signer(left, label="Yang memberitahukan,", nama="petugas", nip="nip_petugas", indent=None)
-    official(right, "kasi", label="Mengetahui,\n{{ kasi.jabatan }},", indent=None)
-    close_cells(left, right)
-    keep_table(names)
+    sign_table(doc, official_block("kasi", "Mengetahui,\n{{ kasi.jabatan }},"),
+               Block("Yang memberitahukan,", "petugas", nip="nip_petugas"))
     copies_block(doc)
 
 

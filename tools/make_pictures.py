@@ -31,6 +31,12 @@ OPTIONAL = {"instruksi": "Koordinasikan/konfirmasikan; Laporkan hasilnya",
             "terlapor": "Suparno", "saksi": "Joko Susilo; Wahyu Hidayat"}
 
 
+# Example kop values for the pictures (the tests' generic fill reads "Telepon Telepon …").
+EXAMPLE_KOP = {"Alamat Kantor Kecamatan Kerjo Contoh": "Jalan Raya Kerjo Nomor 1 (contoh)",
+               "Kode Pos Contoh": "57753", "Telepon Kantor Contoh": "(0271) 000000",
+               "E-Mail Kantor Contoh": "kecamatan.kerjo@contoh.go.id"}
+
+
 def _unmarked(png: bytes) -> bytes:
     """The PNG without its chunks holding the placeholder mark (the drawing stays)."""
     out, at = [png[:8]], 8
@@ -52,8 +58,10 @@ def main() -> None:
         emblem = fill_office(office).lambang
         emblem.write_bytes(_unmarked((ROOT / "templates" / "lambang.png").read_bytes()))
         config = office / "config.toml"
-        config.write_text(config.read_text(encoding="utf-8").replace(
-            'pdf = "tidak"', 'pdf = "ya"'), encoding="utf-8")
+        text = config.read_text(encoding="utf-8").replace('pdf = "tidak"', 'pdf = "ya"')
+        for example, value in EXAMPLE_KOP.items():  # a kop that reads like a real one
+            text = text.replace(f'"{example}"', f'"{value}"')
+        config.write_text(text, encoding="utf-8")
         cfg = load_config(config)
         path = write_intake(office / "inbox" / "contoh.xlsx", [
             full_row(1, cara_lapor="Datang Langsung", **OPTIONAL),

@@ -542,14 +542,6 @@ def placeholders(cfg: Config) -> list[str]:
     return found
 
 
-def describe(cfg: Config) -> str:
-    """The effective settings in a few lines, logged once at start-up."""
-    p = cfg.pemantau
-    return (f"inbox={cfg.inbox} outbox={cfg.outbox} state={cfg.state_dir} "
-            f"templates={cfg.templates} polling={p.polling} interval={p.interval_detik}s "
-            f"settle={p.jeda_stabil_detik}s rescan={p.pindai_ulang_detik}s pdf={cfg.berkas.pdf}")
-
-
 def short_names(cfg: Config) -> dict[str, dict[str, tuple[str, ...]]]:
     """Short names staff may type per list and option: the agencies' `singkatan`."""
     return {"instansi": {entry.nama: entry.singkatan for entry in cfg.instansi

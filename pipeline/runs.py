@@ -8,7 +8,8 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
@@ -41,6 +42,7 @@ from pipeline.process import (
 from pipeline.recovery import check_state
 from pipeline.render import check_templates
 from pipeline.share import polling_setting
+from pipeline.state import State
 from pipeline.watch import Watcher, install_signal_handlers
 
 log = logging.getLogger("pipeline")
@@ -114,26 +116,34 @@ def exit_code_for(outcomes: list[Outcome]) -> ExitCode:
     return ExitCode.input_rejected if bad else ExitCode.ok
 
 
+@contextmanager
+def working_state(cfg: Config, config_path: str) -> Iterator[State]:
+    """The office opened for work: both locks held, logging and templates checked, the
+    state checked (exit 2 if it must be rebuilt), opened, and half-made work finished."""
+    with InstanceLock(cfg.state_dir, cfg.outbox):
+        startup(cfg)
+        check_state(cfg, config_path)
+        state = open_state(cfg)
+        try:
+            recover(cfg, state)
+            yield state
+        finally:
+            state.close()
+
+
 def cmd_run(args: argparse.Namespace) -> ExitCode:
     """Process every workbook in inbox/ once and exit (--coba: print the plan only)."""
     cfg = load_config(args.config)
     if args.coba:
         check_state(cfg, args.config)  # a plan from a lost state would show wrong numbers
         return run_coba(cfg)
-    with InstanceLock(cfg.state_dir, cfg.outbox):
-        startup(cfg)
-        check_state(cfg, args.config)
-        state = open_state(cfg)
-        try:
-            recover(cfg, state)
-            bar = TerminalProgress()
-            outcomes = []
-            for path in inbox_files(cfg):
-                outcomes.append(safe_process(path, cfg, state, bar))
-                bar.done()
-            finish_batch(cfg, state, outcomes)
-        finally:
-            state.close()
+    with working_state(cfg, args.config) as state:
+        bar = TerminalProgress()
+        outcomes = []
+        for path in inbox_files(cfg):
+            outcomes.append(safe_process(path, cfg, state, bar))
+            bar.done()
+        finish_batch(cfg, state, outcomes)
     print_summary(outcomes)
     return exit_code_for(outcomes)
 
@@ -186,39 +196,32 @@ def cmd_watch(args: argparse.Namespace) -> ExitCode:
     cfg = load_config(args.config)
     stop = threading.Event()
     signals = install_signal_handlers(stop)
-    with InstanceLock(cfg.state_dir, cfg.outbox):
-        startup(cfg)
-        check_state(cfg, args.config)
-        state = open_state(cfg)
-        try:
-            recover(cfg, state)
-            batch: list[Outcome] = []
-            bar = TerminalProgress()
-            backlog = pdf.Backlog(cfg, state)
+    with working_state(cfg, args.config) as state:
+        batch: list[Outcome] = []
+        bar = TerminalProgress()
+        backlog = pdf.Backlog(cfg, state)
 
-            def finish() -> None:
-                bar.done()
-                finish_batch(cfg, state, batch)
-                batch.clear()
-                backlog.restart()
+        def finish() -> None:
+            bar.done()
+            finish_batch(cfg, state, batch)
+            batch.clear()
+            backlog.restart()
 
-            def rescan() -> None:
-                retry_pending(cfg, state)
-                due = recheck_files(cfg, state)
-                if due:
-                    batch.extend(safe_process(path, cfg, state, bar) for path in due)
-                    finish()
+        def rescan() -> None:
+            retry_pending(cfg, state)
+            due = recheck_files(cfg, state)
+            if due:
+                batch.extend(safe_process(path, cfg, state, bar) for path in due)
+                finish()
 
-            p = cfg.pemantau
-            watcher = Watcher(cfg.inbox,
-                              lambda path: batch.append(safe_process(path, cfg, state, bar)),
-                              polling=polling_setting(args.config), interval=p.interval_detik,
-                              settle=p.jeda_stabil_detik, rescan=p.pindai_ulang_detik,
-                              on_idle=finish, on_rescan=rescan, background=backlog.step)
-            log.info("Tekan Ctrl+C untuk berhenti.")
-            watcher.run(stop)
-        finally:
-            state.close()
+        p = cfg.pemantau
+        watcher = Watcher(cfg.inbox,
+                          lambda path: batch.append(safe_process(path, cfg, state, bar)),
+                          polling=polling_setting(args.config), interval=p.interval_detik,
+                          settle=p.jeda_stabil_detik, rescan=p.pindai_ulang_detik,
+                          on_idle=finish, on_rescan=rescan, background=backlog.step)
+        log.info("Tekan Ctrl+C untuk berhenti.")
+        watcher.run(stop)
     log.info("Pemantauan dihentikan.")
     return ExitCode.ctrl_c if signals.received == signal.SIGINT else ExitCode.ok
 
@@ -235,17 +238,10 @@ def cmd_reissue(args: argparse.Namespace) -> ExitCode:
                           "config.toml dahulu; surat bernomor baru dapat diterbitkan ulang "
                           "setelah itu.")
     wanted = letter_filter(args.no_laporan, args.langkah, args.tahun)
-    with InstanceLock(cfg.state_dir, cfg.outbox):
-        startup(cfg)
-        check_state(cfg, args.config)
-        state = open_state(cfg)
-        try:
-            recover(cfg, state)
-            made = reissue(cfg, state, wanted)
-            update_registers(cfg, state, made)
-            pdf.convert_letters(cfg, [cfg.outbox / letter.path for letter in made])
-        finally:
-            state.close()
+    with working_state(cfg, args.config) as state:
+        made = reissue(cfg, state, wanted)
+        update_registers(cfg, state, made)
+        pdf.convert_letters(cfg, [cfg.outbox / letter.path for letter in made])
     if not made:
         print("Tidak ada surat yang cocok untuk diterbitkan ulang.")
         return ExitCode.ok

@@ -3,10 +3,12 @@
 A single save renders its few letters in this process: no pool, no start-up cost. A batch
 of at least `POOL_MIN` letters (the first start on a year of registers, a restore) is
 rendered by one worker per core; each worker compiles a template once and keeps it.
-Only rendering moves to the workers: reserving, writing and completing letters stay in
-the calling process, so the exactly-once protocol (state.py) is unchanged.
+Rendering and filing move to the workers (pipeline.letters.file_letters): a worker files
+each letter it renders and sends back its sha256 only. Reserving and completing letters
+stay in the calling process, so the exactly-once protocol (state.py) is unchanged: a
+letter is marked made only after its worker said it was filed.
 
-Spawn-safe (Windows): workers start with `spawn` and run the top-level `render_job`.
+Spawn-safe (Windows): workers start with `spawn` and run top-level functions only.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ import hashlib
 import logging
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline import render
 
@@ -30,12 +32,18 @@ CHUNKSIZE = 8  # letters sent to a worker at a time
 # (template path, context[, page form[, record, shown properties]]): with a record, the
 # letter comes back stamped (written with its zip, as stamp.stamp): the parent only writes.
 Job = tuple[Any, ...]
+R = TypeVar("R")
 
 
 def render_job(job: Job) -> tuple[bytes, str]:
     """One letter's bytes and sha256 (runs in a worker or here)."""
     data = render.render_letter(*job)
     return data, hashlib.sha256(data).hexdigest()
+
+
+def render_jobs(jobs: list[Job]) -> list[tuple[bytes, str]]:
+    """`render_job` of each job (one unit of work for a worker)."""
+    return [render_job(job) for job in jobs]
 
 
 class Renderer:
@@ -63,25 +71,33 @@ class Renderer:
 
     def render(self, jobs: list[Job]) -> Iterator[tuple[bytes, str]]:
         """(bytes, sha256) of each job, in order, as they are done."""
-        # A pool already started (an earlier chunk of this batch) renders a small rest too:
+        return self.run(render_jobs, jobs)
+
+    def run(self, work: Callable[[list[Job]], list[R]], jobs: list[Job]) -> Iterator[R]:
+        """`work` (a top-level function) over the jobs in lists of CHUNKSIZE; each job's
+        result, in order, as they are done."""
+        chunks = [jobs[i:i + CHUNKSIZE] for i in range(0, len(jobs), CHUNKSIZE)]
+        # A pool already started (an earlier chunk of this batch) does a small rest too:
         # its workers have the templates compiled, this process has not.
         if self._pool is None and (len(jobs) < self.pool_min or self.workers < 2):
-            return map(render_job, jobs)
-        return self._pooled(jobs)
+            return (result for chunk in chunks for result in work(chunk))
+        return self._pooled(work, chunks)
 
-    def _pooled(self, jobs: list[Job]) -> Iterator[tuple[bytes, str]]:
-        """Results from the pool; if a worker dies, the rest are rendered here."""
+    def _pooled(self, work: Callable[[list[Job]], list[R]], chunks: list[list[Job]]
+                ) -> Iterator[R]:
+        """Results from the pool; if a worker dies, the rest are done here."""
         if self._pool is None:
-            log.info("Membuat %d surat dengan %d proses.", len(jobs), self.workers)
+            log.info("Membuat %d surat dengan %d proses.", sum(map(len, chunks)), self.workers)
             self._pool = ProcessPoolExecutor(self.workers,
                                              mp_context=multiprocessing.get_context("spawn"))
         done = 0
         try:
-            for result in self._pool.map(render_job, jobs, chunksize=CHUNKSIZE):
-                yield result
+            for results in self._pool.map(work, chunks):
+                yield from results
                 done += 1
         except BrokenProcessPool:
             log.warning("Proses pembantu berhenti mendadak; surat dibuat tanpa proses pembantu.")
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool, self.workers = None, 1
-            yield from map(render_job, jobs[done:])
+            for chunk in chunks[done:]:
+                yield from work(chunk)

@@ -26,7 +26,7 @@ from pathlib import Path
 from pipeline import render
 from pipeline.config import Config
 from pipeline.filing import NameTaken, file_letter, write_atomic
-from pipeline.form import page_form
+from pipeline.form import PageForm, page_form
 from pipeline.layout import agenda_path, letter_path, sms_path
 from pipeline.layout import draft_path as layout_draft_path
 from pipeline.model import Case, Letter, LetterStatus, case_from_json, case_to_json
@@ -212,17 +212,11 @@ def _write(items: list[Item], paths: list[str], cfg: Config, renderer: Renderer,
     outbox = str(cfg.outbox)
     with renderer as active:
         for batch in _rounds(list(zip(items, paths, strict=True))):
-            jobs: list[Job] = []
-            for item, path in batch:
-                doc = document(item.letter)
-                assert item.case is not None
-                sms = render.sms_text(item.case, cfg, doc) or None
-                jobs.append((str(templates / doc.template), _context(item, doc, cfg, konsep),
-                             form, letter_record(item.letter), shown_properties(item.letter),
-                             (outbox, path, sms)))
+            jobs = (_job(item, path, cfg, form, templates, outbox, konsep)
+                    for item, path in batch)  # made while the workers render the first
             failure: BaseException | None = None
-            for (item, _path), (kind, value) in zip(batch, active.run(file_letters, jobs),
-                                                    strict=True):
+            for (item, _path), (kind, value) in zip(
+                    batch, active.run(file_letters, jobs, len(batch)), strict=True):
                 if isinstance(value, BaseException):
                     failure = value
                     break  # a full disk: the rest of the batch stays pending
@@ -232,6 +226,16 @@ def _write(items: list[Item], paths: list[str], cfg: Config, renderer: Renderer,
                     log.error("%s", value)
             if failure is not None:
                 raise failure
+
+
+def _job(item: Item, path: str, cfg: Config, form: PageForm, templates: Path, outbox: str,
+         konsep: bool) -> Job:
+    """What a worker needs to render and file one letter (see file_letters)."""
+    doc = document(item.letter)
+    assert item.case is not None
+    sms = render.sms_text(item.case, cfg, doc) or None
+    return (str(templates / doc.template), _context(item, doc, cfg, konsep), form,
+            letter_record(item.letter), shown_properties(item.letter), (outbox, path, sms))
 
 
 def _rounds(pairs: list[tuple[Item, str]]) -> Iterator[list[tuple[Item, str]]]:

@@ -17,8 +17,9 @@ import hashlib
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Any, TypeVar
@@ -28,6 +29,7 @@ from pipeline import render
 log = logging.getLogger("pipeline.pool")
 POOL_MIN = 200  # letters in one batch before a pool pays for starting its workers
 CHUNKSIZE = 8  # letters sent to a worker at a time
+IN_FLIGHT = 3  # lists of letters given out ahead, per worker
 
 # (template path, context[, page form[, record, shown properties]]): with a record, the
 # letter comes back stamped (written with its zip, as stamp.stamp): the parent only writes.
@@ -71,33 +73,61 @@ class Renderer:
 
     def render(self, jobs: list[Job]) -> Iterator[tuple[bytes, str]]:
         """(bytes, sha256) of each job, in order, as they are done."""
-        return self.run(render_jobs, jobs)
+        return self.run(render_jobs, jobs, len(jobs))
 
-    def run(self, work: Callable[[list[Job]], list[R]], jobs: list[Job]) -> Iterator[R]:
-        """`work` (a top-level function) over the jobs in lists of CHUNKSIZE; each job's
-        result, in order, as they are done."""
-        chunks = [jobs[i:i + CHUNKSIZE] for i in range(0, len(jobs), CHUNKSIZE)]
+    def run(self, work: Callable[[list[Job]], list[R]], jobs: Iterable[Job], count: int
+            ) -> Iterator[R]:
+        """`work` (a top-level function) over `count` jobs in lists of CHUNKSIZE; each
+        job's result, in order, as they are done.
+
+        `jobs` may be a generator: in a pool, the next jobs are made here while the
+        workers are busy with the first ones (at most IN_FLIGHT lists ahead).
+        """
+        chunks = _chunked(jobs)
         # A pool already started (an earlier chunk of this batch) does a small rest too:
         # its workers have the templates compiled, this process has not.
-        if self._pool is None and (len(jobs) < self.pool_min or self.workers < 2):
+        if self._pool is None and (count < self.pool_min or self.workers < 2):
             return (result for chunk in chunks for result in work(chunk))
-        return self._pooled(work, chunks)
+        return self._pooled(work, chunks, count)
 
-    def _pooled(self, work: Callable[[list[Job]], list[R]], chunks: list[list[Job]]
-                ) -> Iterator[R]:
+    def _pooled(self, work: Callable[[list[Job]], list[R]], chunks: Iterator[list[Job]],
+                count: int) -> Iterator[R]:
         """Results from the pool; if a worker dies, the rest are done here."""
         if self._pool is None:
-            log.info("Membuat %d surat dengan %d proses.", sum(map(len, chunks)), self.workers)
+            log.info("Membuat %d surat dengan %d proses.", count, self.workers)
             self._pool = ProcessPoolExecutor(self.workers,
                                              mp_context=multiprocessing.get_context("spawn"))
-        done = 0
+        pool = self._pool
+        window: deque[tuple[list[Job], Future[list[R]]]] = deque()
         try:
-            for results in self._pool.map(work, chunks):
-                yield from results
-                done += 1
+            for chunk in chunks:
+                window.append((chunk, pool.submit(work, chunk)))
+                while len(window) > IN_FLIGHT * self.workers:
+                    yield from window[0][1].result()
+                    window.popleft()
+            while window:
+                yield from window[0][1].result()
+                window.popleft()
         except BrokenProcessPool:
             log.warning("Proses pembantu berhenti mendadak; surat dibuat tanpa proses pembantu.")
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=False, cancel_futures=True)
             self._pool, self.workers = None, 1
-            for chunk in chunks[done:]:
+            for chunk in [c for c, _ in window]:  # again here, from the first not done
                 yield from work(chunk)
+            for chunk in chunks:
+                yield from work(chunk)
+        finally:
+            for _, future in window:  # the caller stopped early (a full disk): no more
+                future.cancel()
+
+
+def _chunked(jobs: Iterable[Job]) -> Iterator[list[Job]]:
+    """The jobs in lists of CHUNKSIZE (the last one shorter)."""
+    chunk: list[Job] = []
+    for job in jobs:
+        chunk.append(job)
+        if len(chunk) == CHUNKSIZE:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -99,3 +99,24 @@ def test_a_worker_never_replaces_a_foreign_file_and_the_rest_are_made(make_intak
     assert len(outcome.letters) == 31 and len(made) == 27  # 32 letters, 28 of them numbered
     for row in made:  # each recorded sha256 is the file's, as the worker wrote it
         assert hashlib.sha256((cfg.outbox / row.path).read_bytes()).hexdigest() == row.sha256
+
+
+def _dies_in_a_worker(jobs: list) -> list:
+    """Work that kills the worker process it runs in (a crash), and works here."""
+    import multiprocessing
+    import os
+
+    if multiprocessing.parent_process() is not None:
+        os._exit(3)
+    return [("done", job) for job in jobs]
+
+
+def test_when_a_worker_dies_every_job_is_still_done_here_in_order(caplog):
+    import logging
+
+    jobs = [(n,) for n in range(40)]
+    with caplog.at_level(logging.WARNING, logger="pipeline"), \
+            pool.Renderer(pool_min=1, workers=2) as renderer:
+        results = list(renderer.run(_dies_in_a_worker, iter(jobs), len(jobs)))
+    assert results == [("done", job) for job in jobs]
+    assert "berhenti mendadak" in caplog.text

@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from pipeline import config as config_module
-from pipeline import pdf
+from pipeline import drafts, pdf
 from pipeline.attention import rows_to_correct
 from pipeline.codes import Code
 from pipeline.config import Config
@@ -62,7 +61,7 @@ Progress = Callable[[str, int, int, int], None]  # (file, cases seen, cases in f
 
 def draft_reasons(cfg: Config) -> list[str]:
     """Required office settings still placeholders: while any is, letters are drafts."""
-    return config_module.draft_reasons(cfg)
+    return drafts.draft_reasons(cfg)
 
 
 def settings_fingerprint(cfg: Config) -> str:

@@ -21,13 +21,8 @@ from docx.text.paragraph import Paragraph
 
 from pipeline import render
 from pipeline.cli import main
-from pipeline.config import (
-    LAMBANG_PLACEHOLDER_MARK,
-    Config,
-    Halaman,
-    draft_reasons,
-    load_config,
-)
+from pipeline.config import Config, Halaman, load_config
+from pipeline.drafts import LAMBANG_PLACEHOLDER_MARK, draft_reasons
 from pipeline.form import page_form
 from pipeline.schema import DOCUMENT_BY_KIND, DOCUMENTS, Doc
 from tests.test_render import (

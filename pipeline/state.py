@@ -217,6 +217,12 @@ class State:
             found[case_id] = [_letter(r) for r in rows]
         return found
 
+    def letters_at(self, path: str) -> list[tuple[object, ...]]:
+        """The identity (filing.IDENTITY: case_id, doc, instansi, tahun, version) of every
+        letter recorded at one place under outbox/."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT case_id, doc, instansi, tahun, version FROM letters WHERE path=?", (path,))]
+
     def latest_letter(self, case_id: str, doc: str, instansi: str) -> Letter | None:
         """The newest version of one letter, or None if it was never made."""
         row = self.db.execute("SELECT * FROM letters WHERE case_id=? AND doc=? AND instansi=? "
@@ -243,9 +249,9 @@ class State:
                                         status=LetterStatus.pending))
             for letter in booking.resumed:
                 db.execute("UPDATE letters SET data_hash=?, tanggal=?, hal=?, tujuan=?, "
-                           "no_laporan=? WHERE id=? AND status='pending'",
+                           "no_laporan=?, path=? WHERE id=? AND status='pending'",
                            (letter.data_hash, letter.tanggal.isoformat(), letter.hal,
-                            letter.tujuan, letter.no_laporan, letter.id))
+                            letter.tujuan, letter.no_laporan, letter.path, letter.id))
                 reserved.append(letter)
             for letter in booking.withdrawn:  # a pending one never gets a file: done as is
                 db.execute("UPDATE letters SET ditarik=1, status='done' WHERE id=?",

@@ -63,6 +63,7 @@ CREATE TABLE IF NOT EXISTS cases (
 """ + _LETTERS_TABLE + """
 CREATE INDEX IF NOT EXISTS letters_by_case ON letters (case_id, doc, instansi);
 CREATE INDEX IF NOT EXISTS letters_by_year ON letters (tahun, urut);
+CREATE INDEX IF NOT EXISTS letters_by_path ON letters (path);  -- who holds a place (places.py)
 CREATE UNIQUE INDEX IF NOT EXISTS one_number_one_letter ON letters (tahun, urut, version)
     WHERE urut > 0;
 CREATE TABLE IF NOT EXISTS good_rows (

@@ -7,12 +7,13 @@ import hashlib
 import re
 import zipfile
 from datetime import datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import docx
 from openpyxl import load_workbook
 
 from pipeline.cli import main
+from pipeline.layout import MAX_NAME
 from pipeline.process import finish_batch, open_state, process_file, recover
 from tests.conftest import full_row, write_intake
 
@@ -96,6 +97,81 @@ def test_correction_across_new_year_makes_a_letter_of_that_year(make_intake, cfg
     [replaced] = agenda_rows(cfg, 2026)
     assert replaced["Nomor Surat"] == "300.1/001/Kec.Krj/2026"
     assert replaced["Keterangan"] == "diganti dengan 300.1/002/Kec.Krj/2025"
+
+
+# --- 9.3 two cases whose flat names collide ------------------------------------------------
+
+RECEIPTS = "2024/01-penerimaan-laporan/"
+DPUPR = "Dinas Pekerjaan Umum dan Penataan Ruang Kabupaten Karanganyar"
+
+
+def agenda_paths(cfg, tahun: int = 2024) -> list[str]:
+    """The Berkas column of a year's Buku Agenda."""
+    return [str(r["Berkas"]) for r in agenda_rows(cfg, tahun)]
+
+
+def pending(cfg) -> list[str]:
+    """The paths of letters the state still has waiting to be filed."""
+    state = open_state(cfg)
+    try:
+        return [x.path for x in state.pending_letters()]
+    finally:
+        state.close()
+
+
+def test_numbers_that_flatten_alike_in_one_workbook_get_two_files(make_intake, office, cfg):
+    # Was: 'LP/001' and 'LP-001' both became 'LP-001 - …'; the guard refused to overwrite,
+    # so the second report's letters stayed pending for ever, never filed.
+    make_intake([full_row(1, no_laporan="LP/001"), full_row(2, no_laporan="LP-001")])
+    assert main(["run", "--config", str(office / "config.toml")]) == 0
+    filed = hashes(cfg.outbox)
+    assert len(filed) == 2 * 8
+    receipts = sorted(p for p in filed if p.startswith(RECEIPTS))
+    assert len(receipts) == 2
+    printed = [numbers_in(cfg.outbox / p) for p in receipts]
+    assert all(len(n) == 1 for n in printed) and printed[0] != printed[1]
+    paths = agenda_paths(cfg)
+    assert len(paths) == len(set(paths)) == 14 and set(paths) <= set(filed)
+    assert pending(cfg) == []
+
+
+def test_a_taken_flat_name_gets_a_marked_one_that_later_versions_keep(make_intake, cfg):
+    # Two saves: the second report's letters must not stay pending behind the first's files;
+    # its new versions keep its marked name (and the version suffix, within 120 characters).
+    first_row = full_row(1, no_laporan="LP/2026/00123/TRANTIB/KRJ", instansi=DPUPR)
+    run(make_intake([first_row]), cfg)
+    first = hashes(cfg.outbox)
+    plain = RECEIPTS + "LP-2026-00123-TRANTIB-KRJ - Tanda Terima Laporan.docx"
+    assert plain in first
+
+    rows = [first_row, full_row(2, no_laporan="LP-2026-00123-TRANTIB-KRJ", instansi=DPUPR)]
+    run(make_intake(rows), cfg)
+    second = hashes(cfg.outbox)
+    assert {k: second[k] for k in first} == first  # the first report's files untouched
+    new = sorted(set(second) - set(first))
+    assert len(new) == len(first) == 7
+    [receipt] = [p for p in new if p.startswith(RECEIPTS)]
+    mark = PurePosixPath(receipt).name.removesuffix(" - Tanda Terima Laporan.docx")
+    assert mark.startswith("LP-2026-00123-TRANTIB-KRJ ~")  # the case's mark
+    assert all(PurePosixPath(p).name.startswith(mark) for p in new)
+    assert numbers_in(cfg.outbox / receipt) == {"300.1/007/Kec.Krj/2024"}
+    assert numbers_in(cfg.outbox / plain) == {"300.1/001/Kec.Krj/2024"}
+    paths = agenda_paths(cfg)
+    assert len(paths) == len(set(paths)) == 12 and set(paths) <= set(second)
+    assert pending(cfg) == []
+
+    rows[1] = {**rows[1], "uraian": "Uraian yang diperbaiki oleh petugas."}
+    run(make_intake(rows), cfg)
+    third = hashes(cfg.outbox)
+    assert {k: third[k] for k in second} == second  # neither report's files replaced
+    versions = sorted(set(third) - set(second))
+    assert len(versions) == 7
+    names = [PurePosixPath(p).name for p in versions]
+    assert all(n.startswith(mark) and n.endswith(" (versi 2).docx") for n in names)
+    assert all(len(n) <= MAX_NAME for n in names)
+    [again] = [p for p in versions if p.startswith(RECEIPTS)]
+    assert numbers_in(cfg.outbox / again) == {"300.1/007/Kec.Krj/2024"}  # same number
+    assert len(set(agenda_paths(cfg))) == 12
 
 
 # --- 9.4 one identity per case ------------------------------------------------------------

@@ -47,7 +47,8 @@ CREATE TABLE IF NOT EXISTS intake_versions (
     letters_made INTEGER NOT NULL,
     snapshot TEXT NOT NULL,        -- the copy kept under state/snapshots/
     settings TEXT NOT NULL DEFAULT '',  -- config fingerprint the result was reached under
-    recheck_after TEXT NOT NULL DEFAULT ''  -- look again from then (a time in the future)
+    recheck_after TEXT NOT NULL DEFAULT '',  -- look again from then (a time in the future)
+    held_by TEXT NOT NULL DEFAULT ''  -- JSON {other file: its sha256}: rows held by a conflict
 );
 CREATE INDEX IF NOT EXISTS intake_by_name ON intake_versions (name, sha256);
 CREATE TABLE IF NOT EXISTS cases (
@@ -106,6 +107,7 @@ CONTENTS_TABLE = """CREATE TABLE IF NOT EXISTS intake_contents (
 _ADDED_COLUMNS = {  # columns newer than the first released schema: (table, column, type)
     ("intake_versions", "settings", "TEXT NOT NULL DEFAULT ''"),
     ("intake_versions", "recheck_after", "TEXT NOT NULL DEFAULT ''"),
+    ("intake_versions", "held_by", "TEXT NOT NULL DEFAULT ''"),
     ("cases", "settled", "INTEGER NOT NULL DEFAULT 1"),
 }
 

@@ -4,18 +4,24 @@ overwritten; numbers are read back from the letters themselves."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import signal
+import subprocess
+import sys
 import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 
 import docx
+import pytest
 from openpyxl import load_workbook
 
 from pipeline.cli import main
 from pipeline.layout import MAX_NAME
 from pipeline.process import finish_batch, open_state, process_file, recover
 from tests.conftest import full_row, write_intake
+from tests.test_watch import wait_until
 
 NUMBER = re.compile(r"300\.1/\d{3}/Kec\.Krj/\d{4}")
 NOTA = "02-penerusan-ke-camat/LP-001 - Nota Dinas Penerusan Laporan.docx"
@@ -212,6 +218,81 @@ def test_same_report_in_two_workbooks_with_other_content_is_a_conflict(make_inta
     assert all("Orang Lain" not in text_of(cfg.outbox / k) for k in after)
     report = cfg.outbox / "_perlu-perbaikan" / "budi - perlu perbaikan.txt"
     assert "siti.xlsx" in report.read_text("utf-8-sig")
+
+
+HELD_REPORT = "_perlu-perbaikan/budi - perlu perbaikan.txt"
+
+
+def held_budi(make_intake, config: str, cfg) -> Path:
+    """siti.xlsx holds LP-001 and LP-003; budi.xlsx has LP-001 with other content (held)."""
+    make_intake([full_row(1), full_row(3)], name="siti.xlsx")
+    assert main(["run", "--config", config]) == 0
+    budi = make_intake([full_row(2), full_row(1, nama_pelapor="Orang Lain")], name="budi.xlsx")
+    assert main(["run", "--config", config]) == 1
+    assert "siti.xlsx" in (cfg.outbox / HELD_REPORT).read_text("utf-8-sig")
+    assert not [p for p in cfg.outbox.rglob("*.docx") if "Orang Lain" in text_of(p)]
+    return budi
+
+
+def test_a_held_row_goes_on_at_the_next_run_once_the_other_workbook_drops_it(make_intake,
+                                                                              office, cfg):
+    # Was: budi.xlsx, unchanged, was skipped at every run; its row waited until someone
+    # saved it again, although siti.xlsx no longer held the report.
+    config = str(office / "config.toml")
+    budi = held_budi(make_intake, config, cfg)
+    saved = (budi.stat().st_mtime_ns, hashlib.sha256(budi.read_bytes()).hexdigest())
+    before = hashes(cfg.outbox)
+    make_intake([full_row(3)], name="siti.xlsx")  # the clerk deletes her copy of LP-001
+    assert main(["run", "--config", config]) == 0
+    assert not (cfg.outbox / HELD_REPORT).exists()
+    after = hashes(cfg.outbox)
+    assert {k: after[k] for k in before} == before  # siti's letters stay as they were
+    made = [k for k in after if k not in before]
+    assert len(made) == 8 and all("LP-001" in k and "(versi 2)" in k for k in made)
+    texts = [text_of(cfg.outbox / k) for k in made]  # budi's data now, the same numbers
+    assert not any("Siti Rahayu" in t for t in texts)
+    assert "Orang Lain" in text_of(cfg.outbox / RECEIPTS / "LP-001 - Tanda Terima Laporan "
+                                   "(versi 2).docx")
+    assert (budi.stat().st_mtime_ns, hashlib.sha256(budi.read_bytes()).hexdigest()) == saved
+    assert main(["run", "--config", config]) == 0  # and then it is settled
+    assert hashes(cfg.outbox) == after
+
+
+def test_a_held_row_is_let_go_at_the_next_run_once_both_agree(make_intake, office, cfg):
+    config = str(office / "config.toml")
+    held_budi(make_intake, config, cfg)
+    make_intake([full_row(1, nama_pelapor="Orang Lain"), full_row(3)], name="siti.xlsx")
+    assert main(["run", "--config", config]) == 0
+    assert not (cfg.outbox / HELD_REPORT).exists()  # nothing left to correct in budi.xlsx
+    state = open_state(cfg)
+    assert state.case_source("2024/LP-001")[0] == "siti.xlsx"
+    state.close()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGTERM to a child is POSIX-only")
+def test_the_watcher_lets_a_held_row_go_on_when_the_other_workbook_is_deleted(office, cfg):
+    from tests.conftest import write_intake as write
+
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "watch", "--config",
+                             str(office / "config.toml")], cwd=office,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    letters = lambda: list(cfg.outbox.rglob("*.docx"))  # noqa: E731
+    try:
+        assert wait_until(lambda: (office / "state" / "perda.lock").exists())
+        write(office / "inbox" / "siti.xlsx", [full_row(1)])
+        assert wait_until(lambda: len(letters()) == 8)
+        write(office / "inbox" / "budi.xlsx", [full_row(2), full_row(1, nama_pelapor="Orang Lain")])
+        assert wait_until(lambda: len(letters()) == 16 and (cfg.outbox / HELD_REPORT).exists())
+        (office / "inbox" / "siti.xlsx").unlink()  # budi.xlsx is not touched
+        assert wait_until(lambda: len(letters()) == 24 and not (cfg.outbox / HELD_REPORT).exists())
+        made = [p for p in letters() if "LP-001" in p.name and "(versi 2)" in p.name]
+        assert len(made) == 8
+        assert "Orang Lain" in text_of(next(p for p in made if "Tanda Terima" in p.name))
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def test_same_report_with_the_same_content_in_two_workbooks_is_fine(make_intake, cfg):

@@ -66,8 +66,10 @@ def conflict_problem(case: Case, name: str, sheet: str | None, other: str, row: 
         message=f"No. Laporan {case.no_laporan} tahun {case.tahun} sudah tercatat di berkas "
                 f"{other} baris {row} dengan isi yang berbeda. Satu laporan dicatat di satu "
                 f"buku kerja saja: hapus baris ini (baris {case.source_row} berkas {name}) atau "
-                f"samakan isinya dengan berkas {other}, lalu simpan ulang. Surat untuk baris "
-                "ini belum dibuat.")
+                f"samakan isinya dengan berkas {other}, lalu simpan ulang. Bila yang benar baris "
+                f"ini, hapus baris laporan itu dari berkas {other} (atau keluarkan berkas itu "
+                "dari folder inbox); baris ini lalu diperiksa lagi dengan sendirinya. Surat "
+                "untuk baris ini belum dibuat.")
 
 
 def twin_problem(case: Case, name: str, sheet: str | None, first: int) -> Problem:

@@ -338,7 +338,7 @@ def hold_lifted(cfg: Config, state: State, name: str,
     """Whether a workbook whose rows another workbook held back (laporan-ganda-antarberkas)
     must be read again although unchanged: one of those workbooks left inbox/ or was
     saved again since (its row may be deleted or made equal)."""
-    holders = state.held_files().get(name)
+    holders = state.held_by(name)
     if not holders:
         return False
     present = inbox_names(cfg) if present is None else present

@@ -137,11 +137,23 @@ class State:
     def held_files(self) -> dict[str, dict[str, str]]:
         """Files whose last version had rows held back by another workbook's rows (the
         cross-workbook conflict), with those workbooks and their sha256 at the time."""
-        if "held_by" not in {r[1] for r in self.db.execute("PRAGMA table_info(intake_versions)")}:
-            return {}  # a database of an earlier release, opened read-only
+        if not self._knows_holds():
+            return {}
         return {r[0]: json.loads(r[1]) for r in self.db.execute(
             "SELECT name, held_by FROM intake_versions v WHERE id = (SELECT MAX(id) FROM "
             "intake_versions w WHERE w.name = v.name) AND held_by != '' ORDER BY name")}
+
+    def held_by(self, name: str) -> dict[str, str]:
+        """`held_files` for one file: the workbooks that held rows of its last version back."""
+        if not self._knows_holds():
+            return {}
+        row = self.db.execute("SELECT held_by FROM intake_versions WHERE name=? ORDER BY id "
+                              "DESC LIMIT 1", (name,)).fetchone()
+        return json.loads(row[0]) if row and row[0] else {}
+
+    def _knows_holds(self) -> bool:
+        """False for a database of an earlier release opened read-only (no held_by yet)."""
+        return "held_by" in {r[1] for r in self.db.execute("PRAGMA table_info(intake_versions)")}
 
     def reports_held(self, name: str) -> set[str] | None:
         """The case ids ('<tahun>/<No. Laporan folded>') the last version of workbook `name`

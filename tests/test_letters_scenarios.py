@@ -269,6 +269,18 @@ def test_a_held_row_is_let_go_at_the_next_run_once_both_agree(make_intake, offic
     state.close()
 
 
+def test_a_held_row_stays_held_when_the_other_workbook_is_only_renamed(make_intake, office,
+                                                                          cfg):
+    config = str(office / "config.toml")
+    held_budi(make_intake, config, cfg)
+    before = hashes(cfg.outbox)
+    (office / "inbox" / "siti.xlsx").rename(office / "inbox" / "siti-september.xlsx")
+    assert main(["run", "--config", config]) == 1
+    assert "siti-september.xlsx" in (cfg.outbox / HELD_REPORT).read_text("utf-8-sig")
+    assert hashes(cfg.outbox) == before  # no letter from budi's row
+    assert not (cfg.outbox / "_perlu-perbaikan" / "siti - perlu perbaikan.txt").exists()
+
+
 @pytest.mark.skipif(os.name != "posix", reason="SIGTERM to a child is POSIX-only")
 def test_the_watcher_lets_a_held_row_go_on_when_the_other_workbook_is_deleted(office, cfg):
     from tests.conftest import write_intake as write

@@ -19,12 +19,19 @@ def _content(data: dict[str, object]) -> dict[str, object]:
 
 def without_conflicts(cases: Iterable[Case], name: str, sheet: str | None,
                       inbox_names: Callable[[], set[str]], state: State,
-                      problems: list[Problem]) -> Iterator[Case]:
+                      problems: list[Problem], held_by: set[str] | None = None
+                      ) -> Iterator[Case]:
     """The cases of file `name`, less those another workbook in inbox/ holds with other
-    content (each becomes a problem) and those it holds with the same content (nothing to
-    do: the other file keeps the report); and less a second row whose number differs from
-    an earlier row's only in case, spacing or invisible characters."""
+    content (each becomes a problem, and that workbook is added to `held_by`) and those it
+    holds with the same content (nothing to do: the other file keeps the report); and less
+    a second row whose number differs from an earlier row's only in case, spacing or
+    invisible characters.
+
+    A workbook no longer in inbox/, or whose last version read no longer has the report
+    (its row was deleted), no longer holds it: this file then takes the report over.
+    """
     present: set[str] | None = None
+    holding: dict[str, set[str] | None] = {}  # other file → the reports it holds now
     seen: dict[str, int] = {}  # case_id → row, for numbers that differ only invisibly
     for case in cases:
         if case.case_id in seen:
@@ -40,8 +47,16 @@ def without_conflicts(cases: Iterable[Case], name: str, sheet: str | None,
         if source[0] not in present:
             yield case  # the other workbook is gone: this one now holds the report
             continue
+        if source[0] not in holding:
+            holding[source[0]] = state.reports_held(source[0])
+        reports = holding[source[0]]
+        if reports is not None and case.case_id not in reports:
+            yield case  # its row was deleted there: this one now holds the report
+            continue
         if _content(json.loads(source[2])) != _content(case_to_json(case)):
             problems.append(conflict_problem(case, name, sheet, source[0], source[1]))
+            if held_by is not None:
+                held_by.add(source[0])
 
 
 def conflict_problem(case: Case, name: str, sheet: str | None, other: str, row: int) -> Problem:
@@ -51,8 +66,10 @@ def conflict_problem(case: Case, name: str, sheet: str | None, other: str, row: 
         message=f"No. Laporan {case.no_laporan} tahun {case.tahun} sudah tercatat di berkas "
                 f"{other} baris {row} dengan isi yang berbeda. Satu laporan dicatat di satu "
                 f"buku kerja saja: hapus baris ini (baris {case.source_row} berkas {name}) atau "
-                f"samakan isinya dengan berkas {other}, lalu simpan ulang. Surat untuk baris "
-                "ini belum dibuat.")
+                f"samakan isinya dengan berkas {other}, lalu simpan ulang. Bila yang benar baris "
+                f"ini, hapus baris laporan itu dari berkas {other} (atau keluarkan berkas itu "
+                "dari folder inbox); baris ini lalu diperiksa lagi dengan sendirinya. Surat "
+                "untuk baris ini belum dibuat.")
 
 
 def twin_problem(case: Case, name: str, sheet: str | None, first: int) -> Problem:

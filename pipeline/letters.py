@@ -30,6 +30,7 @@ from pipeline.form import PageForm, page_form
 from pipeline.layout import agenda_path, letter_path, sms_path
 from pipeline.layout import draft_path as layout_draft_path
 from pipeline.model import Case, Letter, LetterStatus, case_from_json, case_to_json
+from pipeline.places import Places
 from pipeline.plan import Action, Item, Plan, make_plan
 from pipeline.pool import Job, Renderer, render_job
 from pipeline.schema import DOCUMENT_BY_KIND, Doc, Document
@@ -160,18 +161,22 @@ def _run_chunk(chunk: list[Item], cases: list[tuple[Case, bool]], cfg: Config, s
         return
     booking = Booking(cases=cases)
     to_write: list[Item] = []
+    resumed: list[Item] = []
+    places = Places(cfg, state)  # never a place another letter holds (places.py)
     for item in chunk:
+        if item.action in (Action.new, Action.version, Action.resume):
+            item = replace(item, letter=replace(item.letter, path=places.place(item)))
         if item.action in (Action.new, Action.version):
-            letter = replace(item.letter, path=placement(cfg, item.letter))
-            booking.new.append(letter)
-            to_write.append(replace(item, letter=letter))
+            booking.new.append(item.letter)
+            to_write.append(item)
         elif item.action is Action.resume:
             booking.resumed.append(item.letter)
+            resumed.append(item)
         elif item.action is Action.withdraw:
             booking.withdrawn.append(item.letter)
         if item.replaces is not None:
             booking.replaced.append((item.replaces, item.letter.nomor))
-    to_write += [item for item in chunk if item.action is Action.resume]
+    to_write += resumed
     reserved = state.reserve(booking)
     made.marked_years |= {x.tahun for x in booking.withdrawn if x.numbered}
     made.marked_years |= {x.tahun for x, _ in booking.replaced if x.numbered}

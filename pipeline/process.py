@@ -80,7 +80,7 @@ def process_file(path: Path, cfg: Config, state: State,
     digest = sha256_bytes(data)
     settings = settings_fingerprint(cfg)
     previous = state.previous_result(path.name, digest, settings)
-    if previous is not None:
+    if previous is not None and not hold_lifted(cfg, state, path.name):
         return Outcome(path.name, "unchanged", still_rejected=previous != "ok")
     snapshot = keep_snapshot(cfg, digest, path.suffix, data)
     konsep = bool(draft_reasons(cfg))
@@ -89,8 +89,9 @@ def process_file(path: Path, cfg: Config, state: State,
                                                                                    rules))
     total = len(validation.spool)
     conflicts: list[Problem] = []
+    holders: set[str] = set()  # the other workbooks whose rows hold rows of this one back
     cases = without_conflicts(validation.iter_cases(), path.name, sheet,
-                              lambda: inbox_names(cfg), state, conflicts)
+                              lambda: inbox_names(cfg), state, conflicts, holders)
     made = make_letters(cases, cfg, state,
                         progress and (lambda seen, n: progress(path.name, seen, total, n)),
                         konsep=konsep)
@@ -109,7 +110,8 @@ def process_file(path: Path, cfg: Config, state: State,
     good = (rules, [] if conflicts else validation.good_digests)  # conflicts: read all again
     state.record_intake(path.name, digest, len(data), status, validation.rows_read,
                         validation.rows_with_problems, made.count, snapshot, good,
-                        settings=settings, recheck_after=_recheck_after(problems))
+                        settings=settings, recheck_after=_recheck_after(problems),
+                        held_by={other: state.latest_digest(other) or "" for other in holders})
     outcome = Outcome(path.name, status, problems, made.letters, made.drafts,
                       validation.rows_read, time.perf_counter() - started,
                       years=set() if konsep else validation.years,  # drafts: no recap
@@ -129,7 +131,8 @@ def plan_file(path: Path, cfg: Config, state: State, counters: dict[int, int]) -
         data = path.read_bytes()
     except FileNotFoundError:
         return [f"{path.name}: berkas hilang."]
-    if state.previous_result(path.name, sha256_bytes(data), settings_fingerprint(cfg)):
+    if state.previous_result(path.name, sha256_bytes(data), settings_fingerprint(cfg)) and \
+            not hold_lifted(cfg, state, path.name):
         return [f"{path.name}: tidak berubah sejak terakhir diproses; tidak ada surat."]
     konsep = bool(draft_reasons(cfg))
     rules = rules_fingerprint(cfg) + (":konsep" if konsep else "")
@@ -322,9 +325,51 @@ def retry_pending(cfg: Config, state: State) -> list[Letter]:
 
 
 def recheck_files(cfg: Config, state: State) -> list[Path]:
-    """Files to read again although unchanged: a time they held has now passed."""
+    """Files to read again although unchanged: a time they held has now passed, or the
+    workbook that held some of their rows back changed or left inbox/ (`held_files`)."""
     names = set(state.recheck_due())
-    return [path for path in inbox_files(cfg) if path.name in names]
+    due = [path for path in inbox_files(cfg) if path.name in names]
+    return due + [path for path in held_files(cfg, state) if path.name not in names]
+
+
+def hold_lifted(cfg: Config, state: State, name: str,
+                present: set[str] | None = None) -> bool:
+    """Whether a workbook whose rows another workbook held back (laporan-ganda-antarberkas)
+    must be read again although unchanged: one of those workbooks left inbox/ or was
+    saved again since (its row may be deleted or made equal)."""
+    holders = state.held_by(name)
+    if not holders:
+        return False
+    present = inbox_names(cfg) if present is None else present
+    return any(other not in present or (state.latest_digest(other) or "") != digest
+               for other, digest in holders.items())
+
+
+def held_files(cfg: Config, state: State) -> list[Path]:
+    """The workbooks in inbox/ to read again because the conflict that held some of their
+    rows back may be resolved (`hold_lifted`), oldest first."""
+    held = state.held_files()
+    if not held:
+        return []
+    files = inbox_files(cfg)
+    present = {path.name for path in files}
+    return [path for path in files
+            if path.name in held and hold_lifted(cfg, state, path.name, present)]
+
+
+def recheck_held(cfg: Config, state: State, outcomes: list[Outcome],
+                 progress: Progress | None = None) -> None:
+    """After a batch: read again the workbooks a resolved conflict may have freed; their
+    outcomes replace those of the batch (a workbook counted once)."""
+    for _ in range(len(inbox_files(cfg)) + 1):  # freeing one may free another, never more
+        due = held_files(cfg, state)
+        if not due:
+            return
+        for path in due:
+            outcomes[:] = [o for o in outcomes if o.name != path.name]
+            log.info("%s diperiksa lagi: berkas lain yang menahan barisnya sudah berubah.",
+                     path.name)
+            outcomes.append(safe_process(path, cfg, state, progress))
 
 
 def refresh_stale_recaps(cfg: Config, state: State) -> None:

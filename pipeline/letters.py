@@ -54,6 +54,7 @@ class Made:
 
     letters: list[Letter] = field(default_factory=list)  # the newest `keep` made
     drafts: list[Path] = field(default_factory=list)
+    draft_owners: dict[str, str] = field(default_factory=dict)  # draft place → case id
     marked_years: set[int] = field(default_factory=set)
     count: int = 0  # every letter made
     years: set[int] = field(default_factory=set)  # years of the letters made
@@ -155,9 +156,10 @@ def _run_chunk(chunk: list[Item], cases: list[tuple[Case, bool]], cfg: Config, s
     drafts = [item for item in chunk if item.action is Action.draft]
     if drafts:
         written: list[tuple[Item, str]] = []
-        _write(drafts, [draft_path(cfg, item.letter) for item in drafts], cfg, renderer,
-               written, konsep=True)
-        made.drafts += [cfg.outbox / draft_path(cfg, item.letter) for item, _ in written]
+        paths = [_draft_place(cfg, item.letter, made) for item in drafts]
+        _write(drafts, paths, cfg, renderer, written, konsep=True)
+        place = dict(zip((id(item) for item in drafts), paths, strict=True))
+        made.drafts += [cfg.outbox / place[id(item)] for item, _ in written]
         return
     booking = Booking(cases=cases)
     to_write: list[Item] = []
@@ -331,6 +333,18 @@ def placement(cfg: Config, letter: Letter) -> str:
 def draft_path(cfg: Config, letter: Letter) -> str:
     """Where a draft is filed: the normal place, under outbox/_konsep/."""
     return layout_draft_path(placement(cfg, letter))
+
+
+def _draft_place(cfg: Config, letter: Letter, made: Made) -> str:
+    """A draft's place in this run: the normal one, or the case's alternative name when
+    another case's draft took it first (`LP/001` and `LP-001`), as letters do."""
+    path = draft_path(cfg, letter)
+    owner = made.draft_owners.setdefault(path, letter.case_id)
+    if owner == letter.case_id:
+        return path
+    return layout_draft_path(letter_path(cfg, document(letter), letter.no_laporan,
+                                         letter.tahun, letter.instansi, letter.version,
+                                         alternative=1))
 
 
 def catch_up(cfg: Config, state: State) -> list[Letter]:

@@ -141,6 +141,24 @@ def test_numbers_that_flatten_alike_in_one_workbook_get_two_files(make_intake, o
     assert pending(cfg) == []
 
 
+def test_drafts_of_numbers_that_flatten_alike_get_two_files(placeholder_office):
+    # Drafts (config.toml not filled yet) follow the same rule: neither report's draft is
+    # lost to the other's name.
+    rows = [full_row(1, no_laporan="LP/001"), full_row(2, no_laporan="LP-001")]
+    write_intake(placeholder_office / "inbox" / "laporan.xlsx", rows)
+    config = str(placeholder_office / "config.toml")
+    assert main(["run", "--config", config]) == 0
+    drafts = placeholder_office / "outbox" / "_konsep"
+    receipts = sorted(p for p in hashes(drafts) if p.startswith(RECEIPTS))
+    assert len(receipts) == 2 and len(hashes(drafts)) == 2 * 8
+    readers = {p: docx.Document(str(drafts / p)) for p in receipts}
+    typed = {p: "\n".join(par.text for par in d.paragraphs) for p, d in readers.items()}
+    assert sum("LP/001" in t for t in typed.values()) == 1  # one draft per report
+    assert sum("LP-001" in t for t in typed.values()) == 1
+    assert main(["run", "--config", config]) == 0  # drafts are made again: same two files
+    assert sorted(p for p in hashes(drafts) if p.startswith(RECEIPTS)) == receipts
+
+
 def test_a_taken_flat_name_gets_a_marked_one_that_later_versions_keep(make_intake, cfg):
     # Two saves: the second report's letters must not stay pending behind the first's files;
     # its new versions keep its marked name (and the version suffix, within 120 characters).

@@ -159,6 +159,25 @@ def test_letter_shows_typed_values_exactly_as_typed(kind: Doc) -> None:
         assert shows(data, value), f"{kind}: {value!r} not shown as typed"
 
 
+_ANY_TYPED = st.text(st.characters(codec="utf-8"), max_size=40) | st.sampled_from(
+    ["A & B", "<b>", '"kutip"', "'x'", "{{ 7*7 }}", "a\r\nb", "a\rb", "tab\tx", "\x07bel",
+     "Ngasem", "LP-017/IX/2024"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(typed=_ANY_TYPED)
+def test_any_typed_text_prints_as_typed(tmp_path_factory: pytest.TempPathFactory,
+                                        typed: str) -> None:
+    """Whatever a cell holds prints as typed: escaped for XML, braces kept, Windows line
+    ends as one line break, control characters Word cannot hold dropped."""
+    template = tmp_path_factory.getbasetemp() / "satu-isian.docx"
+    if not template.exists():
+        docx_with(template, "Isi: {{ uraian }}")
+    data = render.render_letter(template, {"uraian": typed})
+    shown = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
+    assert shown == "Isi: " + render.clean_text(typed)
+
+
 @pytest.mark.parametrize("kind", list(Doc))
 def test_letter_has_letterhead_from_config(kind: Doc) -> None:
     text = [t for t in paragraphs(render_doc(kind)) if t]  # the emblem's paragraph is empty

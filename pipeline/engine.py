@@ -206,42 +206,76 @@ def _fixed_tables(body_xml: str) -> Any:
     """docxtpl's `fix_tables` of the rendered body: the parsed tree, its tables' grids
     mended where a row has more or fewer columns than the grid declares.
 
-    Most letters need no mending; docxtpl finds that out in Python cell by cell, the
-    most costly step of a letter. `_tables_fit` answers the same question with less
-    work, and docxtpl's own function runs whenever the answer is not a plain yes.
+    docxtpl measures every row cell by cell in Python, the most costly step of a letter.
+    Here each table is measured once (`_measure`) and only a table that needs it is
+    mended (`_mend`, docxtpl's arithmetic as it is). Anything unusual — XML that does
+    not parse, a table without a grid, a span that is not a plain number — goes to
+    docxtpl's own function, so the result is always docxtpl's.
     """
     try:  # as UTF-8 bytes with lxml's default parser: faster than docxtpl's recover=True
         # parser on a str, and the same tree for well-formed XML (docxtpl's for the rest)
         tree = etree.fromstring(body_xml.encode("utf-8"))
     except etree.XMLSyntaxError:
         tree = None
-    if (tree is not None and tree.nsmap.get("w") == _XP["w"]
-            and all(_tables_fit(t) for t in tree.iter(_W + "tbl"))):
-        return tree
-    return DocxTemplate.fix_tables(None, body_xml)  # type: ignore[arg-type]
+    if tree is None or tree.nsmap.get("w") != _XP["w"]:
+        return DocxTemplate.fix_tables(None, body_xml)  # type: ignore[arg-type]
+    measured = [_measure(table) for table in tree.iter(_W + "tbl")]
+    if any(m is None for m in measured):
+        return DocxTemplate.fix_tables(None, body_xml)  # type: ignore[arg-type]
+    for grid, most_cells, widest in measured:  # type: ignore[misc]
+        _mend(grid, most_cells, widest)
+    return tree
 
 
-def _tables_fit(table: Any) -> bool:
-    """True when docxtpl's `fix_tables` would leave this table as it is: no row has more
-    cells than the grid has columns, and the widest row (column spans counted) fills it."""
+def _measure(table: Any) -> tuple[Any, int, int] | None:
+    """A table's grid, its most cells in a row and its widest row (column spans counted),
+    counted as docxtpl counts them (the rows of tables inside it included); None where
+    docxtpl would fail or decide differently (left to docxtpl)."""
     grid = table.find(_W + "tblGrid")
     if grid is None:
-        return False  # docxtpl fails on it: let it say so
-    columns = len(grid.findall(_W + "gridCol"))
-    widest = 0
+        return None
+    most_cells = widest = 0
     for row in table.iter(_W + "tr"):
         cells = len(row.findall(_W + "tc"))
-        if cells > columns:
-            return False
-        spans = _SPANS(row)
         width = cells
-        for span in spans:
+        for span in _SPANS(row):
             value = span.get(_W + "val")
-            if value is None or not value.isdigit():
-                return False  # docxtpl's int() decides (or fails) on odd values
+            if value is None or not (value.isascii() and value.isdigit()):
+                return None
             width += int(value) - 1
-        widest = max(widest, width)
-    return widest >= columns
+        most_cells, widest = max(most_cells, cells), max(widest, width)
+    return grid, most_cells, widest
+
+
+def _mend(grid: Any, most_cells: int, widest: int) -> None:
+    """docxtpl's `fix_tables` for one measured table: columns added for rows with more
+    cells than the grid, then columns removed beyond the widest row (its arithmetic)."""
+    ns = _W
+    columns = grid.findall(ns + "gridCol")
+    to_add = max(most_cells - len(columns), 0)
+    if to_add > 0:
+        width = 0.0
+        for c in columns:
+            if c.get(ns + "w") is not None:
+                width += float(c.get(ns + "w"))
+        if width > 0:
+            old_average = width / len(columns)
+            new_average = width / (len(columns) + to_add)
+            for c in columns:
+                c.set(ns + "w", str(int(float(c.get(ns + "w")) * new_average / old_average)))
+            for _ in range(to_add):
+                etree.SubElement(grid, ns + "gridCol", {ns + "w": str(int(new_average))})
+    columns = grid.findall(ns + "gridCol")
+    to_remove = len(columns) - widest
+    if to_remove > 0:
+        removed_width = 0.0
+        for c in columns[-to_remove:]:
+            removed_width += float(c.get(ns + "w"))
+            grid.remove(c)
+        columns_left = grid.findall(ns + "gridCol")
+        extra_space = int(removed_width / len(columns_left)) if columns_left else 0
+        for c in columns_left:
+            c.set(ns + "w", str(int(float(c.get(ns + "w")) + extra_space)))
 
 
 def _nsmap() -> dict[str, str]:

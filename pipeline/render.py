@@ -105,7 +105,7 @@ _DAMAGED = (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, XMLS
 
 
 def _clean(value: Any) -> Any:
-    """Clean every string in a context value (dicts, Rincian, Waktu, str)."""
+    """Clean every string in a context value (dicts, lists, Rincian, str)."""
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, dict):
@@ -114,9 +114,7 @@ def _clean(value: Any) -> Any:
         return Rincian(clean_text(v) for v in value)
     if isinstance(value, list):
         return [_clean(v) for v in value]
-    if isinstance(value, Waktu):
-        return Waktu(*(clean_text(v) for v in vars(value).values()))
-    return value
+    return value  # numbers, None, and Waktu (made from a datetime: clean by construction)
 
 
 # ---------------------------------------------------------------- the context

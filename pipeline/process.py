@@ -91,7 +91,8 @@ def process_file(path: Path, cfg: Config, state: State,
     conflicts: list[Problem] = []
     holders: set[str] = set()  # the other workbooks whose rows hold rows of this one back
     cases = without_conflicts(validation.iter_cases(), path.name, sheet,
-                              lambda: inbox_names(cfg), state, conflicts, holders)
+                              lambda: inbox_names(cfg), state, conflicts, holders,
+                              Renames(cfg, state))
     made = make_letters(cases, cfg, state,
                         progress and (lambda seen, n: progress(path.name, seen, total, n)),
                         konsep=konsep)
@@ -143,7 +144,8 @@ def plan_file(path: Path, cfg: Config, state: State, counters: dict[int, int]) -
     conflicts: list[Problem] = []
     pending = state.pending_cases()
     cases = [c for c in without_conflicts(validation.iter_cases(), path.name, sheet,
-                                          lambda: inbox_names(cfg), state, conflicts)
+                                          lambda: inbox_names(cfg), state, conflicts,
+                                          renamed=Renames(cfg, state))
              if konsep or letter_changed(c, state, pending)]
     recorded = {} if konsep else state.letters_of_cases({c.case_id for c in cases})
     plan = make_plan(cases, recorded, counters, cfg, konsep=konsep)
@@ -410,6 +412,28 @@ def inbox_files(cfg: Config) -> list[Path]:
     """The candidate intake files in inbox/, oldest first."""
     files = [p for p in cfg.inbox.iterdir() if p.is_file() and is_candidate(p)]
     return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+class Renames:
+    """Where a workbook no longer in inbox/ went, if it was only renamed: the file in
+    inbox/ whose bytes are the version of it read last (files are hashed once, lazily)."""
+
+    def __init__(self, cfg: Config, state: State) -> None:
+        self.cfg, self.state = cfg, state
+        self._digests: dict[str, str] | None = None
+
+    def __call__(self, gone: str) -> str | None:
+        digest = self.state.latest_digest(gone)
+        if digest is None:
+            return None
+        if self._digests is None:
+            self._digests = {}
+            for path in inbox_files(self.cfg):
+                try:
+                    self._digests.setdefault(sha256_bytes(path.read_bytes()), path.name)
+                except OSError:
+                    continue  # gone or locked meanwhile: not the renamed file, as far as known
+        return self._digests.get(digest)
 
 
 def inbox_names(cfg: Config) -> set[str]:

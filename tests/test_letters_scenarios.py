@@ -299,6 +299,24 @@ def test_a_held_row_stays_held_when_the_other_workbook_is_only_renamed(make_inta
     assert not (cfg.outbox / "_perlu-perbaikan" / "siti - perlu perbaikan.txt").exists()
 
 
+def test_a_held_row_stays_held_when_the_renamed_workbook_is_read_after_it(make_intake,
+                                                                         office, cfg):
+    # Was: `perda run` reads the oldest file first; budi.xlsx, older, found siti.xlsx gone
+    # (renamed, not read yet under its new name) and took LP-001 over with its own data.
+    config = str(office / "config.toml")
+    budi = held_budi(make_intake, config, cfg)
+    siti = office / "inbox" / "siti.xlsx"
+    os.utime(budi, (siti.stat().st_mtime - 3600,) * 2)  # budi.xlsx is read first
+    before = hashes(cfg.outbox)
+    siti.rename(office / "inbox" / "siti-september.xlsx")
+    assert main(["run", "--config", config]) == 1
+    assert "siti-september.xlsx" in (cfg.outbox / HELD_REPORT).read_text("utf-8-sig")
+    assert hashes(cfg.outbox) == before  # no letter from budi's row
+    state = open_state(cfg)
+    assert state.case_source("2024/LP-001")[0] == "siti-september.xlsx"
+    state.close()
+
+
 @pytest.mark.skipif(os.name != "posix", reason="SIGTERM to a child is POSIX-only")
 def test_the_watcher_lets_a_held_row_go_on_when_the_other_workbook_is_deleted(office, cfg):
     from tests.conftest import write_intake as write

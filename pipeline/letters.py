@@ -264,16 +264,27 @@ Filed = tuple[str, "str | BaseException"]  # ("ok", sha256), ("taken", why), ("e
 def file_letters(jobs: list[Job]) -> list[Filed]:
     """Render and file a few letters (in a worker, or here); what became of each.
 
-    The letters are rendered first, then written together by FILING_THREADS threads: a
-    write mostly waits for the disk or the share, and fsyncs made at once share journal
-    commits. A job is a render job (pool.Job) whose last element is (outbox folder, place
-    under it, SMS text or None).
+    Each letter is handed to this process's FILING_THREADS threads as soon as it is
+    rendered, and the next one is rendered while it is written: a write mostly waits for
+    the disk or the share, and fsyncs made at once share journal commits. A job is a
+    render job (pool.Job) whose last element is (outbox folder, place under it, SMS text
+    or None).
     """
-    rendered = [(render_job(job[:-1])[0], job) for job in jobs]
-    if len(rendered) == 1 or FILING_THREADS < 2:
-        return [_file_one(*pair) for pair in rendered]
-    with ThreadPoolExecutor(min(FILING_THREADS, len(rendered))) as filers:
-        return list(filers.map(lambda pair: _file_one(*pair), rendered))
+    if len(jobs) == 1:
+        return [_file_one(render_job(jobs[0][:-1])[0], jobs[0])]
+    filers = _filers()
+    filing = [filers.submit(_file_one, render_job(job[:-1])[0], job) for job in jobs]
+    return [future.result() for future in filing]
+
+
+_FILERS: list[ThreadPoolExecutor] = []  # this process's filing threads, made when needed
+
+
+def _filers() -> ThreadPoolExecutor:
+    """This process's filing threads (one set per process, kept for its lifetime)."""
+    if not _FILERS:
+        _FILERS.append(ThreadPoolExecutor(FILING_THREADS, thread_name_prefix="perda-tulis"))
+    return _FILERS[0]
 
 
 def _file_one(data: bytes, job: Job) -> Filed:

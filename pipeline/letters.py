@@ -18,6 +18,7 @@ not recorded at all.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
@@ -277,6 +278,12 @@ def file_letters(jobs: list[Job]) -> list[Filed]:
     return [future.result() for future in filing]
 
 
+def _orphaned() -> bool:
+    """True in a worker process whose main process has ended."""
+    parent = multiprocessing.parent_process()
+    return parent is not None and not parent.is_alive()
+
+
 _FILERS: list[ThreadPoolExecutor] = []  # this process's filing threads, made when needed
 
 
@@ -288,9 +295,15 @@ def _filers() -> ThreadPoolExecutor:
 
 
 def _file_one(data: bytes, job: Job) -> Filed:
-    """File one stamped letter and its SMS text; ("ok", its sha256) or why not."""
+    """File one stamped letter and its SMS text; ("ok", its sha256) or why not.
+
+    A worker whose main process is gone (killed) writes nothing more: the next run
+    resumes its letters, and must not find them rewritten behind its back.
+    """
     record, shown, (outbox, path, sms) = job[3], job[4], job[-1]
     target = Path(outbox) / path
+    if _orphaned():
+        return ("error", RuntimeError("proses utama berhenti; surat tidak ditulis"))
     try:
         digest = file_letter(target, data, record, shown, stamped=True)
         if sms:

@@ -38,7 +38,7 @@ from pipeline.schema import DOCUMENT_BY_KIND, Doc, Document
 from pipeline.state import Booking, State, case_json
 
 log = logging.getLogger("pipeline.letters")
-CHUNK_LETTERS = 400  # letters reserved per transaction in a backlog
+CHUNK_LETTERS = 1600  # letters reserved per transaction in a backlog (the workers wait meanwhile)
 FILING_THREADS = 4  # letters written at once by one process: fsyncs share journal commits
 PLAN_CASES = 5_000  # changed cases planned at once (memory): numbers follow dates within one
 

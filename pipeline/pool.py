@@ -28,7 +28,7 @@ from pipeline import render
 
 log = logging.getLogger("pipeline.pool")
 POOL_MIN = 200  # letters in one batch before a pool pays for starting its workers
-CHUNKSIZE = 8  # letters sent to a worker at a time
+CHUNKSIZE = 32  # letters sent to a worker at a time: its wait for the last write is shared
 IN_FLIGHT = 3  # lists of letters given out ahead, per worker
 
 # (template path, context[, page form[, record, shown properties]]): with a record, the

@@ -102,6 +102,7 @@ class RowCache:
     new_strings: bytes = b""
     new_context: bytes = b""
     changed: set[int] = field(default_factory=set)  # shared string indices not as before
+    ready: bool = False  # the header is known (reuse may start, if `enabled`)
     enabled: bool = False
     reused: int = 0  # rows not parsed in this reading
     kept: bytearray = field(default_factory=bytearray)
@@ -135,6 +136,7 @@ class RowCache:
     def enable(self, sheet: str, header_row: int, columns: dict[str, int], epoch: datetime,
                date_formats: set[int], timedelta_formats: set[int]) -> None:
         """The header is known: fix the context, and reuse slices if it is last time's."""
+        self.ready = True
         if self.prefix is None:
             return
         text = json.dumps([CACHE_VERSION, __version__, self.rules, sheet, header_row,
@@ -427,7 +429,7 @@ def _split(source: Any, buf: bytes, pos: int, eof: bool, feeder: _Feeder,
                 continue
         feeder.add(buf[pos:token.end], digest, plain=True)
         pos = token.end
-        if feeder.size >= FEED_BATCH:
+        if feeder.size >= FEED_BATCH or not cache.ready:  # the header search: row by row
             yield from feeder.flush()
 
 

@@ -270,6 +270,13 @@ def _sheet_edit(old: bytes, new: bytes, count: int = 1) -> Callable[[bytes], byt
     return lambda data: edit_part(data, SHEET, old, new, count)
 
 
+def _row_xml(data: bytes, number: int) -> bytes:
+    """The bytes of one row of the sheet, as stored."""
+    sheet = fuzzing.part(SHEET, data)
+    start = sheet.index(b'<row r="%d"' % number)
+    return sheet[start:sheet.index(b"</row>", start) + 6]
+
+
 XML_EDITS: dict[str, Callable[[bytes], bytes]] = {
     "shared string of every row": shared_string_edit,
     "shared string of one row": lambda data: edit_part(
@@ -287,6 +294,9 @@ XML_EDITS: dict[str, Callable[[bytes], bytes]] = {
     "processing instruction": _sheet_edit(b'</row><row r="20"', b'</row><?pi x?><row r="20"'),
     "CDATA in a row": _sheet_edit(b"<t>Pembuangan sampah di saluran nomor 17.</t>",
                                   b"<t><![CDATA[Pembuangan </row><row r=\"99\"> nomor 17.]]></t>"),
+    "CDATA holding a known row": lambda data: edit_part(
+        data, SHEET, b"<t>Pembuangan sampah di saluran nomor 17.</t>",
+        b"<t><![CDATA[x</row>" + _row_xml(data, 22) + b"]]></t>"),
     "text between rows": _sheet_edit(b'</row><row r="20"', b'</row>x<row r="20"'),
     "element between rows": _sheet_edit(b'</row><row r="20"', b'</row><extra/><row r="20"'),
     "wrapper in another namespace": _sheet_edit(b'<row r="20">', b'<w xmlns="urn:other"><row '

@@ -86,7 +86,7 @@ class Reused:
     slice: bytes  # the slice's digest
 
 
-SheetItem = tuple[int, Cells, bytes | None] | Reused | BeyondLastRow
+SheetItem = tuple[int, Cells, bytes | None] | tuple[int, Cells] | Reused | BeyondLastRow
 
 
 @dataclass

@@ -48,7 +48,7 @@ def one_run(root: Path, cases: int, run: int, profile: bool = False) -> tuple[fl
         stats = pstats.Stats(profiler).sort_stats("cumulative")
         stats.print_stats(45)
         stats.sort_stats("tottime").print_stats(30)
-    return seconds, len(outcome.letters)
+    return seconds, outcome.letters_made
 
 
 def main(argv: list[str] | None = None) -> None:

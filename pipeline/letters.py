@@ -18,28 +18,26 @@ not recorded at all.
 from __future__ import annotations
 
 import logging
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from pipeline import render
 from pipeline.config import Config
 from pipeline.filing import NameTaken, file_letter, write_atomic
-from pipeline.form import page_form
+from pipeline.form import PageForm, page_form
 from pipeline.layout import agenda_path, letter_path, sms_path
 from pipeline.layout import draft_path as layout_draft_path
 from pipeline.model import Case, Letter, LetterStatus, case_from_json, case_to_json
 from pipeline.plan import Action, Item, Plan, make_plan
-from pipeline.pool import Job, Renderer
+from pipeline.pool import Job, Renderer, render_job
 from pipeline.schema import DOCUMENT_BY_KIND, Doc, Document
 from pipeline.state import Booking, State, case_json
 
 log = logging.getLogger("pipeline.letters")
 CHUNK_LETTERS = 400  # letters reserved per transaction in a backlog
-FILING_THREADS = 8  # letters written at once: their fsyncs share journal commits
-FILING_WINDOW = 32  # rendered letters waiting to be written, at most
+FILING_THREADS = 4  # letters written at once by one process: fsyncs share journal commits
 PLAN_CASES = 5_000  # changed cases planned at once (memory): numbers follow dates within one
 
 
@@ -200,73 +198,90 @@ def write_items(items: list[Item], cfg: Config, state: State,
 def _write(items: list[Item], paths: list[str], cfg: Config, renderer: Renderer,
            written: list[tuple[Item, str]], *, konsep: bool = False) -> None:
     """Render and file letters (and their SMS texts), adding each filed one, with its
-    sha256, to `written` as it goes.
+    sha256, to `written`, in order.
 
-    A letter whose place holds anything but an earlier state of that very letter is not
-    written (filing.NameTaken, logged): it stays pending, and nothing is replaced.
+    Each letter is filed by the process that renders it (a worker, for a backlog): only
+    its sha256 comes back. A letter whose place holds anything but an earlier state of
+    that very letter is not written (filing.NameTaken, logged): it stays pending, and
+    nothing is replaced. Two letters bound for one place are never written at once: the
+    second waits for a later round. The first error (a full disk) is raised once the
+    letters already under way are settled; those filed are in `written`.
     """
-    jobs: list[Job] = []
     form = page_form(cfg)  # [halaman] and the emblem, applied when a template compiles
-    records = [letter_record(item.letter) for item in items]
     templates = cfg.templates  # resolved paths: computed once, not per letter
-    for item, record in zip(items, records, strict=True):
-        doc = document(item.letter)
-        assert item.case is not None
-        context = _context(item, doc, cfg, konsep)
-        # Stamped in the worker, so this process only writes bytes.
-        jobs.append((str(templates / doc.template), context, form, record,
-                     shown_properties(item.letter)))
-    outbox = cfg.outbox
-    with renderer as active, ThreadPoolExecutor(FILING_THREADS) as filers:
-        filing: deque[tuple[Item, str, Future[str]]] = deque()
-        failure: BaseException | None = None
-        try:
-            for item, path, record, (data, _digest) in zip(items, paths, records,
-                                                           active.render(jobs), strict=True):
-                if any(path == queued for _, queued, _ in filing):  # never two at one place
-                    failure = _settle_all(filing, written)
-                if failure is not None:
-                    break
-                filing.append((item, path, filers.submit(_file_one, item, outbox, path, data,
-                                                         record, cfg)))
-                while len(filing) > FILING_WINDOW and failure is None:
-                    failure = _settle(filing.popleft(), written)
-        finally:
-            failure = _settle_all(filing, written) or failure
-        if failure is not None:
-            raise failure
+    outbox = str(cfg.outbox)
+    with renderer as active:
+        for batch in _rounds(list(zip(items, paths, strict=True))):
+            jobs = (_job(item, path, cfg, form, templates, outbox, konsep)
+                    for item, path in batch)  # made while the workers render the first
+            failure: BaseException | None = None
+            for (item, _path), (kind, value) in zip(
+                    batch, active.run(file_letters, jobs, len(batch)), strict=True):
+                if isinstance(value, BaseException):
+                    failure = value
+                    break  # a full disk: the rest of the batch stays pending
+                if kind == "ok":
+                    written.append((item, value))
+                else:
+                    log.error("%s", value)
+            if failure is not None:
+                raise failure
 
 
-def _file_one(item: Item, outbox: Path, path: str, data: bytes, record: dict[str, object],
-              cfg: Config) -> str:
-    """File one stamped letter and its SMS text (in a filing thread); its sha256."""
-    digest = file_letter(outbox / path, data, record, shown_properties(item.letter),
-                         stamped=True)
-    _write_sms(item, doc_of(item), cfg, outbox / sms_path(path))
-    return digest
+def _job(item: Item, path: str, cfg: Config, form: PageForm, templates: Path, outbox: str,
+         konsep: bool) -> Job:
+    """What a worker needs to render and file one letter (see file_letters)."""
+    doc = document(item.letter)
+    assert item.case is not None
+    sms = render.sms_text(item.case, cfg, doc) or None
+    return (str(templates / doc.template), _context(item, doc, cfg, konsep), form,
+            letter_record(item.letter), shown_properties(item.letter), (outbox, path, sms))
 
 
-def _settle(entry: tuple[Item, str, Future[str]], written: list[tuple[Item, str]]
-            ) -> BaseException | None:
-    """Wait for one filing; add it to `written`, log a taken place, or return its error."""
-    item, _path, future = entry
+def _rounds(pairs: list[tuple[Item, str]]) -> Iterator[list[tuple[Item, str]]]:
+    """The letters in rounds where no two share a place (the n-th letter for a place in
+    the n-th round); almost always one round."""
+    rounds: list[list[tuple[Item, str]]] = []
+    seen: dict[str, int] = {}
+    for item, path in pairs:
+        n = seen[path] = seen.get(path, -1) + 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append((item, path))
+    return iter(rounds)
+
+
+Filed = tuple[str, "str | BaseException"]  # ("ok", sha256), ("taken", why), ("error", exc)
+
+
+def file_letters(jobs: list[Job]) -> list[Filed]:
+    """Render and file a few letters (in a worker, or here); what became of each.
+
+    The letters are rendered first, then written together by FILING_THREADS threads: a
+    write mostly waits for the disk or the share, and fsyncs made at once share journal
+    commits. A job is a render job (pool.Job) whose last element is (outbox folder, place
+    under it, SMS text or None).
+    """
+    rendered = [(render_job(job[:-1])[0], job) for job in jobs]
+    if len(rendered) == 1 or FILING_THREADS < 2:
+        return [_file_one(*pair) for pair in rendered]
+    with ThreadPoolExecutor(min(FILING_THREADS, len(rendered))) as filers:
+        return list(filers.map(lambda pair: _file_one(*pair), rendered))
+
+
+def _file_one(data: bytes, job: Job) -> Filed:
+    """File one stamped letter and its SMS text; ("ok", its sha256) or why not."""
+    record, shown, (outbox, path, sms) = job[3], job[4], job[-1]
+    target = Path(outbox) / path
     try:
-        written.append((item, future.result()))
+        digest = file_letter(target, data, record, shown, stamped=True)
+        if sms:
+            write_atomic(Path(outbox) / sms_path(path), sms.encode("utf-8"))
     except NameTaken as exc:
-        log.error("%s", exc.message)
-    except Exception as exc:  # noqa: BLE001 - raised by the caller once the rest settle
-        return exc
-    return None
-
-
-def _settle_all(filing: deque[tuple[Item, str, Future[str]]],
-                written: list[tuple[Item, str]]) -> BaseException | None:
-    """Wait for every queued filing, in order; the first error, if any."""
-    failure: BaseException | None = None
-    while filing:
-        error = _settle(filing.popleft(), written)
-        failure = failure or error
-    return failure
+        return ("taken", exc.message)
+    except Exception as exc:  # noqa: BLE001 - returned, raised by the caller in order
+        return ("error", exc)
+    return ("ok", digest)
 
 
 def _context(item: Item, doc: Document, cfg: Config, konsep: bool) -> dict[str, object]:
@@ -275,14 +290,6 @@ def _context(item: Item, doc: Document, cfg: Config, konsep: bool) -> dict[str, 
     rujukan = {kind: render.Rujukan(*ref) for kind, ref in item.rujukan.items()}
     return render.build_context(item.case, cfg, doc, item.letter.nomor, item.letter.instansi,
                                 konsep=konsep, rujukan=rujukan)
-
-
-def _write_sms(item: Item, doc: Document, cfg: Config, target: Path) -> None:
-    """File the ready-to-send SMS text beside the letter, when the document has one."""
-    assert item.case is not None
-    text = render.sms_text(item.case, cfg, doc)
-    if text:
-        write_atomic(target, text.encode("utf-8"))
 
 
 def letter_record(letter: Letter) -> dict[str, object]:

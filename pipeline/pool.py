@@ -3,10 +3,12 @@
 A single save renders its few letters in this process: no pool, no start-up cost. A batch
 of at least `POOL_MIN` letters (the first start on a year of registers, a restore) is
 rendered by one worker per core; each worker compiles a template once and keeps it.
-Only rendering moves to the workers: reserving, writing and completing letters stay in
-the calling process, so the exactly-once protocol (state.py) is unchanged.
+Rendering and filing move to the workers (pipeline.letters.file_letters): a worker files
+each letter it renders and sends back its sha256 only. Reserving and completing letters
+stay in the calling process, so the exactly-once protocol (state.py) is unchanged: a
+letter is marked made only after its worker said it was filed.
 
-Spawn-safe (Windows): workers start with `spawn` and run the top-level `render_job`.
+Spawn-safe (Windows): workers start with `spawn` and run top-level functions only.
 """
 
 from __future__ import annotations
@@ -15,27 +17,35 @@ import hashlib
 import logging
 import multiprocessing
 import os
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline import render
 
 log = logging.getLogger("pipeline.pool")
 POOL_MIN = 200  # letters in one batch before a pool pays for starting its workers
 CHUNKSIZE = 8  # letters sent to a worker at a time
+IN_FLIGHT = 3  # lists of letters given out ahead, per worker
 
 # (template path, context[, page form[, record, shown properties]]): with a record, the
 # letter comes back stamped (written with its zip, as stamp.stamp): the parent only writes.
 Job = tuple[Any, ...]
+R = TypeVar("R")
 
 
 def render_job(job: Job) -> tuple[bytes, str]:
     """One letter's bytes and sha256 (runs in a worker or here)."""
     data = render.render_letter(*job)
     return data, hashlib.sha256(data).hexdigest()
+
+
+def render_jobs(jobs: list[Job]) -> list[tuple[bytes, str]]:
+    """`render_job` of each job (one unit of work for a worker)."""
+    return [render_job(job) for job in jobs]
 
 
 class Renderer:
@@ -63,25 +73,61 @@ class Renderer:
 
     def render(self, jobs: list[Job]) -> Iterator[tuple[bytes, str]]:
         """(bytes, sha256) of each job, in order, as they are done."""
-        # A pool already started (an earlier chunk of this batch) renders a small rest too:
-        # its workers have the templates compiled, this process has not.
-        if self._pool is None and (len(jobs) < self.pool_min or self.workers < 2):
-            return map(render_job, jobs)
-        return self._pooled(jobs)
+        return self.run(render_jobs, jobs, len(jobs))
 
-    def _pooled(self, jobs: list[Job]) -> Iterator[tuple[bytes, str]]:
-        """Results from the pool; if a worker dies, the rest are rendered here."""
+    def run(self, work: Callable[[list[Job]], list[R]], jobs: Iterable[Job], count: int
+            ) -> Iterator[R]:
+        """`work` (a top-level function) over `count` jobs in lists of CHUNKSIZE; each
+        job's result, in order, as they are done.
+
+        `jobs` may be a generator: in a pool, the next jobs are made here while the
+        workers are busy with the first ones (at most IN_FLIGHT lists ahead).
+        """
+        chunks = _chunked(jobs)
+        # A pool already started (an earlier chunk of this batch) does a small rest too:
+        # its workers have the templates compiled, this process has not.
+        if self._pool is None and (count < self.pool_min or self.workers < 2):
+            return (result for chunk in chunks for result in work(chunk))
+        return self._pooled(work, chunks, count)
+
+    def _pooled(self, work: Callable[[list[Job]], list[R]], chunks: Iterator[list[Job]],
+                count: int) -> Iterator[R]:
+        """Results from the pool; if a worker dies, the rest are done here."""
         if self._pool is None:
-            log.info("Membuat %d surat dengan %d proses.", len(jobs), self.workers)
+            log.info("Membuat %d surat dengan %d proses.", count, self.workers)
             self._pool = ProcessPoolExecutor(self.workers,
                                              mp_context=multiprocessing.get_context("spawn"))
-        done = 0
+        pool = self._pool
+        window: deque[tuple[list[Job], Future[list[R]]]] = deque()
         try:
-            for result in self._pool.map(render_job, jobs, chunksize=CHUNKSIZE):
-                yield result
-                done += 1
+            for chunk in chunks:
+                window.append((chunk, pool.submit(work, chunk)))
+                while len(window) > IN_FLIGHT * self.workers:
+                    yield from window[0][1].result()
+                    window.popleft()
+            while window:
+                yield from window[0][1].result()
+                window.popleft()
         except BrokenProcessPool:
             log.warning("Proses pembantu berhenti mendadak; surat dibuat tanpa proses pembantu.")
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=False, cancel_futures=True)
             self._pool, self.workers = None, 1
-            yield from map(render_job, jobs[done:])
+            for chunk in [c for c, _ in window]:  # again here, from the first not done
+                yield from work(chunk)
+            for chunk in chunks:
+                yield from work(chunk)
+        finally:
+            for _, future in window:  # the caller stopped early (a full disk): no more
+                future.cancel()
+
+
+def _chunked(jobs: Iterable[Job]) -> Iterator[list[Job]]:
+    """The jobs in lists of CHUNKSIZE (the last one shorter)."""
+    chunk: list[Job] = []
+    for job in jobs:
+        chunk.append(job)
+        if len(chunk) == CHUNKSIZE:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -120,6 +120,30 @@ def test_tagged_header_and_footer_render_like_docxtpl(tmp_path: Path) -> None:
         reference(template, context))
 
 
+@pytest.mark.parametrize("daftar", [[], ["Satpol PP"], ["A", "B", "C", "D", "E"]],
+                         ids=["no-column", "fewer-columns", "more-columns"])
+def test_table_whose_columns_a_loop_makes_is_mended_as_docxtpl_mends_it(
+        tmp_path: Path, daftar: list[str]) -> None:
+    """A clerk's table with a column per agency ({%tc for %}): the grid is widened or
+    narrowed exactly as docxtpl does, so Word shows every column at its width."""
+    template = tmp_path / "kolom.docx"
+    document = docx.Document()
+    for rows in (1, 2):  # the second table has a row merged across the four columns
+        table = document.add_table(rows=rows, cols=4)
+        for cell, text in zip(table.rows[0].cells, ["Instansi", "{%tc for x in daftar %}",
+                                                    "{{ x }}", "{%tc endfor %}"], strict=True):
+            cell.text = text
+        if rows == 2:
+            table.rows[1].cells[0].merge(table.rows[1].cells[3]).text = "Catatan {{ uraian }}"
+    document.save(str(template))
+    context = {"daftar": daftar, "uraian": "rapat"}
+    ours = render.render_letter(template, context)
+    assert members(ours)["word/document.xml"] == members(
+        reference(template, context))["word/document.xml"]
+    grids = [len(t._tbl.tblGrid.gridCol_lst) for t in docx.Document(io.BytesIO(ours)).tables]
+    assert grids == [len(daftar) + 1, max(len(daftar) + 1, 4)]
+
+
 def test_template_with_tags_in_properties_falls_back_to_docxtpl(tmp_path: Path) -> None:
     template = docx_with(tmp_path / "judul.docx", "Isi {{ uraian }}")
     document = docx.Document(str(template))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 
@@ -74,3 +75,48 @@ def test_template_error_in_a_worker_reaches_the_caller(tmp_path):
 
     with pool.Renderer(pool_min=1, workers=2) as renderer, pytest.raises(TemplateError):
         list(renderer.render([(str(tmp_path / "tidak-ada.docx"), {})] * 3))
+
+
+def test_a_worker_never_replaces_a_foreign_file_and_the_rest_are_made(make_intake, cfg,
+                                                                       monkeypatch, caplog):
+    """Workers file the letters they render; the guard holds there as it does here."""
+    import logging
+
+    monkeypatch.setattr(pool, "POOL_MIN", 10)
+    place = cfg.outbox / "2024" / "01-penerimaan-laporan" / "LP-003 - Tanda Terima Laporan.docx"
+    place.parent.mkdir(parents=True)
+    place.write_bytes(b"surat lain milik kantor")
+    with caplog.at_level(logging.ERROR, logger="pipeline"):
+        outcome = run(make_intake([full_row(n) for n in range(1, 5)]), cfg)
+    assert place.read_bytes() == b"surat lain milik kantor"
+    assert "bukan surat ini" in caplog.text
+    state = open_state(cfg)
+    try:
+        assert [r.path for r in state.pending_letters()] == [str(place.relative_to(cfg.outbox))]
+        made = [r for r in state.letters_of_year(2024) if r.status.value == "done"]
+    finally:
+        state.close()
+    assert len(outcome.letters) == 31 and len(made) == 27  # 32 letters, 28 of them numbered
+    for row in made:  # each recorded sha256 is the file's, as the worker wrote it
+        assert hashlib.sha256((cfg.outbox / row.path).read_bytes()).hexdigest() == row.sha256
+
+
+def _dies_in_a_worker(jobs: list) -> list:
+    """Work that kills the worker process it runs in (a crash), and works here."""
+    import multiprocessing
+    import os
+
+    if multiprocessing.parent_process() is not None:
+        os._exit(3)
+    return [("done", job) for job in jobs]
+
+
+def test_when_a_worker_dies_every_job_is_still_done_here_in_order(caplog):
+    import logging
+
+    jobs = [(n,) for n in range(40)]
+    with caplog.at_level(logging.WARNING, logger="pipeline"), \
+            pool.Renderer(pool_min=1, workers=2) as renderer:
+        results = list(renderer.run(_dies_in_a_worker, iter(jobs), len(jobs)))
+    assert results == [("done", job) for job in jobs]
+    assert "berhenti mendadak" in caplog.text

@@ -480,3 +480,25 @@ def test_workbook_still_opens_in_openpyxl() -> None:
     data = book(reports(), shared=True)
     ws = load_workbook(io.BytesIO(data))["Laporan"]
     assert ws.cell(HEADER_ROW + 1, 1).value == "LP-001"
+
+
+def test_database_of_an_earlier_release_gets_the_cache_table(tmp_path: Path) -> None:
+    """A state database without the row_cache table: read-only it gives an empty cache;
+    opened for work it gains the table and keeps a processed file's rows."""
+    from pipeline.state import State
+    cfg = _office(tmp_path)
+    path = cfg.state_dir / "perda.sqlite3"
+    state = State(path)
+    state.db.execute("DROP TABLE row_cache")
+    state.close()
+    readonly = State(path, readonly=True)
+    assert readonly.row_cache(NAME, "r", {b"x" * 16}).entries == {}
+    readonly.close()
+    state = State(path)
+    try:
+        (cfg.inbox / NAME).write_bytes(book(reports(), shared=True))
+        process_file(cfg.inbox / NAME, cfg, state)
+        known = state.good_rows(NAME, _rules(cfg))
+        assert len(state.row_cache(NAME, _rules(cfg), known).entries) == 22
+    finally:
+        state.close()

@@ -12,8 +12,10 @@ parsed is parsed exactly as there.
 The context (`RowCache.enable`) is what a slice's values depend on besides its bytes: the
 rules fingerprint, the sheet, the header row and column mapping, the namespaces in scope
 and the XML declaration, the workbook epoch, the date and timedelta style sets, and the
-program version. Shared strings (t="s") are compared index by index with the digests kept
-last time; a slice whose <v> values may name a changed, new or removed index is parsed.
+program version. A shared-string cell (`<c … t="s"><v>N</v>`) is keyed by the digest of
+string N, not by N, so a table renumbered in order of use (LibreOffice) changes no key;
+any other <v> value is taken for an index too, and a slice where one may name a string
+that changed, is new or was removed since last time (digests by index) is parsed.
 
 Conservative by construction: a slice is only reused when it has the plain shape checked
 by byte tests (no formula, no `xmlns`, only `<v>…</v>` values, r="N" first); anything
@@ -51,7 +53,7 @@ CHUNK = 32768  # the size lxml's iterparse reads: the zip entry is read as far a
 MAX_PREFIX = 1 << 20  # bytes before the first row beyond which the plain reader is used
 MAX_SLICE = 4 << 20  # a row slice longer than this stops reuse (bounded memory)
 FEED_BATCH = 1 << 16  # parsed slices are fed to lxml in batches of about this size
-STRING_DIGEST = 8  # bytes per shared string digest
+STRING_DIGEST = 16  # bytes per shared string digest (equal digests: equal strings)
 _RECORD = struct.Struct("<16s16sIHH")  # slice digest, row digest, row, year, number length
 WORKSHEET_TAG = f"{{{SHEET_MAIN_NS}}}worksheet"
 PARSER_OPTIONS: dict[str, Any] = {
@@ -62,6 +64,11 @@ _ROW_START = re.compile(rb'<row r="([0-9]{1,7})"(?:[ \t\r\n]+[A-Za-z_][A-Za-z0-9
                         rb'="[^"<>&]*")*[ \t\r\n]*(/?)>')
 _GLUE = re.compile(rb"[ \t\r\n]*")
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
+_ATTRIBUTE = rb' [A-Za-z_][A-Za-z0-9_.:-]*="[^"<>&]*"'
+# A shared-string cell as Excel and LibreOffice write it: its index is keyed by the
+# string's digest, so a string table renumbered in order of use changes no key.
+_SHARED_CELL = re.compile(rb'(<c(?:' + _ATTRIBUTE + rb')* t="s"(?:' + _ATTRIBUTE +
+                          rb')*>)<v>([0-9]+)</v>')
 _DECLARATION = re.compile(rb"<\?xml[ \t\r\n][^<>]*\?>")
 _ENCODING = re.compile(rb"""encoding[ \t\r\n]*=[ \t\r\n]*["']([^"']*)["']""")
 _BOM = b"\xef\xbb\xbf"
@@ -149,12 +156,35 @@ class RowCache:
         if self.enabled:
             self.changed = _changed_indices(self.strings, self.new_strings)
 
-    def reusable(self, digest: bytes, row: int, piece: bytes) -> Entry | None:
-        """The entry of a slice that need not be parsed, or None."""
+    def key(self, piece: bytes) -> tuple[bytes, bytes] | None:
+        """A plain slice's key and its bytes as keyed (None: not to be cached).
+
+        The key is the digest of the slice's bytes, except that the index of each
+        shared-string cell written as `<c … t="s" …><v>N</v>` is replaced by the digest
+        of string N: the bytes say `<v>#</v>` and the string digests follow, in order.
+        """
+        if b"<v>#" in piece:
+            return None  # could be mistaken for a replaced index
+        if b't="s"' not in piece:
+            return hashlib.blake2b(piece, digest_size=16).digest(), piece
+        found = _SHARED_CELL.findall(piece)
+        if not found:
+            return hashlib.blake2b(piece, digest_size=16).digest(), piece
+        strings, size = self.new_strings, STRING_DIGEST
+        indices = [int(index) for _tag, index in found]
+        if max(indices) * size >= len(strings):
+            return None  # a string the table lacks: the parser says what is wrong
+        keyed = _SHARED_CELL.sub(rb"\1<v>#</v>", piece)
+        names = b"".join(strings[i * size:(i + 1) * size] for i in indices)
+        return hashlib.blake2b(keyed + names, digest_size=16).digest(), keyed
+
+    def reusable(self, digest: bytes, row: int, keyed: bytes) -> Entry | None:
+        """The entry of a slice that need not be parsed, or None. `keyed`: the slice as
+        keyed, whose other <v> values must not name a changed shared string."""
         entry = self.entries.get(digest)
         if entry is None or entry.row != row or not 1 <= row <= EXCEL_MAX_ROW:
             return None
-        if self.changed and _may_name(piece, self.changed):
+        if self.changed and _may_name(keyed, self.changed):
             return None
         self.reused += 1
         return entry
@@ -416,9 +446,11 @@ def _split(source: Any, buf: bytes, pos: int, eof: bool, feeder: _Feeder,
             return
         piece = buf[token.start:token.end]
         digest = None
-        if not token.empty and b"<f" not in piece and piece.count(b"<v") == piece.count(b"<v>"):
-            digest = hashlib.blake2b(piece, digest_size=16).digest()
-            entry = cache.reusable(digest, token.row, piece) if cache.enabled else None
+        keyed = None if token.empty or b"<f" in piece or piece.count(b"<v") != piece.count(
+            b"<v>") else cache.key(piece)
+        if keyed is not None:
+            digest = keyed[0]
+            entry = cache.reusable(digest, token.row, keyed[1]) if cache.enabled else None
             if entry is not None:
                 yield from feeder.flush()
                 if feeder.done:

@@ -104,7 +104,8 @@ class RowCache:
     rules: str
     context: bytes = b""
     strings: bytes = b""
-    entries: dict[bytes, Entry] = field(default_factory=dict)
+    entries: dict[bytes, int] = field(default_factory=dict)  # slice key → offset in blob
+    blob: bytes = b""  # the stored entries (decoded one by one: memory stays small)
     prefix: bytes | None = None  # this sheet's namespaces and declaration; None: not plain
     new_strings: bytes = b""
     new_context: bytes = b""
@@ -118,15 +119,24 @@ class RowCache:
     def load(cls, rules: str, context: bytes, strings: bytes, blob: bytes,
              known_good: set[bytes] | frozenset[bytes]) -> RowCache:
         """A cache from its stored form, keeping only the rows known to be good."""
-        entries: dict[bytes, Entry] = {}
+        entries: dict[bytes, int] = {}
         at, size = 0, _RECORD.size
         while at + size <= len(blob):
-            piece, digest, row, year, length = _RECORD.unpack_from(blob, at)
-            number = blob[at + size:at + size + length].decode("utf-8", "surrogatepass")
-            at += size + length
+            piece, digest, _row, _year, length = _RECORD.unpack_from(blob, at)
             if digest in known_good:
-                entries[piece] = Entry(row, digest, year, number)
-        return cls(rules, context, strings, entries)
+                entries[piece] = at
+            at += size + length
+        return cls(rules, context, strings, entries, blob)
+
+    def entry(self, key: bytes) -> Entry | None:
+        """The stored entry of a slice key, or None."""
+        at = self.entries.get(key)
+        if at is None:
+            return None
+        _piece, digest, row, year, length = _RECORD.unpack_from(self.blob, at)
+        start = at + _RECORD.size
+        return Entry(row, digest, year,
+                     self.blob[start:start + length].decode("utf-8", "surrogatepass"))
 
     def dump(self) -> tuple[bytes, bytes, bytes]:
         """(context, shared string digests, entries) to store; an empty context when this
@@ -181,7 +191,7 @@ class RowCache:
     def reusable(self, digest: bytes, row: int, keyed: bytes) -> Entry | None:
         """The entry of a slice that need not be parsed, or None. `keyed`: the slice as
         keyed, whose other <v> values must not name a changed shared string."""
-        entry = self.entries.get(digest)
+        entry = self.entry(digest)
         if entry is None or entry.row != row or not 1 <= row <= EXCEL_MAX_ROW:
             return None
         if self.changed and _may_name(keyed, self.changed):

@@ -17,8 +17,9 @@ string N, not by N, so a table renumbered in order of use (LibreOffice) changes 
 any other <v> value is taken for an index too, and a slice where one may name a string
 that changed, is new or was removed since last time (digests by index) is parsed.
 
-Conservative by construction: a slice is only reused when it has the plain shape checked
-by byte tests (no formula, no `xmlns`, only `<v>…</v>` values, r="N" first); anything
+Conservative by construction: a slice is only recorded when it has the plain shape checked
+by byte tests (no formula, no `xmlns`, r="N" first), and reused when its key is known (so
+its bytes are such a slice's, up to shared-string indices); anything
 else in sheetData (comments, CDATA, processing instructions, text or elements between
 rows, a row without a plain start tag, a nested or unterminated row) stops reuse for the
 rest of the sheet, whose bytes are then fed to the parser as they are. A sheet whose start
@@ -173,7 +174,7 @@ class RowCache:
         shared-string cell written as `<c … t="s" …><v>N</v>` is replaced by the digest
         of string N: the bytes say `<v>#</v>` and the string digests follow, in order.
         """
-        if b"<v>#" in piece:
+        if b"#" in piece and b"<v>#" in piece:
             return None  # could be mistaken for a replaced index
         if b't="s"' not in piece:
             return hashlib.blake2b(piece, digest_size=16).digest(), piece
@@ -236,8 +237,8 @@ def _may_name(piece: bytes, changed: set[int]) -> bool:
     with a character reference, or a <v> this test cannot delimit, counts as naming one.
     """
     found = _VALUE.findall(piece)
-    if len(found) != piece.count(b"<v>"):
-        return True
+    if len(found) != piece.count(b"<v"):
+        return True  # a <v> with attributes, children or none: not delimited here
     for text in found:
         if text.isdigit():
             if int(text) in changed:
@@ -368,7 +369,7 @@ class _Feeder:
 _MORE, _ODD = "more", "odd"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Token:
     """The next thing in sheetData: a row slice or the end tag, with its span."""
 
@@ -376,6 +377,7 @@ class _Token:
     end: int
     row: int = 0  # 0: the </sheetData> end tag
     empty: bool = False
+    inner: int = 0  # where the row's content starts
 
 
 def _next(buf: bytes, pos: int, eof: bool) -> _Token | str:
@@ -391,17 +393,32 @@ def _next(buf: bytes, pos: int, eof: bool) -> _Token | str:
         close = buf.find(b"</row>", start.end())
         if close < 0:
             return _MORE if not eof else _ODD
-        end = close + 6
-        if buf.find(b"<row", start.end(), close) >= 0 or buf.find(b"<!", at, end) >= 0 \
-                or buf.find(b"<?", at, end) >= 0 or buf.find(b"xmlns", at, end) >= 0:
-            return _ODD
-        return _Token(at, end, int(start.group(1)))
+        return _Token(at, close + 6, int(start.group(1)), inner=start.end())
     if buf.startswith(b"</sheetData", at):
         tail = _GLUE.match(buf, at + 11).end()  # type: ignore[union-attr]
         if tail < len(buf):
             return _Token(at, tail + 1) if buf[tail:tail + 1] == b">" else _ODD
         return _MORE if not eof else _ODD
     return _MORE if not eof and room < 16 else _ODD
+
+
+def _odd(buf: bytes, token: _Token) -> bool:
+    """True when a row slice holds what byte search cannot split around or reuse: a
+    nested row, a comment or CDATA, a processing instruction, a namespace declaration."""
+    start, end = token.start, token.end
+    return (buf.find(b"<row", token.inner, end - 6) >= 0 or _after_lt(buf, 0x21, start, end)
+            or _after_lt(buf, 0x3F, start, end) or buf.find(b"xmlns", start, end) >= 0)
+
+
+def _after_lt(buf: bytes, char: int, start: int, end: int) -> bool:
+    """True when `char` ('!' or '?') follows a '<' between start and end (found by
+    the rare character, not by the frequent '<')."""
+    at = buf.find(char, start, end)
+    while at >= 0:
+        if buf[at - 1] == 0x3C:
+            return True
+        at = buf.find(char, at + 1, end)
+    return False
 
 
 def _first_row(buf: bytes) -> int:
@@ -455,20 +472,25 @@ def _split(source: Any, buf: bytes, pos: int, eof: bool, feeder: _Feeder,
             yield from feeder.close()
             return
         piece = buf[token.start:token.end]
-        digest = None
-        keyed = None if token.empty or b"<f" in piece or piece.count(b"<v") != piece.count(
-            b"<v>") else cache.key(piece)
-        if keyed is not None:
-            digest = keyed[0]
-            entry = cache.reusable(digest, token.row, keyed[1]) if cache.enabled else None
-            if entry is not None:
-                yield from feeder.flush()
-                if feeder.done:
-                    return
-                feeder.number = token.row
-                yield Reused(token.row, entry, digest)
-                pos = token.end
-                continue
+        keyed = None if token.empty else cache.key(piece)
+        # A known key means last time's bytes (up to shared-string indices), which passed
+        # every test below when they were recorded: only the context is checked again.
+        entry = cache.reusable(keyed[0], token.row, keyed[1]) if (
+            keyed is not None and cache.enabled) else None
+        if entry is not None and keyed is not None:
+            yield from feeder.flush()
+            if feeder.done:
+                return
+            feeder.number = token.row
+            yield Reused(token.row, entry, keyed[0])
+            pos = token.end
+            continue
+        if not token.empty and _odd(buf, token):
+            yield from feeder.flush()
+            feeder.stop_matching()
+            yield from _feed_rest(source, buf[pos:], eof, feeder)
+            return
+        digest = keyed[0] if keyed is not None and b"<f" not in piece else None
         feeder.add(buf[pos:token.end], digest, plain=True)
         pos = token.end
         if feeder.size >= FEED_BATCH or not cache.ready:  # the header search: row by row

@@ -528,3 +528,19 @@ def test_slice_key_names_shared_strings_by_content_only_in_shared_cells() -> Non
     assert _keys(one, quoted % 1) != _keys(two, quoted % 0)  # not a shared-string cell
     assert _keys(one, cell % 7) is None  # no string 7: parsed, never cached
     assert _keys(one, b'<row r="11"><c r="H11" t="s"><v>#</v></c></row>') is None
+
+
+@pytest.mark.parametrize("form", ["inline", "renumbered"])
+@pytest.mark.parametrize("kind", ["text", "reorder", "insert", "invalid", "formula"])
+def test_sheet_of_many_chunks_reads_as_today(cfg: Config, kind: str, form: str) -> None:
+    """400 rows (the sheet XML spans many 32 KB reads and 64 KB parser batches): rows
+    cut at a chunk's end are read whole, and the result is today's."""
+    rows = [report(n) for n in range(1, 401)]
+    rows[150]["desa"] = "Jumapolo"
+    v2_rows, prepare = cell_edit(kind, rows, 250, 300)
+    shared = form == "renumbered"
+    v1 = book(rows, shared)
+    assert len(fuzzing.part(SHEET, v1)) > 65536 + 32768
+    cache = differential(v1, book(v2_rows, shared, prepare), cfg)
+    if kind in ("text", "invalid", "formula"):
+        assert cache.reused == 400 + HEADER_ROW - 10 - 2  # all but the bad and the edited

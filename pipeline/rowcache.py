@@ -69,7 +69,7 @@ _ATTRIBUTE = rb' [A-Za-z_][A-Za-z0-9_.:-]*="[^"<>&]*"'
 # A shared-string cell as Excel and LibreOffice write it: its index is keyed by the
 # string's digest, so a string table renumbered in order of use changes no key.
 _SHARED_CELL = re.compile(rb'(<c(?:' + _ATTRIBUTE + rb')* t="s"(?:' + _ATTRIBUTE +
-                          rb')*>)<v>([0-9]+)</v>')
+                          rb')*>)<v>([0-9]+)</v>')  # groups: the start tag, the index
 _DECLARATION = re.compile(rb"<\?xml[ \t\r\n][^<>]*\?>")
 _ENCODING = re.compile(rb"""encoding[ \t\r\n]*=[ \t\r\n]*["']([^"']*)["']""")
 _BOM = b"\xef\xbb\xbf"
@@ -178,15 +178,16 @@ class RowCache:
             return None  # could be mistaken for a replaced index
         if b't="s"' not in piece:
             return hashlib.blake2b(piece, digest_size=16).digest(), piece
-        found = _SHARED_CELL.findall(piece)
-        if not found:
+        parts = _SHARED_CELL.split(piece)  # text, cell start tag, index, text, …
+        if len(parts) == 1:
             return hashlib.blake2b(piece, digest_size=16).digest(), piece
         strings, size = self.new_strings, STRING_DIGEST
-        indices = [int(index) for _tag, index in found]
+        indices = [int(index) for index in parts[2::3]]
         if max(indices) * size >= len(strings):
             return None  # a string the table lacks: the parser says what is wrong
-        keyed = _SHARED_CELL.sub(rb"\1<v>#</v>", piece)
-        names = b"".join(strings[i * size:(i + 1) * size] for i in indices)
+        parts[2::3] = [b"<v>#</v>"] * len(indices)
+        keyed = b"".join(parts)
+        names = b"".join([strings[i * size:(i + 1) * size] for i in indices])
         return hashlib.blake2b(keyed + names, digest_size=16).digest(), keyed
 
     def reusable(self, digest: bytes, row: int, keyed: bytes) -> Entry | None:
@@ -244,6 +245,8 @@ def _may_name(piece: bytes, changed: set[int]) -> bool:
             if int(text) in changed:
                 return True
             continue
+        if b"#" in text or b"." in text or b"e" in text or b"E" in text:
+            continue  # a replaced index, or a number int() refuses (1.5, 1E3)
         if b"&" in text:
             return True
         try:

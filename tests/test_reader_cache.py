@@ -544,3 +544,34 @@ def test_sheet_of_many_chunks_reads_as_today(cfg: Config, kind: str, form: str) 
     cache = differential(v1, book(v2_rows, shared, prepare), cfg)
     if kind in ("text", "invalid", "formula"):
         assert cache.reused == 400 + HEADER_ROW - 10 - 2  # all but the bad and the edited
+
+
+_SI_PARTS = st.sampled_from([
+    "<t>a</t>", "<t/>", '<t xml:space="preserve"> b x005F_x </t>', "<r><t>c</t></r>",
+    "<r><rPr><b/></rPr><t>d</t></r>", '<rPh sb="0" eb="1"><t>ph</t></rPh>', "<o:t>g</o:t>",
+    "txt", "<t>j<b/>k</t>", "<phoneticPr fontId=\"1\"/>", "<r><t/></r>"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(items=st.lists(st.tuples(st.lists(_SI_PARTS, max_size=3), st.booleans()), max_size=6))
+def test_shared_strings_read_as_openpyxl_reads_them(items: list[tuple[list[str], bool]]
+                                                    ) -> None:
+    """The shared-string table reader (the usual <si><t> read without openpyxl's object
+    model) gives openpyxl's strings for any mix of plain, rich and phonetic items."""
+    from openpyxl.reader.strings import read_string_table
+
+    from pipeline.intake import _string_table
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    other = ' o:x="1"'
+    body = "".join(f"<si{other if attr else ''}>{''.join(parts)}</si>"
+                   for parts, attr in items)
+    xml = f'<sst xmlns="{ns}" xmlns:o="urn:o">{body}</sst>'.encode()
+    try:
+        expected: Any = read_string_table(io.BytesIO(xml))
+    except (TypeError, ValueError) as exc:
+        expected = type(exc)
+    try:
+        got: Any = _string_table(io.BytesIO(xml))
+    except (TypeError, ValueError) as exc:
+        got = type(exc)
+    assert got == expected

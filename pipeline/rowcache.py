@@ -237,6 +237,7 @@ def _may_name(piece: bytes, changed: set[int]) -> bool:
     Any value int() would read is taken for an index (numbers too: conservative); a value
     with a character reference, or a <v> this test cannot delimit, counts as naming one.
     """
+    piece = piece.replace(b"<v>#</v>", b"")  # shared-string cells keyed by content
     found = _VALUE.findall(piece)
     if len(found) != piece.count(b"<v"):
         return True  # a <v> with attributes, children or none: not delimited here

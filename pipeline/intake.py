@@ -78,9 +78,9 @@ class SourceColumn:
 class RawRow:
     """One non-empty data row: its Excel row number and the raw cell values by key.
 
-    With a row cache (`pipeline/rowcache.py`): `slice` is the digest of the row's XML
-    bytes (None: not to be cached), and `known` is set, `values` left empty, for a row
-    not parsed because its bytes are those of a good row of last time.
+    With a row cache (`pipeline/rowcache.py`): `slice` is the key of the row's XML bytes
+    (None: not to be cached), and `known` is set, `values` left empty, for a row not
+    parsed because its bytes are those of a good row of last time.
     """
 
     row: int

@@ -18,7 +18,8 @@ from pathlib import Path
 from pipeline import __version__, pdf
 from pipeline.argid import IndonesianParser
 from pipeline.attention import office_attention, rows_to_correct
-from pipeline.config import Config, load_config, placeholders
+from pipeline.config import Config, load_config
+from pipeline.drafts import placeholders
 from pipeline.errors import ExitCode, PerdaError, UsageError
 from pipeline.form import emblem_problem, emblem_size_note
 from pipeline.lock import InstanceLock

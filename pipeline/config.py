@@ -9,25 +9,12 @@ from __future__ import annotations
 
 import string
 import tomllib
-import types
-import typing
-from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
-from typing import Any
 
 from pipeline.errors import ConfigError
 from pipeline.schema import CONFIG_LISTS, DOCUMENTS, FIXED_LISTS, Doc
-
-PLACEHOLDER_MARK = "["  # shipped placeholder values look like "[NAMA CAMAT]"
-# The shipped emblem (tools/make_lambang.py) carries this in its bytes; perda check warns.
-LAMBANG_PLACEHOLDER_MARK = b"PERDA-LAMBANG-CONTOH"
-
-
-def setting(default: Any = MISSING, help: str = "", factory: Any = MISSING) -> Any:
-    """A config field with its one-line help text."""
-    if factory is not MISSING:
-        return field(default_factory=factory, metadata={"help": help})
-    return field(default=default, metadata={"help": help})
+from pipeline.toml_sections import build_section, setting
 
 
 @dataclass(frozen=True)
@@ -328,85 +315,6 @@ def fold_name(text: str) -> str:
     return " ".join(str(text).split()).casefold()
 
 
-def _type_ok(value: Any, hint: Any) -> bool:
-    """Whether a TOML value fits a field's type hint."""
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        return any(_type_ok(value, h) for h in typing.get_args(hint))
-    if hint is type(None):
-        return value is None
-    if hint is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if hint is Path:
-        return isinstance(value, str) and value.strip() != ""
-    if origin is tuple:
-        return isinstance(value, list) and all(isinstance(v, str) for v in value)
-    if origin is dict:
-        return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
-    return isinstance(value, hint)
-
-
-def _table_array_item(hint: Any) -> Any:
-    """The dataclass of a `tuple[SomeDataclass, ...]` field ([[array of tables]]), or None."""
-    if typing.get_origin(hint) is tuple:
-        args = typing.get_args(hint)
-        if args and is_dataclass(args[0]):
-            return args[0]
-    return None
-
-
-def _convert(value: Any, hint: Any) -> Any:
-    if hint is Path:
-        return Path(value)
-    if typing.get_origin(hint) is tuple:
-        return tuple(str(v).strip() for v in value)
-    if hint is float:
-        return float(value)
-    return value
-
-
-def _build(cls: Any, data: dict[str, Any], where: str) -> Any:
-    """Build a section dataclass from a TOML table, refusing unknown keys and wrong types."""
-    hints = typing.get_type_hints(cls)
-    known = {f.name for f in fields(cls) if f.name != "base"}
-    for key in data:
-        if key not in known and not where:
-            raise ConfigError(
-                f"config.toml: bagian [{key}] tidak dikenal. Periksa ejaannya; bagian yang "
-                f"dikenal: {', '.join(sorted(known))}.")
-        if key not in known:
-            raise ConfigError(
-                f"config.toml: kunci [{where}] {key} tidak dikenal. Periksa ejaannya; "
-                f"kunci yang dikenal: {', '.join(sorted(known))}.")
-    values: dict[str, Any] = {}
-    for f in fields(cls):
-        if f.name not in data:
-            if f.default is MISSING and f.default_factory is MISSING:
-                raise ConfigError(f"config.toml: kunci [{where}] {f.name} wajib diisi "
-                                  f"({f.metadata.get('help', '')}).")
-            continue
-        hint, value = hints[f.name], data[f.name]
-        item = _table_array_item(hint)
-        if item is not None:
-            if not (isinstance(value, list) and all(isinstance(v, dict) for v in value)):
-                raise ConfigError(f"config.toml: [[{f.name}]] harus berupa daftar tabel, "
-                                  f"masing-masing diawali baris [[{f.name}]].")
-            values[f.name] = tuple(_build(item, v, f"{f.name} ke-{i}")
-                                   for i, v in enumerate(value, 1))
-        elif is_dataclass(hint):
-            if not isinstance(value, dict):
-                raise ConfigError(f"config.toml: [{where}.{f.name}] harus berupa tabel.")
-            values[f.name] = _build(hint, value, f"{where}.{f.name}".strip("."))
-        elif not _type_ok(value, hint):
-            raise ConfigError(f"config.toml: nilai [{where}] {f.name} = {value!r} salah jenis. "
-                              f"Isinya: {f.metadata.get('help', '')}")
-        else:
-            values[f.name] = _convert(value, hint)
-    return cls(**values)
-
-
 def _braced(names: set[str]) -> str:
     return ", ".join("{" + name + "}" for name in sorted(names))
 
@@ -493,53 +401,10 @@ def load_config(path: Path | str = "config.toml") -> Config:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"Berkas pengaturan {path} tidak dapat dibaca: {exc}. "
                           "Perbaiki penulisannya (format TOML).") from exc
-    cfg = _build(Config, data, "")
+    cfg = build_section(Config, data, "")
     cfg = Config(**{f.name: getattr(cfg, f.name) for f in fields(Config) if f.name != "base"},
                  base=path.resolve().parent)
     return check_config(cfg)
-
-
-def draft_reasons(cfg: Config) -> list[str]:
-    """Required office values still placeholders: while any is, letters are drafts (KONSEP).
-
-    The letterhead ([kantor]), the officials' names, ranks and NIPs ([pejabat.*]) and the
-    emblem file; not the contact telephone, which a letter can do without.
-    """
-    found = []
-    for f in fields(cfg.kantor):
-        if str(getattr(cfg.kantor, f.name)).startswith(PLACEHOLDER_MARK):
-            found.append(f"[kantor] {f.name}")
-    if not lambang_ok(cfg):
-        found.append("[kantor] lambang")
-    for who in ("camat", "sekcam", "kasi"):
-        person = getattr(cfg.pejabat, who)
-        for f in fields(person):
-            if f.name != "telepon" and str(getattr(person, f.name)).startswith(PLACEHOLDER_MARK):
-                found.append(f"[pejabat.{who}] {f.name}")
-    return found
-
-
-def lambang_ok(cfg: Config) -> bool:
-    """Whether the emblem file exists, is a picture (PNG, JPEG, GIF) and is not the shipped
-    placeholder (a file the letters cannot show keeps them drafts)."""
-    try:
-        data = cfg.lambang.read_bytes()
-    except OSError:
-        return False
-    picture = data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8", b"GIF87a", b"GIF89a"))
-    return picture and LAMBANG_PLACEHOLDER_MARK not in data
-
-
-def placeholders(cfg: Config) -> list[str]:
-    """Settings still holding the shipped '[…]' placeholders (perda check warns)."""
-    found = draft_reasons(cfg)
-    if str(cfg.pejabat.kasi.telepon).startswith(PLACEHOLDER_MARK):
-        found.append("[pejabat.kasi] telepon")
-    if any(name.startswith(PLACEHOLDER_MARK) for name in cfg.daftar.petugas):
-        found.append("[daftar] petugas")
-    if not cfg.daftar.sudah_dikonfirmasi:
-        found.append("[daftar] perda dan instansi")
-    return found
 
 
 def short_names(cfg: Config) -> dict[str, dict[str, tuple[str, ...]]]:

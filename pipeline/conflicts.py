@@ -19,12 +19,22 @@ def _content(data: dict[str, object]) -> dict[str, object]:
 
 def without_conflicts(cases: Iterable[Case], name: str, sheet: str | None,
                       inbox_names: Callable[[], set[str]], state: State,
-                      problems: list[Problem]) -> Iterator[Case]:
+                      problems: list[Problem], held_by: set[str] | None = None,
+                      renamed: Callable[[str], str | None] = lambda gone: None
+                      ) -> Iterator[Case]:
     """The cases of file `name`, less those another workbook in inbox/ holds with other
-    content (each becomes a problem) and those it holds with the same content (nothing to
-    do: the other file keeps the report); and less a second row whose number differs from
-    an earlier row's only in case, spacing or invisible characters."""
+    content (each becomes a problem, and that workbook is added to `held_by`) and those it
+    holds with the same content (nothing to do: the other file keeps the report); and less
+    a second row whose number differs from an earlier row's only in case, spacing or
+    invisible characters.
+
+    A workbook no longer in inbox/, or whose last version read no longer has the report
+    (its row was deleted), no longer holds it: this file then takes the report over. A
+    workbook only renamed (`renamed(old name)`: the file in inbox/ now holding its last
+    version read, if any) still holds it under its new name.
+    """
     present: set[str] | None = None
+    holding: dict[str, set[str] | None] = {}  # other file → the reports it holds now
     seen: dict[str, int] = {}  # case_id → row, for numbers that differ only invisibly
     for case in cases:
         if case.case_id in seen:
@@ -37,11 +47,23 @@ def without_conflicts(cases: Iterable[Case], name: str, sheet: str | None,
             continue
         if present is None:
             present = inbox_names()
-        if source[0] not in present:
-            yield case  # the other workbook is gone: this one now holds the report
+        holder = source[0]
+        if holder not in present:
+            holder = renamed(holder) or ""
+            if holder in ("", name):  # gone (or this file is it, renamed): this one holds it
+                yield case
+                continue
+        if holder not in holding:
+            known = state.reports_held(holder)  # a renamed file not read yet: its old name's
+            holding[holder] = known if known is not None else state.reports_held(source[0])
+        reports = holding[holder]
+        if reports is not None and case.case_id not in reports:
+            yield case  # its row was deleted there: this one now holds the report
             continue
         if _content(json.loads(source[2])) != _content(case_to_json(case)):
-            problems.append(conflict_problem(case, name, sheet, source[0], source[1]))
+            problems.append(conflict_problem(case, name, sheet, holder, source[1]))
+            if held_by is not None:
+                held_by.add(holder)
 
 
 def conflict_problem(case: Case, name: str, sheet: str | None, other: str, row: int) -> Problem:
@@ -51,8 +73,10 @@ def conflict_problem(case: Case, name: str, sheet: str | None, other: str, row: 
         message=f"No. Laporan {case.no_laporan} tahun {case.tahun} sudah tercatat di berkas "
                 f"{other} baris {row} dengan isi yang berbeda. Satu laporan dicatat di satu "
                 f"buku kerja saja: hapus baris ini (baris {case.source_row} berkas {name}) atau "
-                f"samakan isinya dengan berkas {other}, lalu simpan ulang. Surat untuk baris "
-                "ini belum dibuat.")
+                f"samakan isinya dengan berkas {other}, lalu simpan ulang. Bila yang benar baris "
+                f"ini, hapus baris laporan itu dari berkas {other} (atau keluarkan berkas itu "
+                "dari folder inbox); baris ini lalu diperiksa lagi dengan sendirinya. Surat "
+                "untuk baris ini belum dibuat.")
 
 
 def twin_problem(case: Case, name: str, sheet: str | None, first: int) -> Problem:

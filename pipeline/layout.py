@@ -15,7 +15,10 @@ Edge cases handled:
   (`017/TRANTIB/IX/2024` → `017-TRANTIB-IX-2024`); `..` is just text.
 - Two cases whose names would be the same file (`LP:001` and `LP?001` both read `LP 001`)
   get distinct names: a name that lost more than slashes, case or spacing carries a short
-  stable mark of the case identity (`LP 001 ~3f9a0c`).
+  stable mark of the case identity (`LP 001 ~3f9a0c`). Names that differ only by a slash
+  (`LP/001` and `LP-001` both read `LP-001`) are told apart when a letter is reserved
+  (pipeline/places.py): the later case's letters get its *alternative* name, the same
+  mark added (`LP-001 ~5b1e7d`), and its later versions keep it (`versioned`).
 - A long name is shortened *before* " (versi N)" is added, with room kept for the suffix,
   so every version has its own file; a shortened part carries a mark of its full text so
   two long agency names that share a beginning stay apart.
@@ -94,24 +97,41 @@ def safe_name(text: str, max_len: int = MAX_NAME) -> str:
     return _unreserved(name)
 
 
-def case_name(no_laporan: str) -> str:
-    """The No. Laporan as it appears in file names: flat, safe, and distinct per case."""
+def case_mark(no_laporan: str, alternative: int = 1) -> str:
+    """The mark of a case's `alternative`-th name (1: the mark of its identity itself)."""
+    seed = fold(no_laporan) if alternative <= 1 else f"{fold(no_laporan)}#{alternative}"
+    return mark(seed)
+
+
+def case_name(no_laporan: str, alternative: int = 0) -> str:
+    """The No. Laporan as it appears in file names: flat, safe, and distinct per case.
+
+    `alternative` (1, 2, …) gives the case's n-th other name, for when another case's
+    letter already holds the plain one: the case's mark is added (`LP-001 ~5b1e7d`).
+    A name already marked (it lost more than slashes) is its own first alternative.
+    """
     name = _clean(no_laporan) or "tanpa nomor"
     if fold(name) != fold(_SLASHES.sub("-", no_laporan)):  # lost more than slashes/spacing
-        name = f"{name} ~{mark(fold(no_laporan))}"
-    return name
+        name = f"{name} ~{case_mark(no_laporan)}"
+        return f"{name} ~{case_mark(no_laporan, alternative)}" if alternative > 1 else name
+    return f"{name} ~{case_mark(no_laporan, alternative)}" if alternative else name
 
 
 def letter_path(cfg: Config, doc: Document, no_laporan: str, tahun: int, instansi: str = "",
-                version: int = 1, *, konsep: bool = False) -> str:
+                version: int = 1, *, konsep: bool = False, alternative: int = 0) -> str:
     """The letter's place under outbox/, '/' separated; later versions get ' (versi N)'.
 
-    Drafts (`konsep`) mirror the same layout under outbox/_konsep/.
+    Drafts (`konsep`) mirror the same layout under outbox/_konsep/. `alternative`: the
+    case's n-th other name (see `case_name`); a [berkas] pola without {no_laporan} gets
+    the mark after the document's title instead.
     """
     title = f"{doc.title} - {_clean(instansi)}" if instansi else doc.title
+    if alternative and "no_laporan" not in cfg.berkas.pola:
+        title = f"{title} ~{case_mark(no_laporan, alternative)}"
     relative = cfg.berkas.pola.format(tahun=tahun, nn=f"{doc.step:02d}",
                                       langkah=STEPS[doc.step - 1].slug,
-                                      no_laporan=case_name(no_laporan), dokumen=title)
+                                      no_laporan=case_name(no_laporan, alternative),
+                                      dokumen=title)
     parts = [p for p in PurePosixPath(relative.replace("\\", "/")).parts
              if p not in ("", ".", "..", "/")]
     folders = [safe_name(p) for p in parts[:-1]]
@@ -128,6 +148,18 @@ def file_name(name: str, version: int = 1) -> str:
     if version > 1:
         stem = f"{stem} (versi {version})"
     return _unreserved(f"{stem}.{ext}" if ext else stem)
+
+
+def versioned(relative: str, version: int) -> str:
+    """The place of version `version` of the letter filed at `relative` (any version of
+    it): the same folder and name, only the ' (versi N)' suffix changed — so a letter's
+    alternative name stays with all its versions."""
+    path = PurePosixPath(relative)
+    stem = _VERSIONED.sub("", path.stem)
+    return str(path.with_name(file_name(stem + path.suffix, version)))
+
+
+_VERSIONED = re.compile(r" \(versi \d+\)$")
 
 
 def draft_path(relative: str) -> str:

@@ -18,6 +18,7 @@ not recorded at all.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
@@ -30,6 +31,7 @@ from pipeline.form import PageForm, page_form
 from pipeline.layout import agenda_path, letter_path, sms_path
 from pipeline.layout import draft_path as layout_draft_path
 from pipeline.model import Case, Letter, LetterStatus, case_from_json, case_to_json
+from pipeline.places import Places
 from pipeline.plan import Action, Item, Plan, make_plan
 from pipeline.pool import Job, Renderer, render_job
 from pipeline.schema import DOCUMENT_BY_KIND, Doc, Document
@@ -53,6 +55,7 @@ class Made:
 
     letters: list[Letter] = field(default_factory=list)  # the newest `keep` made
     drafts: list[Path] = field(default_factory=list)
+    draft_owners: dict[str, str] = field(default_factory=dict)  # draft place → case id
     marked_years: set[int] = field(default_factory=set)
     count: int = 0  # every letter made
     years: set[int] = field(default_factory=set)  # years of the letters made
@@ -154,24 +157,29 @@ def _run_chunk(chunk: list[Item], cases: list[tuple[Case, bool]], cfg: Config, s
     drafts = [item for item in chunk if item.action is Action.draft]
     if drafts:
         written: list[tuple[Item, str]] = []
-        _write(drafts, [draft_path(cfg, item.letter) for item in drafts], cfg, renderer,
-               written, konsep=True)
-        made.drafts += [cfg.outbox / draft_path(cfg, item.letter) for item, _ in written]
+        paths = [_draft_place(cfg, item.letter, made) for item in drafts]
+        _write(drafts, paths, cfg, renderer, written, konsep=True)
+        place = dict(zip((id(item) for item in drafts), paths, strict=True))
+        made.drafts += [cfg.outbox / place[id(item)] for item, _ in written]
         return
     booking = Booking(cases=cases)
     to_write: list[Item] = []
+    resumed: list[Item] = []
+    places = Places(cfg, state)  # never a place another letter holds (places.py)
     for item in chunk:
+        if item.action in (Action.new, Action.version, Action.resume):
+            item = replace(item, letter=replace(item.letter, path=places.place(item)))
         if item.action in (Action.new, Action.version):
-            letter = replace(item.letter, path=placement(cfg, item.letter))
-            booking.new.append(letter)
-            to_write.append(replace(item, letter=letter))
+            booking.new.append(item.letter)
+            to_write.append(item)
         elif item.action is Action.resume:
             booking.resumed.append(item.letter)
+            resumed.append(item)
         elif item.action is Action.withdraw:
             booking.withdrawn.append(item.letter)
         if item.replaces is not None:
             booking.replaced.append((item.replaces, item.letter.nomor))
-    to_write += [item for item in chunk if item.action is Action.resume]
+    to_write += resumed
     reserved = state.reserve(booking)
     made.marked_years |= {x.tahun for x in booking.withdrawn if x.numbered}
     made.marked_years |= {x.tahun for x, _ in booking.replaced if x.numbered}
@@ -257,22 +265,45 @@ Filed = tuple[str, "str | BaseException"]  # ("ok", sha256), ("taken", why), ("e
 def file_letters(jobs: list[Job]) -> list[Filed]:
     """Render and file a few letters (in a worker, or here); what became of each.
 
-    The letters are rendered first, then written together by FILING_THREADS threads: a
-    write mostly waits for the disk or the share, and fsyncs made at once share journal
-    commits. A job is a render job (pool.Job) whose last element is (outbox folder, place
-    under it, SMS text or None).
+    Each letter is handed to this process's FILING_THREADS threads as soon as it is
+    rendered, and the next one is rendered while it is written: a write mostly waits for
+    the disk or the share, and fsyncs made at once share journal commits. A job is a
+    render job (pool.Job) whose last element is (outbox folder, place under it, SMS text
+    or None).
     """
-    rendered = [(render_job(job[:-1])[0], job) for job in jobs]
-    if len(rendered) == 1 or FILING_THREADS < 2:
-        return [_file_one(*pair) for pair in rendered]
-    with ThreadPoolExecutor(min(FILING_THREADS, len(rendered))) as filers:
-        return list(filers.map(lambda pair: _file_one(*pair), rendered))
+    if len(jobs) == 1:
+        return [_file_one(render_job(jobs[0][:-1])[0], jobs[0])]
+    filers = _filers()
+    filing = [filers.submit(_file_one, render_job(job[:-1])[0], job) for job in jobs]
+    return [future.result() for future in filing]
+
+
+def _orphaned() -> bool:
+    """True in a worker process whose main process has ended."""
+    parent = multiprocessing.parent_process()
+    return parent is not None and not parent.is_alive()
+
+
+_FILERS: list[ThreadPoolExecutor] = []  # this process's filing threads, made when needed
+
+
+def _filers() -> ThreadPoolExecutor:
+    """This process's filing threads (one set per process, kept for its lifetime)."""
+    if not _FILERS:
+        _FILERS.append(ThreadPoolExecutor(FILING_THREADS, thread_name_prefix="perda-tulis"))
+    return _FILERS[0]
 
 
 def _file_one(data: bytes, job: Job) -> Filed:
-    """File one stamped letter and its SMS text; ("ok", its sha256) or why not."""
+    """File one stamped letter and its SMS text; ("ok", its sha256) or why not.
+
+    A worker whose main process is gone (killed) writes nothing more: the next run
+    resumes its letters, and must not find them rewritten behind its back.
+    """
     record, shown, (outbox, path, sms) = job[3], job[4], job[-1]
     target = Path(outbox) / path
+    if _orphaned():
+        return ("error", RuntimeError("proses utama berhenti; surat tidak ditulis"))
     try:
         digest = file_letter(target, data, record, shown, stamped=True)
         if sms:
@@ -326,6 +357,18 @@ def placement(cfg: Config, letter: Letter) -> str:
 def draft_path(cfg: Config, letter: Letter) -> str:
     """Where a draft is filed: the normal place, under outbox/_konsep/."""
     return layout_draft_path(placement(cfg, letter))
+
+
+def _draft_place(cfg: Config, letter: Letter, made: Made) -> str:
+    """A draft's place in this run: the normal one, or the case's alternative name when
+    another case's draft took it first (`LP/001` and `LP-001`), as letters do."""
+    path = draft_path(cfg, letter)
+    owner = made.draft_owners.setdefault(path, letter.case_id)
+    if owner == letter.case_id:
+        return path
+    return layout_draft_path(letter_path(cfg, document(letter), letter.no_laporan,
+                                         letter.tahun, letter.instansi, letter.version,
+                                         alternative=1))
 
 
 def catch_up(cfg: Config, state: State) -> list[Letter]:

@@ -64,8 +64,10 @@ WRITES = (Action.new, Action.version, Action.resume, Action.draft)
 class Item:
     """One letter's decision: the letter to write (or the recorded one), and why.
 
-    `replaces` is the letter of another year this one replaces; `rujukan` maps a document
-    kind to the (nomor, urut, tanggal) of the case's letter this one refers to.
+    `replaces` is the letter of another year this one replaces; `previous` is the newest
+    recorded version a new version follows (its place is derived from that one's);
+    `rujukan` maps a document kind to the (nomor, urut, tanggal) of the case's letter this
+    one refers to.
     """
 
     action: Action
@@ -73,6 +75,7 @@ class Item:
     reason: str  # Indonesian, one line
     case: Case | None = None  # the case (what the letter is rendered from)
     replaces: Letter | None = None
+    previous: Letter | None = None
     rujukan: dict[str, tuple[str, int, datetime]] = field(default_factory=dict)
 
     @property
@@ -229,7 +232,7 @@ def _decide(case: Case, doc: Document, wanted: Letter, last: Letter | None,
         reason = "isi berubah: versi baru dengan nomor yang sama"
     version = replace(wanted, urut=last.urut, nomor=last.nomor, version=last.version + 1,
                       tahun=last.tahun if is_numbered(doc) else wanted.tahun)
-    return Item(Action.version, version, reason, case)
+    return Item(Action.version, version, reason, case, previous=last)
 
 
 def _why_withdrawn(case: Case, letter: Letter) -> str:

@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from pipeline import config as config_module
-from pipeline import pdf
+from pipeline import drafts, pdf
 from pipeline.attention import rows_to_correct
 from pipeline.codes import Code
 from pipeline.config import Config
@@ -63,7 +62,7 @@ Progress = Callable[[str, int, int, int], None]  # (file, cases seen, cases in f
 
 def draft_reasons(cfg: Config) -> list[str]:
     """Required office settings still placeholders: while any is, letters are drafts."""
-    return config_module.draft_reasons(cfg)
+    return drafts.draft_reasons(cfg)
 
 
 def settings_fingerprint(cfg: Config) -> str:
@@ -82,7 +81,7 @@ def process_file(path: Path, cfg: Config, state: State,
     digest = sha256_bytes(data)
     settings = settings_fingerprint(cfg)
     previous = state.previous_result(path.name, digest, settings)
-    if previous is not None:
+    if previous is not None and not hold_lifted(cfg, state, path.name):
         return Outcome(path.name, "unchanged", still_rejected=previous != "ok")
     snapshot = keep_snapshot(cfg, digest, path.suffix, data)
     konsep = bool(draft_reasons(cfg))
@@ -92,8 +91,10 @@ def process_file(path: Path, cfg: Config, state: State,
     validation, rejected, sheet = read_cases(path.name, data, cfg, known, cache)
     total = len(validation.spool)
     conflicts: list[Problem] = []
+    holders: set[str] = set()  # the other workbooks whose rows hold rows of this one back
     cases = without_conflicts(validation.iter_cases(), path.name, sheet,
-                              lambda: inbox_names(cfg), state, conflicts)
+                              lambda: inbox_names(cfg), state, conflicts, holders,
+                              Renames(cfg, state))
     made = make_letters(cases, cfg, state,
                         progress and (lambda seen, n: progress(path.name, seen, total, n)),
                         konsep=konsep)
@@ -113,6 +114,7 @@ def process_file(path: Path, cfg: Config, state: State,
     state.record_intake(path.name, digest, len(data), status, validation.rows_read,
                         validation.rows_with_problems, made.count, snapshot, good,
                         settings=settings, recheck_after=_recheck_after(problems),
+                        held_by={other: state.latest_digest(other) or "" for other in holders},
                         row_cache=None if conflicts or rejected else cache)
     outcome = Outcome(path.name, status, problems, made.letters, made.drafts,
                       validation.rows_read, time.perf_counter() - started,
@@ -133,7 +135,8 @@ def plan_file(path: Path, cfg: Config, state: State, counters: dict[int, int]) -
         data = path.read_bytes()
     except FileNotFoundError:
         return [f"{path.name}: berkas hilang."]
-    if state.previous_result(path.name, sha256_bytes(data), settings_fingerprint(cfg)):
+    if state.previous_result(path.name, sha256_bytes(data), settings_fingerprint(cfg)) and \
+            not hold_lifted(cfg, state, path.name):
         return [f"{path.name}: tidak berubah sejak terakhir diproses; tidak ada surat."]
     konsep = bool(draft_reasons(cfg))
     rules = rules_fingerprint(cfg) + (":konsep" if konsep else "")
@@ -144,7 +147,8 @@ def plan_file(path: Path, cfg: Config, state: State, counters: dict[int, int]) -
     conflicts: list[Problem] = []
     pending = state.pending_cases()
     cases = [c for c in without_conflicts(validation.iter_cases(), path.name, sheet,
-                                          lambda: inbox_names(cfg), state, conflicts)
+                                          lambda: inbox_names(cfg), state, conflicts,
+                                          renamed=Renames(cfg, state))
              if konsep or letter_changed(c, state, pending)]
     recorded = {} if konsep else state.letters_of_cases({c.case_id for c in cases})
     plan = make_plan(cases, recorded, counters, cfg, konsep=konsep)
@@ -330,9 +334,51 @@ def retry_pending(cfg: Config, state: State) -> list[Letter]:
 
 
 def recheck_files(cfg: Config, state: State) -> list[Path]:
-    """Files to read again although unchanged: a time they held has now passed."""
+    """Files to read again although unchanged: a time they held has now passed, or the
+    workbook that held some of their rows back changed or left inbox/ (`held_files`)."""
     names = set(state.recheck_due())
-    return [path for path in inbox_files(cfg) if path.name in names]
+    due = [path for path in inbox_files(cfg) if path.name in names]
+    return due + [path for path in held_files(cfg, state) if path.name not in names]
+
+
+def hold_lifted(cfg: Config, state: State, name: str,
+                present: set[str] | None = None) -> bool:
+    """Whether a workbook whose rows another workbook held back (laporan-ganda-antarberkas)
+    must be read again although unchanged: one of those workbooks left inbox/ or was
+    saved again since (its row may be deleted or made equal)."""
+    holders = state.held_by(name)
+    if not holders:
+        return False
+    present = inbox_names(cfg) if present is None else present
+    return any(other not in present or (state.latest_digest(other) or "") != digest
+               for other, digest in holders.items())
+
+
+def held_files(cfg: Config, state: State) -> list[Path]:
+    """The workbooks in inbox/ to read again because the conflict that held some of their
+    rows back may be resolved (`hold_lifted`), oldest first."""
+    held = state.held_files()
+    if not held:
+        return []
+    files = inbox_files(cfg)
+    present = {path.name for path in files}
+    return [path for path in files
+            if path.name in held and hold_lifted(cfg, state, path.name, present)]
+
+
+def recheck_held(cfg: Config, state: State, outcomes: list[Outcome],
+                 progress: Progress | None = None) -> None:
+    """After a batch: read again the workbooks a resolved conflict may have freed; their
+    outcomes replace those of the batch (a workbook counted once)."""
+    for _ in range(len(inbox_files(cfg)) + 1):  # freeing one may free another, never more
+        due = held_files(cfg, state)
+        if not due:
+            return
+        for path in due:
+            outcomes[:] = [o for o in outcomes if o.name != path.name]
+            log.info("%s diperiksa lagi: berkas lain yang menahan barisnya sudah berubah.",
+                     path.name)
+            outcomes.append(safe_process(path, cfg, state, progress))
 
 
 def refresh_stale_recaps(cfg: Config, state: State) -> None:
@@ -373,6 +419,28 @@ def inbox_files(cfg: Config) -> list[Path]:
     """The candidate intake files in inbox/, oldest first."""
     files = [p for p in cfg.inbox.iterdir() if p.is_file() and is_candidate(p)]
     return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+class Renames:
+    """Where a workbook no longer in inbox/ went, if it was only renamed: the file in
+    inbox/ whose bytes are the version of it read last (files are hashed once, lazily)."""
+
+    def __init__(self, cfg: Config, state: State) -> None:
+        self.cfg, self.state = cfg, state
+        self._digests: dict[str, str] | None = None
+
+    def __call__(self, gone: str) -> str | None:
+        digest = self.state.latest_digest(gone)
+        if digest is None:
+            return None
+        if self._digests is None:
+            self._digests = {}
+            for path in inbox_files(self.cfg):
+                try:
+                    self._digests.setdefault(sha256_bytes(path.read_bytes()), path.name)
+                except OSError:
+                    continue  # gone or locked meanwhile: not the renamed file, as far as known
+        return self._digests.get(digest)
 
 
 def inbox_names(cfg: Config) -> set[str]:

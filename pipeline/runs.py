@@ -34,6 +34,7 @@ from pipeline.process import (
     open_state_readonly,
     plan_file,
     recheck_files,
+    recheck_held,
     recover,
     retry_pending,
     safe_process,
@@ -143,6 +144,8 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
         for path in inbox_files(cfg):
             outcomes.append(safe_process(path, cfg, state, bar))
             bar.done()
+        recheck_held(cfg, state, outcomes, bar)  # rows a file saved later may have freed
+        bar.done()
         finish_batch(cfg, state, outcomes)
     print_summary(outcomes)
     return exit_code_for(outcomes)
@@ -202,6 +205,7 @@ def cmd_watch(args: argparse.Namespace) -> ExitCode:
         backlog = pdf.Backlog(cfg, state)
 
         def finish() -> None:
+            recheck_held(cfg, state, batch, bar)  # rows a saved or deleted file freed
             bar.done()
             finish_batch(cfg, state, batch)
             batch.clear()

@@ -18,13 +18,20 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.model import Case, Letter, LetterStatus, case_from_json, case_to_json
+from pipeline.model import (
+    Case,
+    Letter,
+    LetterStatus,
+    case_from_json,
+    case_to_json,
+    fold_no_laporan,
+)
 from pipeline.rowcache import RowCache
 from pipeline.state_schema import CONTENTS_TABLE, LETTER_COLUMNS, SCHEMA, Contents, migrate
 
@@ -122,6 +129,49 @@ class State:
             "intake_versions w WHERE w.name = v.name) AND recheck_after != '' "
             "AND recheck_after <= ? ORDER BY name", (moment,))]
 
+    def latest_digest(self, name: str) -> str | None:
+        """The sha256 of the version of `name` processed last, or None."""
+        row = self.db.execute("SELECT sha256 FROM intake_versions WHERE name=? ORDER BY id DESC "
+                              "LIMIT 1", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def held_files(self) -> dict[str, dict[str, str]]:
+        """Files whose last version had rows held back by another workbook's rows (the
+        cross-workbook conflict), with those workbooks and their sha256 at the time."""
+        if not self._knows_holds():
+            return {}
+        return {r[0]: json.loads(r[1]) for r in self.db.execute(
+            "SELECT name, held_by FROM intake_versions v WHERE id = (SELECT MAX(id) FROM "
+            "intake_versions w WHERE w.name = v.name) AND held_by != '' ORDER BY name")}
+
+    def held_by(self, name: str) -> dict[str, str]:
+        """`held_files` for one file: the workbooks that held rows of its last version back."""
+        if not self._knows_holds():
+            return {}
+        row = self.db.execute("SELECT held_by FROM intake_versions WHERE name=? ORDER BY id "
+                              "DESC LIMIT 1", (name,)).fetchone()
+        return json.loads(row[0]) if row and row[0] else {}
+
+    def _knows_holds(self) -> bool:
+        """False for a database of an earlier release opened read-only (no held_by yet)."""
+        return "held_by" in {r[1] for r in self.db.execute("PRAGMA table_info(intake_versions)")}
+
+    def reports_held(self, name: str) -> set[str] | None:
+        """The case ids ('<tahun>/<No. Laporan folded>') the last version of workbook `name`
+        read holds (a row deleted there no longer holds its report); None when unknown."""
+        try:
+            row = self.db.execute("SELECT numbers FROM intake_contents WHERE name=?",
+                                  (name,)).fetchone()
+        except sqlite3.OperationalError:  # no such table yet
+            return None
+        if row is None:
+            return None
+        held = set()
+        for key in json.loads(row[0]):
+            tahun, _, number = str(key).partition("/")
+            held.add(f"{tahun}/{fold_no_laporan(number)}")
+        return held
+
     def good_rows(self, name: str, rules: str) -> set[bytes]:
         """Digests of the rows of `name` that were valid last time under the same rules."""
         row = self.db.execute("SELECT digests FROM good_rows WHERE name=? AND rules=?",
@@ -148,10 +198,13 @@ class State:
                       rows_with_problems: int, letters_made: int, snapshot: str,
                       good_rows: tuple[str, list[bytes]] | None = None, settings: str = "",
                       recheck_after: datetime | None = None,
+                      held_by: Mapping[str, str] | None = None,
                       row_cache: RowCache | None = None) -> None:
         """Record a fully processed intake version (the last step of processing a file),
-        with the digests of its good rows (`(rules fingerprint, digests)`) and its row
-        cache, which replaces the file's last one (None: the file has none now)."""
+        with the digests of its good rows (`(rules fingerprint, digests)`), the other
+        workbooks whose rows held some of its rows back, with their sha256 then
+        (`held_by`: see `held_files`), and its row cache, which replaces the file's last
+        one (None: the file has none now)."""
         with self.transaction() as db:
             if good_rows is not None:
                 db.execute("INSERT OR REPLACE INTO good_rows VALUES (?,?,?)",
@@ -165,10 +218,12 @@ class State:
                 db.execute("DELETE FROM row_cache WHERE name=?", (name,))
             db.execute("INSERT INTO intake_versions (name, sha256, size, seen_at, result, "
                        "rows_read, rows_with_problems, letters_made, snapshot, settings, "
-                       "recheck_after) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                       "recheck_after, held_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                        (name, sha256, size, _now(), result, rows_read, rows_with_problems,
                         letters_made, snapshot, settings,
-                        recheck_after.isoformat(timespec="seconds") if recheck_after else ""))
+                        recheck_after.isoformat(timespec="seconds") if recheck_after else "",
+                        json.dumps(dict(sorted(held_by.items())), ensure_ascii=False)
+                        if held_by else ""))
             self._audit(db, "intake", f"{name} {sha256[:12]} {result} "
                         f"rows={rows_read} problems={rows_with_problems} letters={letters_made}")
 
@@ -240,6 +295,12 @@ class State:
             found[case_id] = [_letter(r) for r in rows]
         return found
 
+    def letters_at(self, path: str) -> list[tuple[object, ...]]:
+        """The identity (filing.IDENTITY: case_id, doc, instansi, tahun, version) of every
+        letter recorded at one place under outbox/."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT case_id, doc, instansi, tahun, version FROM letters WHERE path=?", (path,))]
+
     def latest_letter(self, case_id: str, doc: str, instansi: str) -> Letter | None:
         """The newest version of one letter, or None if it was never made."""
         row = self.db.execute("SELECT * FROM letters WHERE case_id=? AND doc=? AND instansi=? "
@@ -266,9 +327,9 @@ class State:
                                         status=LetterStatus.pending))
             for letter in booking.resumed:
                 db.execute("UPDATE letters SET data_hash=?, tanggal=?, hal=?, tujuan=?, "
-                           "no_laporan=? WHERE id=? AND status='pending'",
+                           "no_laporan=?, path=? WHERE id=? AND status='pending'",
                            (letter.data_hash, letter.tanggal.isoformat(), letter.hal,
-                            letter.tujuan, letter.no_laporan, letter.id))
+                            letter.tujuan, letter.no_laporan, letter.path, letter.id))
                 reserved.append(letter)
             for letter in booking.withdrawn:  # a pending one never gets a file: done as is
                 db.execute("UPDATE letters SET ditarik=1, status='done' WHERE id=?",

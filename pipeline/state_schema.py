@@ -47,7 +47,8 @@ CREATE TABLE IF NOT EXISTS intake_versions (
     letters_made INTEGER NOT NULL,
     snapshot TEXT NOT NULL,        -- the copy kept under state/snapshots/
     settings TEXT NOT NULL DEFAULT '',  -- config fingerprint the result was reached under
-    recheck_after TEXT NOT NULL DEFAULT ''  -- look again from then (a time in the future)
+    recheck_after TEXT NOT NULL DEFAULT '',  -- look again from then (a time in the future)
+    held_by TEXT NOT NULL DEFAULT ''  -- JSON {other file: its sha256}: rows held by a conflict
 );
 CREATE INDEX IF NOT EXISTS intake_by_name ON intake_versions (name, sha256);
 CREATE TABLE IF NOT EXISTS cases (
@@ -63,6 +64,7 @@ CREATE TABLE IF NOT EXISTS cases (
 """ + _LETTERS_TABLE + """
 CREATE INDEX IF NOT EXISTS letters_by_case ON letters (case_id, doc, instansi);
 CREATE INDEX IF NOT EXISTS letters_by_year ON letters (tahun, urut);
+CREATE INDEX IF NOT EXISTS letters_by_path ON letters (path);  -- who holds a place (places.py)
 CREATE UNIQUE INDEX IF NOT EXISTS one_number_one_letter ON letters (tahun, urut, version)
     WHERE urut > 0;
 CREATE TABLE IF NOT EXISTS good_rows (
@@ -112,6 +114,7 @@ CONTENTS_TABLE = """CREATE TABLE IF NOT EXISTS intake_contents (
 _ADDED_COLUMNS = {  # columns newer than the first released schema: (table, column, type)
     ("intake_versions", "settings", "TEXT NOT NULL DEFAULT ''"),
     ("intake_versions", "recheck_after", "TEXT NOT NULL DEFAULT ''"),
+    ("intake_versions", "held_by", "TEXT NOT NULL DEFAULT ''"),
     ("cases", "settled", "INTEGER NOT NULL DEFAULT 1"),
 }
 

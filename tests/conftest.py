@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,8 @@ from hypothesis import settings
 from openpyxl import Workbook
 
 from pipeline.config import Config, load_config
-from pipeline.schema import COLUMNS, HEADER_ROW, SHEET_DATA
+from pipeline.model import Case
+from pipeline.schema import COLUMNS, HEADER_ROW, SHEET_DATA, STEPS
 from tests.office_values import fill_office
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,3 +122,22 @@ def make_intake(office: Path) -> Callable[..., Path]:
         return write_intake(office / "inbox" / name, rows, **kwargs)
 
     return make
+
+
+NIK, TELEPON = "3313016508900002", "081234567890"  # the reporter's, in made-up cases
+
+
+def timed_case(no: str, lapor: datetime, *minutes: int, status: str = "", **kw: object) -> Case:
+    """A case whose steps 2, 3, ... took `minutes` each after the previous step."""
+    times, t = {}, lapor
+    for step, gap in zip(STEPS[1:], minutes, strict=False):
+        t = t + timedelta(minutes=gap)
+        times[step.time_key] = t
+    values: dict[str, object] = dict(
+        no_laporan=no, waktu_lapor=lapor, cara_lapor="Telepon", nama_pelapor=f"Pelapor {no}",
+        desa="Kuto", lokasi="Pasar", perda="Perda tentang Pengelolaan Sampah", uraian="Sampah",
+        petugas="Budi", nik_pelapor=NIK, telepon_pelapor=TELEPON,
+        alamat_pelapor="Dusun Ngasem RT 02", status_akhir=status)
+    values.update(times)
+    values.update(kw)
+    return Case(**values)  # type: ignore[arg-type]

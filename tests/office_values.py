@@ -7,7 +7,8 @@ import struct
 import zlib
 from pathlib import Path
 
-from pipeline.config import Config, draft_reasons, load_config
+from pipeline.config import Config, load_config
+from pipeline.drafts import draft_reasons
 
 _PLACEHOLDER = re.compile(r'"\[([^"\]]*)\]"')
 

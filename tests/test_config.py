@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.config import load_config, placeholders
+from pipeline.config import load_config
+from pipeline.drafts import placeholders
 from pipeline.errors import ConfigError
 from tests.conftest import ROOT, set_config
 

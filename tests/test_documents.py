@@ -20,13 +20,12 @@ from typing import Any
 
 import docx
 import pytest
-from docx.table import Table
-from docx.text.paragraph import Paragraph
 
 from pipeline import indo, render
 from pipeline.config import Config, Daftar, Kantor, Pejabat, PejabatSet
 from pipeline.model import Case
 from pipeline.schema import DOCUMENT_BY_KIND, DOCUMENTS, Doc, Document, documents_due
+from tests.reading import blocks, boxes, rows
 from tests.test_render import REPO
 
 SATPOL, POLSEK = "Satuan Polisi Pamong Praja Kabupaten Karanganyar", "Kepolisian Sektor Kerjo"
@@ -86,34 +85,9 @@ def render_doc(kind: Doc, case: Case, instansi: str = "", cfg: Config | None = N
     return render.render_letter(cfg.templates / doc.template, ctx)
 
 
-def _blocks(container: Any) -> list[str]:
-    """Paragraph texts in reading order, table cells included (merged cells once)."""
-    texts: list[str] = []
-    for block in container.iter_inner_content():
-        if isinstance(block, Paragraph):
-            texts.append(block.text)
-        elif isinstance(block, Table):
-            for cells in _rows(block):
-                for cell in cells:
-                    texts += _blocks(cell)
-    return texts
-
-
-def _rows(table: Table) -> list[list[Any]]:
-    """A table's rows, each merged cell once."""
-    rows = []
-    for row in table.rows:
-        seen: list[Any] = []
-        for cell in row.cells:
-            if not any(cell._tc is s._tc for s in seen):
-                seen.append(cell)
-        rows.append(seen)
-    return rows
-
-
 def lines(data: bytes) -> list[str]:
     """Every non-empty paragraph of a letter, stripped."""
-    return [t.strip() for t in _blocks(docx.Document(io.BytesIO(data))) if t.strip()]
+    return [t.strip() for t in blocks(docx.Document(io.BytesIO(data))) if t.strip()]
 
 
 def text(data: bytes) -> str:
@@ -125,7 +99,7 @@ def labelled(data: bytes) -> dict[str, str]:
     """'Label : value' rows of the letter's borderless tables, by label."""
     found: dict[str, str] = {}
     for table in docx.Document(io.BytesIO(data)).tables:
-        for cells in _rows(table):
+        for cells in rows(table):
             if len(cells) == 3 and cells[1].text == ":":
                 found.setdefault(cells[0].text.strip(), cells[2].text.strip())
     return found
@@ -147,7 +121,7 @@ def paraf_table(data: bytes) -> tuple[list[str], str] | None:
     """The paraf hierarki boxes' labels and the text of the cell beside them (the
     signature), or None when the letter has none."""
     for outer in docx.Document(io.BytesIO(data)).tables:
-        for cells in _rows(outer):
+        for cells in rows(outer):
             for i, cell in enumerate(cells):
                 for table in cell.tables:
                     first = [c.text.strip() for c in table.columns[0].cells]
@@ -270,32 +244,20 @@ def test_disposition_refers_to_the_nota_dinas() -> None:
         line for line in got if line.startswith("Nomor"))
 
 
-def boxes(data: bytes) -> dict[str, str]:
-    """Check boxes (square, gap, label) anywhere in a letter: label -> text in the box."""
-    found: dict[str, str] = {}
-
-    def walk(container: Any) -> None:
-        for table in container.tables:
-            for row in table.rows:
-                cells = row.cells
-                if len(cells) == 3 and cells[0].tables and cells[1].text == "":
-                    found[cells[2].text] = cells[0].tables[0].cell(0, 0).text  # the square
-                for cell in cells:
-                    walk(cell)
-
-    walk(docx.Document(io.BytesIO(data)))
-    return found
+def boxes_in(data: bytes) -> dict[str, str]:
+    """Check boxes anywhere in a letter: label -> text in the box."""
+    return boxes(docx.Document(io.BytesIO(data)))
 
 
 def test_disposition_ticks_the_instructions_given() -> None:
-    ticked = boxes(render_doc(Doc.disposisi, FULL))
+    ticked = boxes_in(render_doc(Doc.disposisi, FULL))
     harap = {k: ticked[k] for k in make_config().disposisi.instruksi}
     assert harap == {"Tanggapan dan saran": "", "Proses lebih lanjut": "",
                      "Koordinasikan/konfirmasikan": "X", "Untuk diketahui": "",
                      "Untuk ditindaklanjuti": "", "Siapkan bahan": "",
                      "Laporkan hasilnya": "X", "Arsip": ""}
     assert ticked["Rahasia"] == "X" and ticked[KASI_JABATAN] == "X"
-    minimal = boxes(render_doc(Doc.disposisi, MINIMAL))
+    minimal = boxes_in(render_doc(Doc.disposisi, MINIMAL))
     assert not [k for k in make_config().disposisi.instruksi if minimal[k]]
     assert minimal["Biasa"] == "X"
 

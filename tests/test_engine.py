@@ -13,6 +13,10 @@ from typing import Any
 
 import docx
 import pytest
+from docxtpl import DocxTemplate
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
 
 from pipeline import engine, render
 from pipeline.config import Halaman
@@ -142,6 +146,45 @@ def test_table_whose_columns_a_loop_makes_is_mended_as_docxtpl_mends_it(
         reference(template, context))["word/document.xml"]
     grids = [len(t._tbl.tblGrid.gridCol_lst) for t in docx.Document(io.BytesIO(ours)).tables]
     assert grids == [len(daftar) + 1, max(len(daftar) + 1, 4)]
+
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+@st.composite
+def table_xml(draw: st.DrawFn, depth: int = 0) -> str:
+    """A table as a template's loops may leave it: a grid of some columns (widths or not),
+    rows of any number of cells, some spanning columns, some holding a table."""
+    widths = draw(st.lists(st.integers(-1, 9000), max_size=5))  # -1: no width given
+    grid = "".join('<w:gridCol/>' if w < 0 else f'<w:gridCol w:w="{w}"/>' for w in widths)
+    rows = []
+    for _ in range(draw(st.integers(0, 4))):
+        cells = []
+        for _ in range(draw(st.integers(0, 6))):
+            span = draw(st.sampled_from(["", "", "", "1", "2", "3"]))
+            span = "x" if draw(st.integers(0, 30)) == 0 else span  # a span Word never writes
+            props = f'<w:tcPr><w:gridSpan w:val="{span}"/></w:tcPr>' if span else ""
+            inner = draw(table_xml(depth + 1)) if depth < 1 and draw(st.booleans()) else ""
+            cells.append(f"<w:tc>{props}<w:p/>{inner}</w:tc>")
+        rows.append(f"<w:tr>{''.join(cells)}</w:tr>")
+    return f"<w:tbl><w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
+
+
+def _outcome(fix: Any, xml: str) -> str:
+    """What a fix_tables makes of a body: its XML, or the kind of error it raises."""
+    try:
+        return etree.tostring(fix(xml)).decode()
+    except Exception as exc:  # noqa: BLE001 - the same failure is what is compared
+        return type(exc).__name__
+
+
+@settings(max_examples=300, deadline=None)
+@given(tables=st.lists(table_xml(), max_size=3))
+def test_table_grids_are_mended_exactly_as_docxtpl_mends_them(tables: list[str]) -> None:
+    """Whatever shape a clerk's loops leave a table in, the letter's grid is docxtpl's."""
+    body = f'<w:body xmlns:w="{W_NS}">{"".join(tables)}<w:p/></w:body>'
+    assert _outcome(engine._fixed_tables, body) == _outcome(
+        lambda xml: DocxTemplate.fix_tables(None, xml), body)
 
 
 def test_template_with_tags_in_properties_falls_back_to_docxtpl(tmp_path: Path) -> None:

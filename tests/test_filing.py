@@ -10,9 +10,11 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 import docx
+import pytest
 from openpyxl import load_workbook
 
 from pipeline.cli import main
+from pipeline.filing import NameTaken, file_letter
 from pipeline.layout import (
     MAX_NAME,
     case_name,
@@ -94,21 +96,61 @@ def test_slashes_and_dot_dot_never_make_folders(make_intake, cfg):
     assert not [p for p in cfg.outbox.rglob("*") if p.is_dir() and p.name in ("etc", "IX")]
 
 
-def test_a_foreign_file_at_a_letters_place_is_never_replaced(make_intake, cfg, caplog):
+def test_a_foreign_file_at_a_letters_place_is_never_replaced(make_intake, cfg):
+    # The letter is filed beside it under the case's marked name (it no longer waits for
+    # the clerk to move the file away).
     place = cfg.outbox / "2024" / "01-penerimaan-laporan" / "LP-001 - Tanda Terima Laporan.docx"
     place.parent.mkdir(parents=True)
     place.write_bytes(b"surat lain milik kantor")
-    path = make_intake([full_row(1)])
-    with caplog.at_level(logging.ERROR, logger="pipeline"):
-        run(path, cfg)
+    run(make_intake([full_row(1)]), cfg)
     assert place.read_bytes() == b"surat lain milik kantor"
-    assert "bukan surat ini" in caplog.text and "tidak ditimpa" in caplog.text
+    [receipt] = [p for p in letters(cfg, "2024/01-penerimaan-laporan") if p != place]
+    assert receipt.name.startswith("LP-001 ~") and read_stamp(receipt)["urut"] == 1
+    assert len(letters(cfg)) == 8 + 1
     state = open_state(cfg)
-    assert [r.path for r in state.pending_letters()] == [str(place.relative_to(cfg.outbox))]
+    assert state.pending_letters() == []
     state.close()
-    place.rename(place.with_name("disisihkan.docx"))  # the clerk moves it away
-    run(path, cfg)  # the pending letter is finished with its reserved number
-    assert read_stamp(place)["urut"] == 1
+
+
+def test_letters_left_waiting_behind_another_reports_files_are_filed_at_the_next_run(
+        make_intake, cfg):
+    # An earlier release reserved the second report's letters at the first one's places
+    # ('LP/001' and 'LP-001' both read 'LP-001'), where they waited for ever.
+    path = make_intake([full_row(1, no_laporan="LP/001"), full_row(2, no_laporan="LP-001")])
+    run(path, cfg)
+    marked = [p for p in letters(cfg) if " ~" in p.name]
+    assert len(marked) == 8
+    state = open_state(cfg)
+    for place in marked:
+        relative = place.relative_to(cfg.outbox).as_posix()
+        plain = relative.replace(place.name.split(" - ")[0], place.name.split(" ~")[0], 1)
+        state.db.execute("UPDATE letters SET status='pending', sha256='', path=? WHERE path=?",
+                         (plain, relative))
+        place.unlink()
+    state.close()
+    before = {p: sha(p) for p in letters(cfg)}
+    run(path, cfg)  # the workbook is unchanged: the start-up catch-up resumes them
+    assert {p: sha(p) for p in before} == before  # the first report's letters untouched
+    assert sorted(set(letters(cfg)) - set(before)) == sorted(marked)  # filed apart again
+    state = open_state(cfg)
+    assert state.pending_letters() == []
+    assert {x.path for x in state.all_letters()} == {
+        p.relative_to(cfg.outbox).as_posix() for p in letters(cfg)}
+    state.close()
+
+
+def test_a_file_appearing_at_a_letters_place_before_the_write_is_refused(cfg, tmp_path):
+    place = tmp_path / "arsip" / "LP-001 - Tanda Terima Laporan.docx"
+    place.parent.mkdir()
+    place.write_bytes(b"surat lain milik kantor")
+    data = (cfg.templates / DOCUMENT_BY_KIND[Doc.tanda_terima].template).read_bytes()
+    record = {"case_id": "2024/LP-001", "doc": "tanda_terima", "instansi": "", "tahun": 2024,
+              "version": 1, "nomor": "300.1/001/Kec.Krj/2024"}
+    with pytest.raises(NameTaken) as info:
+        file_letter(place, data, record)
+    assert "bukan surat ini" in info.value.message and "tidak ditimpa" in info.value.message
+    assert place.read_bytes() == b"surat lain milik kantor"
+    assert [p.name for p in place.parent.iterdir()] == [place.name]  # no temporary left
 
 
 def test_a_letter_half_made_before_a_kill_is_finished_in_place(make_intake, cfg):

@@ -21,15 +21,11 @@ from docx.text.paragraph import Paragraph
 
 from pipeline import render
 from pipeline.cli import main
-from pipeline.config import (
-    LAMBANG_PLACEHOLDER_MARK,
-    Config,
-    Halaman,
-    draft_reasons,
-    load_config,
-)
+from pipeline.config import Config, Halaman, load_config
+from pipeline.drafts import LAMBANG_PLACEHOLDER_MARK, draft_reasons
 from pipeline.form import page_form
 from pipeline.schema import DOCUMENT_BY_KIND, DOCUMENTS, Doc
+from tests.reading import boxes
 from tests.test_render import (
     NOMOR,
     ORDINARY,
@@ -206,19 +202,6 @@ def _texts(data: bytes) -> list[str]:
     return [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
 
 
-def boxes_of(container: Any) -> dict[str, str]:
-    """Check boxes (square, gap, label) anywhere in a document: label -> text in the box."""
-    found: dict[str, str] = {}
-    for table in container.tables:
-        for row in table.rows:
-            cells = row.cells
-            if len(cells) == 3 and cells[0].tables and cells[1].text == "":
-                found[cells[2].text] = cells[0].tables[0].cell(0, 0).text  # the square
-            for cell in cells:
-                found.update(boxes_of(cell))
-    return found
-
-
 def test_check_box_rows_repeat_for_each_item_of_a_list(tmp_path: Path) -> None:
     sys.path.insert(0, str(REPO / "tools"))
     import letterform  # the template building blocks
@@ -231,7 +214,7 @@ def test_check_box_rows_repeat_for_each_item_of_a_list(tmp_path: Path) -> None:
              {"nama": "Proses lebih lanjut", "tanda": ""}]
     data = render.render_letter(tmp_path / "kotak.docx",
                                 {"harap": harap, "konsep": False, "rahasia": False})
-    assert boxes_of(docx.Document(io.BytesIO(data))) == {
+    assert boxes(docx.Document(io.BytesIO(data))) == {
         "Tanggapan dan saran": "X", "Proses lebih lanjut": "", "Arsip": "X"}
 
 

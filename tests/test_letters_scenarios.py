@@ -4,17 +4,24 @@ overwritten; numbers are read back from the letters themselves."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import signal
+import subprocess
+import sys
 import zipfile
 from datetime import datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import docx
+import pytest
 from openpyxl import load_workbook
 
 from pipeline.cli import main
+from pipeline.layout import MAX_NAME
 from pipeline.process import finish_batch, open_state, process_file, recover
 from tests.conftest import full_row, write_intake
+from tests.test_watch import wait_until
 
 NUMBER = re.compile(r"300\.1/\d{3}/Kec\.Krj/\d{4}")
 NOTA = "02-penerusan-ke-camat/LP-001 - Nota Dinas Penerusan Laporan.docx"
@@ -98,6 +105,99 @@ def test_correction_across_new_year_makes_a_letter_of_that_year(make_intake, cfg
     assert replaced["Keterangan"] == "diganti dengan 300.1/002/Kec.Krj/2025"
 
 
+# --- 9.3 two cases whose flat names collide ------------------------------------------------
+
+RECEIPTS = "2024/01-penerimaan-laporan/"
+DPUPR = "Dinas Pekerjaan Umum dan Penataan Ruang Kabupaten Karanganyar"
+
+
+def agenda_paths(cfg, tahun: int = 2024) -> list[str]:
+    """The Berkas column of a year's Buku Agenda."""
+    return [str(r["Berkas"]) for r in agenda_rows(cfg, tahun)]
+
+
+def pending(cfg) -> list[str]:
+    """The paths of letters the state still has waiting to be filed."""
+    state = open_state(cfg)
+    try:
+        return [x.path for x in state.pending_letters()]
+    finally:
+        state.close()
+
+
+def test_numbers_that_flatten_alike_in_one_workbook_get_two_files(make_intake, office, cfg):
+    # Was: 'LP/001' and 'LP-001' both became 'LP-001 - …'; the guard refused to overwrite,
+    # so the second report's letters stayed pending for ever, never filed.
+    make_intake([full_row(1, no_laporan="LP/001"), full_row(2, no_laporan="LP-001")])
+    assert main(["run", "--config", str(office / "config.toml")]) == 0
+    filed = hashes(cfg.outbox)
+    assert len(filed) == 2 * 8
+    receipts = sorted(p for p in filed if p.startswith(RECEIPTS))
+    assert len(receipts) == 2
+    printed = [numbers_in(cfg.outbox / p) for p in receipts]
+    assert all(len(n) == 1 for n in printed) and printed[0] != printed[1]
+    paths = agenda_paths(cfg)
+    assert len(paths) == len(set(paths)) == 14 and set(paths) <= set(filed)
+    assert pending(cfg) == []
+
+
+def test_drafts_of_numbers_that_flatten_alike_get_two_files(placeholder_office):
+    # Drafts (config.toml not filled yet) follow the same rule: neither report's draft is
+    # lost to the other's name.
+    rows = [full_row(1, no_laporan="LP/001"), full_row(2, no_laporan="LP-001")]
+    write_intake(placeholder_office / "inbox" / "laporan.xlsx", rows)
+    config = str(placeholder_office / "config.toml")
+    assert main(["run", "--config", config]) == 0
+    drafts = placeholder_office / "outbox" / "_konsep"
+    receipts = sorted(p for p in hashes(drafts) if p.startswith(RECEIPTS))
+    assert len(receipts) == 2 and len(hashes(drafts)) == 2 * 8
+    readers = {p: docx.Document(str(drafts / p)) for p in receipts}
+    typed = {p: "\n".join(par.text for par in d.paragraphs) for p, d in readers.items()}
+    assert sum("LP/001" in t for t in typed.values()) == 1  # one draft per report
+    assert sum("LP-001" in t for t in typed.values()) == 1
+    assert main(["run", "--config", config]) == 0  # drafts are made again: same two files
+    assert sorted(p for p in hashes(drafts) if p.startswith(RECEIPTS)) == receipts
+
+
+def test_a_taken_flat_name_gets_a_marked_one_that_later_versions_keep(make_intake, cfg):
+    # Two saves: the second report's letters must not stay pending behind the first's files;
+    # its new versions keep its marked name (and the version suffix, within 120 characters).
+    first_row = full_row(1, no_laporan="LP/2026/00123/TRANTIB/KRJ", instansi=DPUPR)
+    run(make_intake([first_row]), cfg)
+    first = hashes(cfg.outbox)
+    plain = RECEIPTS + "LP-2026-00123-TRANTIB-KRJ - Tanda Terima Laporan.docx"
+    assert plain in first
+
+    rows = [first_row, full_row(2, no_laporan="LP-2026-00123-TRANTIB-KRJ", instansi=DPUPR)]
+    run(make_intake(rows), cfg)
+    second = hashes(cfg.outbox)
+    assert {k: second[k] for k in first} == first  # the first report's files untouched
+    new = sorted(set(second) - set(first))
+    assert len(new) == len(first) == 7
+    [receipt] = [p for p in new if p.startswith(RECEIPTS)]
+    mark = PurePosixPath(receipt).name.removesuffix(" - Tanda Terima Laporan.docx")
+    assert mark.startswith("LP-2026-00123-TRANTIB-KRJ ~")  # the case's mark
+    assert all(PurePosixPath(p).name.startswith(mark) for p in new)
+    assert numbers_in(cfg.outbox / receipt) == {"300.1/007/Kec.Krj/2024"}
+    assert numbers_in(cfg.outbox / plain) == {"300.1/001/Kec.Krj/2024"}
+    paths = agenda_paths(cfg)
+    assert len(paths) == len(set(paths)) == 12 and set(paths) <= set(second)
+    assert pending(cfg) == []
+
+    rows[1] = {**rows[1], "uraian": "Uraian yang diperbaiki oleh petugas."}
+    run(make_intake(rows), cfg)
+    third = hashes(cfg.outbox)
+    assert {k: third[k] for k in second} == second  # neither report's files replaced
+    versions = sorted(set(third) - set(second))
+    assert len(versions) == 7
+    names = [PurePosixPath(p).name for p in versions]
+    assert all(n.startswith(mark) and n.endswith(" (versi 2).docx") for n in names)
+    assert all(len(n) <= MAX_NAME for n in names)
+    [again] = [p for p in versions if p.startswith(RECEIPTS)]
+    assert numbers_in(cfg.outbox / again) == {"300.1/007/Kec.Krj/2024"}  # same number
+    assert len(set(agenda_paths(cfg))) == 12
+
+
 # --- 9.4 one identity per case ------------------------------------------------------------
 
 def test_retyped_number_in_other_case_is_the_same_report(make_intake, cfg):
@@ -136,6 +236,111 @@ def test_same_report_in_two_workbooks_with_other_content_is_a_conflict(make_inta
     assert all("Orang Lain" not in text_of(cfg.outbox / k) for k in after)
     report = cfg.outbox / "_perlu-perbaikan" / "budi - perlu perbaikan.txt"
     assert "siti.xlsx" in report.read_text("utf-8-sig")
+
+
+HELD_REPORT = "_perlu-perbaikan/budi - perlu perbaikan.txt"
+
+
+def held_budi(make_intake, config: str, cfg) -> Path:
+    """siti.xlsx holds LP-001 and LP-003; budi.xlsx has LP-001 with other content (held)."""
+    make_intake([full_row(1), full_row(3)], name="siti.xlsx")
+    assert main(["run", "--config", config]) == 0
+    budi = make_intake([full_row(2), full_row(1, nama_pelapor="Orang Lain")], name="budi.xlsx")
+    assert main(["run", "--config", config]) == 1
+    assert "siti.xlsx" in (cfg.outbox / HELD_REPORT).read_text("utf-8-sig")
+    assert not [p for p in cfg.outbox.rglob("*.docx") if "Orang Lain" in text_of(p)]
+    return budi
+
+
+def test_a_held_row_goes_on_at_the_next_run_once_the_other_workbook_drops_it(make_intake,
+                                                                              office, cfg):
+    # Was: budi.xlsx, unchanged, was skipped at every run; its row waited until someone
+    # saved it again, although siti.xlsx no longer held the report.
+    config = str(office / "config.toml")
+    budi = held_budi(make_intake, config, cfg)
+    saved = (budi.stat().st_mtime_ns, hashlib.sha256(budi.read_bytes()).hexdigest())
+    before = hashes(cfg.outbox)
+    make_intake([full_row(3)], name="siti.xlsx")  # the clerk deletes her copy of LP-001
+    assert main(["run", "--config", config]) == 0
+    assert not (cfg.outbox / HELD_REPORT).exists()
+    after = hashes(cfg.outbox)
+    assert {k: after[k] for k in before} == before  # siti's letters stay as they were
+    made = [k for k in after if k not in before]
+    assert len(made) == 8 and all("LP-001" in k and "(versi 2)" in k for k in made)
+    texts = [text_of(cfg.outbox / k) for k in made]  # budi's data now, the same numbers
+    assert not any("Siti Rahayu" in t for t in texts)
+    assert "Orang Lain" in text_of(cfg.outbox / RECEIPTS / "LP-001 - Tanda Terima Laporan "
+                                   "(versi 2).docx")
+    assert (budi.stat().st_mtime_ns, hashlib.sha256(budi.read_bytes()).hexdigest()) == saved
+    assert main(["run", "--config", config]) == 0  # and then it is settled
+    assert hashes(cfg.outbox) == after
+
+
+def test_a_held_row_is_let_go_at_the_next_run_once_both_agree(make_intake, office, cfg):
+    config = str(office / "config.toml")
+    held_budi(make_intake, config, cfg)
+    make_intake([full_row(1, nama_pelapor="Orang Lain"), full_row(3)], name="siti.xlsx")
+    assert main(["run", "--config", config]) == 0
+    assert not (cfg.outbox / HELD_REPORT).exists()  # nothing left to correct in budi.xlsx
+    state = open_state(cfg)
+    assert state.case_source("2024/LP-001")[0] == "siti.xlsx"
+    state.close()
+
+
+def test_a_held_row_stays_held_when_the_other_workbook_is_only_renamed(make_intake, office,
+                                                                          cfg):
+    config = str(office / "config.toml")
+    held_budi(make_intake, config, cfg)
+    before = hashes(cfg.outbox)
+    (office / "inbox" / "siti.xlsx").rename(office / "inbox" / "siti-september.xlsx")
+    assert main(["run", "--config", config]) == 1
+    assert "siti-september.xlsx" in (cfg.outbox / HELD_REPORT).read_text("utf-8-sig")
+    assert hashes(cfg.outbox) == before  # no letter from budi's row
+    assert not (cfg.outbox / "_perlu-perbaikan" / "siti - perlu perbaikan.txt").exists()
+
+
+def test_a_held_row_stays_held_when_the_renamed_workbook_is_read_after_it(make_intake,
+                                                                         office, cfg):
+    # Was: `perda run` reads the oldest file first; budi.xlsx, older, found siti.xlsx gone
+    # (renamed, not read yet under its new name) and took LP-001 over with its own data.
+    config = str(office / "config.toml")
+    budi = held_budi(make_intake, config, cfg)
+    siti = office / "inbox" / "siti.xlsx"
+    os.utime(budi, (siti.stat().st_mtime - 3600,) * 2)  # budi.xlsx is read first
+    before = hashes(cfg.outbox)
+    siti.rename(office / "inbox" / "siti-september.xlsx")
+    assert main(["run", "--config", config]) == 1
+    assert "siti-september.xlsx" in (cfg.outbox / HELD_REPORT).read_text("utf-8-sig")
+    assert hashes(cfg.outbox) == before  # no letter from budi's row
+    state = open_state(cfg)
+    assert state.case_source("2024/LP-001")[0] == "siti-september.xlsx"
+    state.close()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGTERM to a child is POSIX-only")
+def test_the_watcher_lets_a_held_row_go_on_when_the_other_workbook_is_deleted(office, cfg):
+    from tests.conftest import write_intake as write
+
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "watch", "--config",
+                             str(office / "config.toml")], cwd=office,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    letters = lambda: list(cfg.outbox.rglob("*.docx"))  # noqa: E731
+    try:
+        assert wait_until(lambda: (office / "state" / "perda.lock").exists())
+        write(office / "inbox" / "siti.xlsx", [full_row(1)])
+        assert wait_until(lambda: len(letters()) == 8)
+        write(office / "inbox" / "budi.xlsx", [full_row(2), full_row(1, nama_pelapor="Orang Lain")])
+        assert wait_until(lambda: len(letters()) == 16 and (cfg.outbox / HELD_REPORT).exists())
+        (office / "inbox" / "siti.xlsx").unlink()  # budi.xlsx is not touched
+        assert wait_until(lambda: len(letters()) == 24 and not (cfg.outbox / HELD_REPORT).exists())
+        made = [p for p in letters() if "LP-001" in p.name and "(versi 2)" in p.name]
+        assert len(made) == 8
+        assert "Orang Lain" in text_of(next(p for p in made if "Tanda Terima" in p.name))
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def test_same_report_with_the_same_content_in_two_workbooks_is_fine(make_intake, cfg):

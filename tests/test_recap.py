@@ -12,7 +12,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.config import Config
 from pipeline.intake import open_intake
-from pipeline.model import Case
 from pipeline.recap import (
     LATE_FILL,
     SHEET_KASUS,
@@ -22,29 +21,12 @@ from pipeline.recap import (
     step_columns,
     write_recap,
 )
-from pipeline.schema import STEPS
 from pipeline.status import case_times, lama, percentile
 from pipeline.validate import validate
-from tests.conftest import full_row, write_intake
+from tests.conftest import NIK, TELEPON, full_row, timed_case, write_intake
 
 NOW = datetime(2024, 9, 25, 10, 0)
-NIK, TELEPON = "3313016508900002", "081234567890"
-
-
-def case(no: str, lapor: datetime, *minutes: int, status: str = "", **kw: object) -> Case:
-    """A case whose steps 2, 3, ... took `minutes` each after the previous step."""
-    times, t = {}, lapor
-    for step, gap in zip(STEPS[1:], minutes, strict=False):
-        t = t + timedelta(minutes=gap)
-        times[step.time_key] = t
-    values: dict[str, object] = dict(
-        no_laporan=no, waktu_lapor=lapor, cara_lapor="Telepon", nama_pelapor=f"Pelapor {no}",
-        desa="Kuto", lokasi="Pasar", perda="Perda tentang Pengelolaan Sampah", uraian="Sampah",
-        petugas="Budi", nik_pelapor=NIK, telepon_pelapor=TELEPON,
-        alamat_pelapor="Dusun Ngasem RT 02", status_akhir=status)
-    values.update(times)
-    values.update(kw)
-    return Case(**values)  # type: ignore[arg-type]
+case = timed_case
 
 
 ON_TIME = case("LP-001", datetime(2024, 9, 25, 9, 50))  # waits 10 of step 2's 15 minutes

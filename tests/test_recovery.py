@@ -72,6 +72,29 @@ def test_state_deleted_refuses_then_pulihkan_and_numbering_continues(office, cfg
     assert {r["no_laporan"] for r in new} == {"LP-003"}
 
 
+def test_pulihkan_keeps_the_marked_names_of_reports_whose_flat_names_collide(office, cfg,
+                                                                           make_intake):
+    make_intake([full_row(1, no_laporan="LP/001"), full_row(2, no_laporan="LP-001")])
+    assert perda(office, "run") == ExitCode.ok
+    before = letter_hashes(cfg)
+    assert len(before) == 16 and len([p for p in before if " ~" in p.name]) == 8
+    state = open_state(cfg)
+    recorded = {(x.case_id, x.path) for x in state.all_letters()}
+    state.close()
+    shutil.rmtree(cfg.state_dir)
+
+    assert perda(office, "pulihkan") == ExitCode.ok
+    state = open_state(cfg)
+    assert {(x.case_id, x.path) for x in state.all_letters()} == recorded
+    state.close()
+    make_intake([full_row(1, no_laporan="LP/001"), full_row(2, no_laporan="LP-001"),
+                 full_row(3)])
+    assert perda(office, "run") == ExitCode.ok
+    after = letter_hashes(cfg)
+    assert {p: after[p] for p in before} == before  # no letter changed or made again
+    assert numbers(cfg) == list(range(1, 3 * NUMBERED_PER_CASE + 1))
+
+
 @pytest.mark.parametrize("damage", [b"", b"bukan basis data SQLite" * 100])
 def test_empty_or_damaged_state_refuses_to_number(office, cfg, make_intake, capsys, damage):
     make_intake([full_row(1)])

@@ -14,8 +14,6 @@ from typing import Any
 
 import docx
 import pytest
-from docx.table import Table
-from docx.text.paragraph import Paragraph
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +22,8 @@ from pipeline.config import Config, Kantor, Pejabat, PejabatSet
 from pipeline.errors import TemplateError
 from pipeline.model import Case
 from pipeline.schema import DOCUMENT_BY_KIND, DOCUMENTS, Doc, Document
+from tests.reading import blocks
+from tests.reading import boxes as read_boxes
 
 REPO = Path(__file__).resolve().parent.parent
 NOMOR = "300.1/042/Kec.Krj/2024"
@@ -86,22 +86,9 @@ def render_doc(kind: Doc, case: Case | None = None, instansi: str = "",
     return render.render_letter(cfg.templates / doc.template, ctx)
 
 
-def _blocks(container: Any) -> list[str]:
-    """Paragraph texts of a document or cell, table cells included, in reading order."""
-    texts: list[str] = []
-    for block in container.iter_inner_content():
-        if isinstance(block, Paragraph):
-            texts.append(block.text)
-        elif isinstance(block, Table):
-            for row in block.rows:
-                for cell in row.cells:
-                    texts += _blocks(cell)
-    return texts
-
-
 def paragraphs(data: bytes) -> list[str]:
     """Every paragraph of a rendered letter as Word shows it (line breaks as '\\n')."""
-    return _blocks(docx.Document(io.BytesIO(data)))
+    return blocks(docx.Document(io.BytesIO(data)))
 
 
 def shows(data: bytes, value: str) -> bool:
@@ -172,6 +159,25 @@ def test_letter_shows_typed_values_exactly_as_typed(kind: Doc) -> None:
         assert shows(data, value), f"{kind}: {value!r} not shown as typed"
 
 
+_ANY_TYPED = st.text(st.characters(codec="utf-8"), max_size=40) | st.sampled_from(
+    ["A & B", "<b>", '"kutip"', "'x'", "{{ 7*7 }}", "a\r\nb", "a\rb", "tab\tx", "\x07bel",
+     "Ngasem", "LP-017/IX/2024"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(typed=_ANY_TYPED)
+def test_any_typed_text_prints_as_typed(tmp_path_factory: pytest.TempPathFactory,
+                                        typed: str) -> None:
+    """Whatever a cell holds prints as typed: escaped for XML, braces kept, Windows line
+    ends as one line break, control characters Word cannot hold dropped."""
+    template = tmp_path_factory.getbasetemp() / "satu-isian.docx"
+    if not template.exists():
+        docx_with(template, "Isi: {{ uraian }}")
+    data = render.render_letter(template, {"uraian": typed})
+    shown = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
+    assert shown == "Isi: " + render.clean_text(typed)
+
+
 @pytest.mark.parametrize("kind", list(Doc))
 def test_letter_has_letterhead_from_config(kind: Doc) -> None:
     text = [t for t in paragraphs(render_doc(kind)) if t]  # the emblem's paragraph is empty
@@ -208,21 +214,8 @@ def test_receipt_shows_when_the_report_was_received() -> None:
     assert shows(render_doc(Doc.tanda_terima), "Rabu, 25 September 2024 pukul 08.15 WIB")
 
 
-def _boxes(container: Any) -> dict[str, str]:
-    """Check boxes (square, gap, label) anywhere in a document: label -> text in the box."""
-    found: dict[str, str] = {}
-    for table in container.tables:
-        for row in table.rows:
-            cells = row.cells
-            if len(cells) == 3 and cells[0].tables and cells[1].text == "":
-                found[cells[2].text] = cells[0].tables[0].cell(0, 0).text  # the square
-            for cell in cells:
-                found.update(_boxes(cell))
-    return found
-
-
 def test_disposition_marks_the_chosen_sifat() -> None:
-    boxes = _boxes(docx.Document(io.BytesIO(render_doc(Doc.disposisi))))
+    boxes = read_boxes(docx.Document(io.BytesIO(render_doc(Doc.disposisi))))
     assert {k: boxes[k] for k in ("Biasa", "Segera", "Sangat Segera", "Rahasia")} == {
         "Biasa": "", "Segera": "", "Sangat Segera": "X", "Rahasia": ""}
 

@@ -15,29 +15,14 @@ from pipeline.attention import Attention, Perbaikan, attention
 from pipeline.cli import main
 from pipeline.config import Config
 from pipeline.model import Case
-from pipeline.schema import STEPS
 from pipeline.state import Contents
 from pipeline.status import format_status, status_rows
-from tests.conftest import full_row
+from tests.conftest import NIK, TELEPON, full_row, timed_case
 
 NOW = datetime(2024, 9, 25, 10, 0)
-NIK, TELEPON = "3313016508900002", "081234567890"
-
-
 def case(no: str, lapor: datetime, *minutes: int, status: str = "", **kw: object) -> Case:
-    """A case whose steps 2, 3, ... took `minutes` each after the previous step."""
-    times, t = {}, lapor
-    for step, gap in zip(STEPS[1:], minutes, strict=False):
-        t = t + timedelta(minutes=gap)
-        times[step.time_key] = t
-    values: dict[str, object] = dict(
-        no_laporan=no, waktu_lapor=lapor, cara_lapor="Telepon", nama_pelapor=f"Pelapor {no}",
-        desa="Kuto", lokasi="Pasar", perda="Perda tentang Pengelolaan Sampah", uraian="Sampah",
-        petugas="Budi", nik_pelapor=NIK, telepon_pelapor=TELEPON,
-        alamat_pelapor="Dusun Ngasem RT 02", status_akhir=status, source_file="laporan.xlsx")
-    values.update(times)
-    values.update(kw)
-    return Case(**values)  # type: ignore[arg-type]
+    """A case whose steps 2, 3, ... took `minutes` each, read from laporan.xlsx."""
+    return timed_case(no, lapor, *minutes, status=status, **{"source_file": "laporan.xlsx", **kw})
 
 
 ON_TIME = case("LP-001", datetime(2024, 9, 25, 9, 50), source_row=3)  # 10 of 15 minutes

@@ -4,7 +4,7 @@ Run from the repository root:  python tools/make_lambang.py [OUTPUT_FILE]
 
 We cannot ship the regency's coat of arms. The letters carry this plainly marked
 placeholder until the office puts its own file at `[kantor] lambang`; the PNG's tEXt
-chunk holds config.LAMBANG_PLACEHOLDER_MARK, so `perda check` (and the drafts rule) can
+chunk holds drafts.LAMBANG_PLACEHOLDER_MARK, so `perda check` (and the drafts rule) can
 tell it from a real emblem. Pure Python (zlib), same bytes on every run.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.config import LAMBANG_PLACEHOLDER_MARK  # noqa: E402
+from pipeline.drafts import LAMBANG_PLACEHOLDER_MARK  # noqa: E402
 
 WIDTH, HEIGHT = 200, 240
 SCALE = 3  # pixels per font dot

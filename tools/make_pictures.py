@@ -19,7 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.config import LAMBANG_PLACEHOLDER_MARK, load_config  # noqa: E402
+from pipeline.config import load_config  # noqa: E402
+from pipeline.drafts import LAMBANG_PLACEHOLDER_MARK  # noqa: E402
 from pipeline.process import finish_batch, open_state, process_file  # noqa: E402
 from tests.conftest import full_row, shipped_office, write_intake  # noqa: E402
 from tests.office_values import fill_office  # noqa: E402

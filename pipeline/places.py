@@ -1,0 +1,89 @@
+"""Where a letter is filed when it is reserved: its pattern's place, unless that place is
+already held by another letter — then the case's alternative (marked) name.
+
+The outbox is an archive: two reports whose safe names are the same file (`LP/001` and
+`LP-001` both read `LP-001`) must not share it, and the second must not wait for ever
+behind the guard that refuses to overwrite (filing.NameTaken). A place is held when
+
+- the state records a letter there that is not this letter (same version), or
+- a letter reserved earlier in the same chunk goes there, or
+- a file is there that is not an earlier state of this letter (stamped with it).
+
+Then the letter takes the case's first alternative name that is free
+(layout.case_name: `LP-001 ~5b1e7d - …`): decided from the case identity only, so a
+re-run gives the same name. A new version keeps the place of the version before it, with
+only its ' (versi N)' changed, so a letter keeps its mark for all its versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipeline.config import Config
+from pipeline.filing import IDENTITY, may_replace
+from pipeline.layout import letter_path, versioned
+from pipeline.model import Letter
+from pipeline.plan import Action, Item
+from pipeline.schema import DOCUMENT_BY_KIND, Doc
+from pipeline.state import State
+
+ALTERNATIVES = 9  # other names tried before the guard is left to refuse (never in practice)
+
+Identity = tuple[object, ...]
+
+
+def identity(letter: Letter) -> Identity:
+    """What makes two records the same letter, same version (filing.IDENTITY)."""
+    return tuple(getattr(letter, key) for key in IDENTITY)
+
+
+class Places:
+    """The places of the letters of one chunk, decided in order as they are reserved."""
+
+    def __init__(self, cfg: Config, state: State) -> None:
+        self.cfg = cfg
+        self.state = state
+        self.claimed: dict[str, Identity] = {}  # places given in this chunk
+
+    def place(self, item: Item) -> str:
+        """Where the letter of a new or resumed item is filed (and claim it)."""
+        letter = item.letter
+        candidates = self._candidates(item)
+        first = next(candidates)
+        chosen = first if self._free(first, letter) else next(
+            (path for path in candidates if self._free(path, letter)), first)
+        self.claimed[chosen] = identity(letter)
+        return chosen
+
+    def _candidates(self, item: Item) -> Iterator[str]:
+        """The places to try, best first: the recorded one (resumed), the previous
+        version's with the new suffix (a new version in the same year), the pattern's,
+        then the case's alternative names."""
+        letter = item.letter
+        if item.action is Action.resume and letter.path:
+            yield letter.path
+        previous = item.previous
+        if previous is not None and previous.path and previous.tahun == letter.tahun:
+            yield versioned(previous.path, letter.version)
+        for alternative in range(ALTERNATIVES + 1):
+            yield self._pattern(letter, alternative)
+
+    def _pattern(self, letter: Letter, alternative: int) -> str:
+        """The pattern's place of a letter, or of the case's n-th alternative name."""
+        return letter_path(self.cfg, DOCUMENT_BY_KIND[Doc(letter.doc)], letter.no_laporan,
+                           letter.tahun, letter.instansi, letter.version,
+                           alternative=alternative)
+
+    def _free(self, path: str, letter: Letter) -> bool:
+        """Whether `path` is held by nothing but this letter (same version)."""
+        mine = identity(letter)
+        if self.claimed.get(path, mine) != mine:
+            return False
+        if any(owner != mine for owner in self.state.letters_at(path)):
+            return False
+        record = {key: getattr(letter, key) for key in IDENTITY}
+        try:
+            return may_replace(Path(self.cfg.outbox) / path, record, letter.sha256)
+        except OSError:  # unreadable now: the guard looks again when the letter is written
+            return True

@@ -6,7 +6,9 @@ Candidates: openpyxl's read-only `iter_rows` (the reader before issue 14), openp
 sheet parser driven row by row (the reader of issue 14's first commit), the lxml reader
 in `pipeline/sheet.py`, and python-calamine when it is installed (it is not a dependency:
 `pip install python-calamine` to include it). Also the whole `open_intake` + rows, and
-one changed row in a processed workbook through `process_file`. CPU time, not wall time:
+one changed row in a processed workbook through `process_file`, with the row cache
+(`pipeline/rowcache.py`: unchanged row slices are not parsed) and without it (only the
+known-good rows of the last version skip validation). CPU time, not wall time:
 on a shared 2-core PC the wall clock measures the neighbours. `--libreoffice` also reads
 the workbook as LibreOffice saves it (shared strings, like Excel) instead of openpyxl's
 inline strings.
@@ -34,6 +36,7 @@ from bench import data  # noqa: E402
 from pipeline.config import Batas, load_config  # noqa: E402
 from pipeline.intake import open_intake  # noqa: E402
 from pipeline.process import open_state, process_file  # noqa: E402
+from pipeline.rowcache import RowCache  # noqa: E402
 from pipeline.sheet import stored_rows  # noqa: E402
 
 
@@ -85,17 +88,31 @@ def whole_intake(blob: bytes) -> int:
     return sum(1 for _ in open_intake("laporan.xlsx", blob, Batas()).rows)
 
 
-def one_changed_row(root: Path, rows: int) -> float:
-    """CPU seconds of process_file after one row of a processed workbook changed."""
-    cfg = load_config(data.office(root / "office") / "config.toml")
+def one_changed_row(root: Path, rows: int, cached: bool = True,
+                    libreoffice: bool = False) -> float | None:
+    """CPU seconds of process_file after one row of a processed workbook changed; with
+    the row cache (the default path) or without it (today's known-good rows only);
+    `libreoffice`: both versions saved by LibreOffice (shared strings). None without
+    soffice."""
+    office = root / f"office-{'lo' if libreoffice else 'op'}-{'cache' if cached else 'none'}"
+    cfg = load_config(data.office(office) / "config.toml")
     path = data.write_workbook(cfg.inbox / "laporan-2024.xlsx", rows, steps=1)
+    variants = [data.write_workbook(root / f"changed-{run}.xlsx", rows, steps=1,
+                                    changed=rows // 2, change=f"Uraian diubah ({run}).")
+                for run in range(3)]
+    if libreoffice:
+        copies = [libreoffice_copy(p, root) for p in [path, *variants]]
+        if None in copies:
+            return None
+        shutil.copyfile(copies[0], path)  # type: ignore[arg-type]
+        variants = copies[1:]  # type: ignore[assignment]
     state = open_state(cfg)
+    if not cached:  # today's reading: no row cache is ever found
+        state.row_cache = lambda name, rules, known: RowCache(rules)  # type: ignore
     try:
         process_file(path, cfg, state)  # fill the state (one letter per row)
         times = []
-        for run in range(3):
-            variant = data.write_workbook(root / f"changed-{run}.xlsx", rows, steps=1,
-                                          changed=rows // 2, change=f"Uraian diubah ({run}).")
+        for variant in variants:
             shutil.copyfile(variant, path)
             started = time.process_time()
             outcome = process_file(path, cfg, state)
@@ -112,8 +129,10 @@ def libreoffice_copy(path: Path, root: Path) -> Path | None:
     if soffice is None:
         return None
     out = root / "lo"
-    subprocess.run([soffice, "--headless", "--convert-to", "xlsx", "--outdir", str(out),
-                    str(path)], check=True, capture_output=True, timeout=600)
+    if not (out / path.name).exists():  # the same workbook is converted once
+        subprocess.run([soffice, f"-env:UserInstallation={(root / 'lo-profile').as_uri()}",
+                        "--headless", "--convert-to", "xlsx", "--outdir", str(out),
+                        str(path)], check=True, capture_output=True, timeout=600)
     return out / path.name
 
 
@@ -143,8 +162,13 @@ def main(argv: list[str] | None = None) -> None:
                     print(f"  {label:34} not installed")
                     continue
                 print(f"  {label:34} {seconds:6.2f} s CPU  ({count} rows)")
-        print(f"one changed row of {args.rows:,}, process_file: "
-              f"{one_changed_row(root, args.rows):.2f} s CPU")
+        kinds = [("openpyxl-saved", False)] + [("LibreOffice-saved", True)] * args.libreoffice
+        for kind, lo in kinds:
+            for cached, label in ((False, "without row cache"), (True, "with row cache")):
+                seconds = one_changed_row(root, args.rows, cached, lo)
+                if seconds is not None:
+                    print(f"one changed row of {args.rows:,}, {kind}, process_file "
+                          f"{label}: {seconds:.2f} s CPU")
 
 
 if __name__ == "__main__":

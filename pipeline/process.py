@@ -27,6 +27,7 @@ from pipeline.problems import clear_problem_report, remove_orphan_reports, write
 from pipeline.recap import write_recap
 from pipeline.recovery import safe_backup
 from pipeline.registers import write_agenda
+from pipeline.rowcache import RowCache
 from pipeline.state import State
 from pipeline.validate import Validation, rules_fingerprint, validate
 from pipeline.watch import is_candidate
@@ -85,8 +86,9 @@ def process_file(path: Path, cfg: Config, state: State,
     snapshot = keep_snapshot(cfg, digest, path.suffix, data)
     konsep = bool(draft_reasons(cfg))
     rules = rules_fingerprint(cfg) + (":konsep" if konsep else "")
-    validation, rejected, sheet = read_cases(path.name, data, cfg, state.good_rows(path.name,
-                                                                                   rules))
+    known = state.good_rows(path.name, rules)
+    cache = state.row_cache(path.name, rules, known)
+    validation, rejected, sheet = read_cases(path.name, data, cfg, known, cache)
     total = len(validation.spool)
     conflicts: list[Problem] = []
     holders: set[str] = set()  # the other workbooks whose rows hold rows of this one back
@@ -112,7 +114,8 @@ def process_file(path: Path, cfg: Config, state: State,
     state.record_intake(path.name, digest, len(data), status, validation.rows_read,
                         validation.rows_with_problems, made.count, snapshot, good,
                         settings=settings, recheck_after=_recheck_after(problems),
-                        held_by={other: state.latest_digest(other) or "" for other in holders})
+                        held_by={other: state.latest_digest(other) or "" for other in holders},
+                        row_cache=None if conflicts or rejected else cache)
     outcome = Outcome(path.name, status, problems, made.letters, made.drafts,
                       validation.rows_read, time.perf_counter() - started,
                       years=set() if konsep else validation.years,  # drafts: no recap
@@ -168,11 +171,15 @@ def _recheck_after(problems: list[Problem]) -> datetime | None:
     return None
 
 
-def read_cases(name: str, data: bytes, cfg: Config, known_good: set[bytes] | None = None
+def read_cases(name: str, data: bytes, cfg: Config, known_good: set[bytes] | None = None,
+               cache: RowCache | None = None
                ) -> tuple[Validation, Problem | None, str | None]:
-    """The validated cases of a workbook, or its whole-file problem; and its sheet."""
+    """The validated cases of a workbook, or its whole-file problem; and its sheet.
+
+    With `cache`, rows unchanged since the last version are not parsed, and this
+    version's good rows are recorded in it (`pipeline/rowcache.py`)."""
     try:
-        intake = open_intake(name, data, cfg.batas)
+        intake = open_intake(name, data, cfg.batas, cache)
         return validate(intake, cfg, known_good=known_good or set()), None, intake.sheet
     except IntakeRejected as exc:
         return Validation(), exc.problem, None

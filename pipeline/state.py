@@ -32,6 +32,7 @@ from pipeline.model import (
     case_to_json,
     fold_no_laporan,
 )
+from pipeline.rowcache import RowCache
 from pipeline.state_schema import CONTENTS_TABLE, LETTER_COLUMNS, SCHEMA, Contents, migrate
 
 __all__ = ["Booking", "Contents", "State", "case_json"]
@@ -180,19 +181,41 @@ class State:
         blob = bytes(row["digests"])
         return {blob[i:i + 16] for i in range(0, len(blob), 16)}
 
+    def row_cache(self, name: str, rules: str, known_good: set[bytes]) -> RowCache:
+        """The row cache of `name` from its last processing under the same rules (only
+        its rows among `known_good`), or an empty one; it records this version's."""
+        try:
+            row = self.db.execute("SELECT context, strings, entries FROM row_cache "
+                                  "WHERE name=? AND rules=?", (name, rules)).fetchone()
+        except sqlite3.OperationalError:  # a read-only database of an earlier release
+            row = None
+        if row is None or not known_good:
+            return RowCache(rules)
+        return RowCache.load(rules, bytes(row["context"]), bytes(row["strings"]),
+                             bytes(row["entries"]), known_good)
+
     def record_intake(self, name: str, sha256: str, size: int, result: str, rows_read: int,
                       rows_with_problems: int, letters_made: int, snapshot: str,
                       good_rows: tuple[str, list[bytes]] | None = None, settings: str = "",
                       recheck_after: datetime | None = None,
-                      held_by: Mapping[str, str] | None = None) -> None:
+                      held_by: Mapping[str, str] | None = None,
+                      row_cache: RowCache | None = None) -> None:
         """Record a fully processed intake version (the last step of processing a file),
-        with the digests of its good rows (`(rules fingerprint, digests)`) and the other
+        with the digests of its good rows (`(rules fingerprint, digests)`), the other
         workbooks whose rows held some of its rows back, with their sha256 then
-        (`held_by`: see `held_files`)."""
+        (`held_by`: see `held_files`), and its row cache, which replaces the file's last
+        one (None: the file has none now)."""
         with self.transaction() as db:
             if good_rows is not None:
                 db.execute("INSERT OR REPLACE INTO good_rows VALUES (?,?,?)",
                            (name, good_rows[0], b"".join(good_rows[1])))
+            context, strings, entries = row_cache.dump() if row_cache else (b"", b"", b"")
+            if context:
+                db.execute("INSERT OR REPLACE INTO row_cache VALUES (?,?,?,?,?)",
+                           (name, row_cache.rules if row_cache else "", context, strings,
+                            entries))
+            else:
+                db.execute("DELETE FROM row_cache WHERE name=?", (name,))
             db.execute("INSERT INTO intake_versions (name, sha256, size, seen_at, result, "
                        "rows_read, rows_with_problems, letters_made, snapshot, settings, "
                        "recheck_after, held_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",

@@ -72,6 +72,13 @@ CREATE TABLE IF NOT EXISTS good_rows (
     rules TEXT NOT NULL,           -- rules fingerprint when the digests were taken
     digests BLOB NOT NULL          -- 16-byte digests of its rows that had no problem
 );
+CREATE TABLE IF NOT EXISTS row_cache (
+    name TEXT PRIMARY KEY,         -- the intake file's name
+    rules TEXT NOT NULL,           -- rules fingerprint when the rows were recorded
+    context BLOB NOT NULL,         -- digest of what rows depend on (pipeline/rowcache.py)
+    strings BLOB NOT NULL,         -- 8-byte digests of its shared strings, by index
+    entries BLOB NOT NULL          -- its good rows: slice digest, row digest, row, year, number
+);
 CREATE TABLE IF NOT EXISTS counters (
     tahun INTEGER PRIMARY KEY,
     last INTEGER NOT NULL
@@ -112,8 +119,16 @@ _ADDED_COLUMNS = {  # columns newer than the first released schema: (table, colu
 }
 
 
+_ADDED_TABLES = {  # tables newer than the first released schema, made by SCHEMA itself
+    "row_cache",  # the row cache of issue 13: empty at first, so every file is read whole
+}
+
+
 def migrate(db: sqlite3.Connection) -> None:
-    """Bring a database of an earlier release to the current schema, keeping its data."""
+    """Bring a database of an earlier release to the current schema, keeping its data.
+
+    New tables (`_ADDED_TABLES`) need nothing here: SCHEMA creates them if missing.
+    """
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     for table, column, kind in sorted(_ADDED_COLUMNS):
         if table in tables and column not in _columns(db, table):

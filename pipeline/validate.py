@@ -145,7 +145,9 @@ def validate(intake: Intake, cfg: Config, now: datetime | None = None,
 
     A row whose raw values equal a row that was fully valid in the last processed version
     of the same file (`known_good`, digests under the same rules) is only counted and its
-    number noted: its letters were made then, and nothing about it can have changed.
+    number noted: its letters were made then, and nothing about it can have changed. A
+    row the row cache did not parse (`RawRow.known`) is such a row, with its number and
+    year from last time; the good rows read are recorded in `intake.cache`.
     """
     now = now or datetime.now()
     lists = _Lists(choice_lists(cfg), short_names(cfg))
@@ -154,11 +156,15 @@ def validate(intake: Intake, cfg: Config, now: datetime | None = None,
     copies: dict[str, tuple[str, list[int]]] = {}  # numbers seen twice: (as typed, rows)
     bad_rows: set[int] = set()
     for raw in intake.rows:
+        if raw.known is not None:  # its bytes are a good row's of last time: not parsed
+            _skip_reused(raw, intake, first, copies, result)
+            continue
         row = Row(raw)
         digest = row_digest(raw)
         if digest in known_good:
             _skip_known(row, intake, lists, first, copies, result)
             result.good_digests.append(digest)
+            _keep(row, intake, digest)
             continue
         _parse_cells(row, intake, lists)
         check_steps(row, intake, now)
@@ -169,6 +175,7 @@ def validate(intake: Intake, cfg: Config, now: datetime | None = None,
             bad_rows.add(raw.row)
         elif not row.warnings:  # a warned row is checked again: its warning stays listed
             result.good_digests.append(digest)
+            _keep(row, intake, digest)
         found = [p for _, p in row.problems] + row.warnings
         result.add_problems(sorted(found, key=_problem_order))
         case = _build_case(row, intake.name)
@@ -208,6 +215,27 @@ def _skip_known(row: Row, intake: Intake, lists: _Lists,
     result.rows_read += 1
     result.years.add(row.parsed["waktu_lapor"].year)
     _remember_number(row, first, copies)
+
+
+def _skip_reused(raw: RawRow, intake: Intake, first: dict[str, int],
+                 copies: dict[str, tuple[str, list[int]]], result: Validation) -> None:
+    """A row not parsed (row cache): what `_skip_known` does, from last time's values."""
+    entry = raw.known
+    assert entry is not None and raw.slice is not None and intake.cache is not None
+    result.rows_read += 1
+    result.years.add(entry.year)
+    _note_number(entry.number, entry.year, raw.row, first, copies)
+    result.good_digests.append(entry.digest)
+    intake.cache.keep(raw.slice, entry.digest, raw.row, entry.year, entry.number)
+
+
+def _keep(row: Row, intake: Intake, digest: bytes) -> None:
+    """Record a good row's slice in the row cache, for the next version of the file."""
+    if intake.cache is None or row.raw.slice is None:
+        return
+    number, when = row.parsed.get("no_laporan"), row.parsed.get("waktu_lapor")
+    if isinstance(number, str) and isinstance(when, datetime):
+        intake.cache.keep(row.raw.slice, digest, row.raw.row, when.year, number)
 
 
 def _case_key(case: Case) -> str:
@@ -304,11 +332,19 @@ def _remember_number(row: Row, first: dict[str, int],
     number, when = row.parsed.get("no_laporan"), row.parsed.get("waktu_lapor")
     if not (number and when):
         return
-    key = f"{when.year}/{number.casefold()}"
+    _note_number(number, when.year, row.raw.row, first, copies)
+
+
+def _note_number(number: str, year: int, at: int, first: dict[str, int],
+                 copies: dict[str, tuple[str, list[int]]]) -> None:
+    """Note (No. Laporan, year) at row `at`: its first row, or one more copy."""
+    if not number:
+        return
+    key = f"{year}/{number.casefold()}"
     if key not in first:
-        first[key] = row.raw.row
+        first[key] = at
     else:
-        copies.setdefault(key, (number, [first[key]]))[1].append(row.raw.row)
+        copies.setdefault(key, (number, [first[key]]))[1].append(at)
 
 
 def _duplicate_problems(rows: list[int], year: str, typed: str,

@@ -110,7 +110,7 @@ def process_file(path: Path, cfg: Config, state: State,
         state.record_contents(path.name, validation.numbers,
                               sorted({*validation.problem_rows, *held}),
                               validation.rows_with_problems)
-    good = (rules, [] if conflicts else validation.good_digests)  # conflicts: read all again
+    good = (rules, bytearray() if conflicts else validation.good_digests)  # conflicts: all
     state.record_intake(path.name, digest, len(data), status, validation.rows_read,
                         validation.rows_with_problems, made.count, snapshot, good,
                         settings=settings, recheck_after=_recheck_after(problems),

@@ -117,7 +117,7 @@ class RowCache:
     kept: bytearray = field(default_factory=bytearray)
 
     @classmethod
-    def load(cls, rules: str, context: bytes, strings: bytes, blob: bytes,
+    def load(cls, rules: str, context: bytes, strings: bytes, blob: bytes | memoryview,
              known_good: set[bytes] | frozenset[bytes]) -> RowCache:
         """A cache from its stored form, keeping only the rows known to be good."""
         entries: dict[bytes, int] = {}
@@ -127,7 +127,7 @@ class RowCache:
             if digest in known_good:
                 entries[piece] = at
             at += size + length
-        return cls(rules, context, strings, entries, blob)
+        return cls(rules, context, strings, entries, bytes(blob))
 
     def entry(self, key: bytes) -> Entry | None:
         """The stored entry of a slice key, or None."""
@@ -139,12 +139,12 @@ class RowCache:
         return Entry(row, digest, year,
                      self.blob[start:start + length].decode("utf-8", "surrogatepass"))
 
-    def dump(self) -> tuple[bytes, bytes, bytes]:
+    def dump(self) -> tuple[bytes, bytes, bytes | memoryview]:
         """(context, shared string digests, entries) to store; an empty context when this
         version could not be cached (its sheet is not plain)."""
         if not self.new_context:
             return b"", b"", b""
-        return self.new_context, self.new_strings, bytes(self.kept)
+        return self.new_context, self.new_strings, memoryview(self.kept)  # not copied
 
     def begin(self, strings: list[Any], prefix: bytes) -> None:
         """A plain sheet starts: note its namespaces and digest its shared strings."""

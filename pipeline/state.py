@@ -196,7 +196,8 @@ class State:
 
     def record_intake(self, name: str, sha256: str, size: int, result: str, rows_read: int,
                       rows_with_problems: int, letters_made: int, snapshot: str,
-                      good_rows: tuple[str, list[bytes]] | None = None, settings: str = "",
+                      good_rows: tuple[str, bytearray | list[bytes]] | None = None,
+                      settings: str = "",
                       recheck_after: datetime | None = None,
                       held_by: Mapping[str, str] | None = None,
                       row_cache: RowCache | None = None) -> None:
@@ -208,7 +209,8 @@ class State:
         with self.transaction() as db:
             if good_rows is not None:
                 db.execute("INSERT OR REPLACE INTO good_rows VALUES (?,?,?)",
-                           (name, good_rows[0], b"".join(good_rows[1])))
+                           (name, good_rows[0], good_rows[1] if isinstance(
+                               good_rows[1], bytearray) else b"".join(good_rows[1])))
             context, strings, entries = row_cache.dump() if row_cache else (b"", b"", b"")
             if context:
                 db.execute("INSERT OR REPLACE INTO row_cache VALUES (?,?,?,?,?)",

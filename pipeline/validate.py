@@ -93,7 +93,9 @@ class Validation:
     rows_read: int = 0
     rows_with_problems: int = 0
     years: set[int] = field(default_factory=set)  # years of the accepted cases
-    good_digests: list[bytes] = field(default_factory=list)  # rows without any problem
+    # 16-byte digests of the rows without any problem, end to end (a bytes object per row
+    # would cost three times the memory on a large workbook)
+    good_digests: bytearray = field(default_factory=bytearray)
     numbers: set[str] = field(default_factory=set)  # '<tahun>/<No. Laporan folded>' of every row
     problem_rows: list[int] = field(default_factory=list)  # rows with a problem, ascending
 
@@ -163,7 +165,7 @@ def validate(intake: Intake, cfg: Config, now: datetime | None = None,
         digest = row_digest(raw)
         if digest in known_good:
             _skip_known(row, intake, lists, first, copies, result)
-            result.good_digests.append(digest)
+            result.good_digests += digest
             _keep(row, intake, digest)
             continue
         _parse_cells(row, intake, lists)
@@ -174,7 +176,7 @@ def validate(intake: Intake, cfg: Config, now: datetime | None = None,
         if row.problems:
             bad_rows.add(raw.row)
         elif not row.warnings:  # a warned row is checked again: its warning stays listed
-            result.good_digests.append(digest)
+            result.good_digests += digest
             _keep(row, intake, digest)
         found = [p for _, p in row.problems] + row.warnings
         result.add_problems(sorted(found, key=_problem_order))
@@ -225,7 +227,7 @@ def _skip_reused(raw: RawRow, intake: Intake, first: dict[str, int],
     result.rows_read += 1
     result.years.add(entry.year)
     _note_number(entry.number, entry.year, raw.row, first, copies)
-    result.good_digests.append(entry.digest)
+    result.good_digests += entry.digest
     intake.cache.keep(raw.slice, entry.digest, raw.row, entry.year, entry.number)
 
 

@@ -127,12 +127,17 @@ def read(data: bytes, cfg: Config, known: set[bytes] | None = None,
     """read_cases as process_file calls it; the fields compared."""
     validation, rejected, _sheet = read_cases(NAME, data, cfg, known or set(), cache)
     fields = {"problems": validation.problems, "numbers": validation.numbers,
-              "years": validation.years, "good": validation.good_digests,
+              "years": validation.years, "good": digests(validation.good_digests),
               "cases": validation.cases, "rows_read": validation.rows_read,
               "rows_with_problems": validation.rows_with_problems,
               "problem_rows": validation.problem_rows, "held": validation.held,
               "more_problems": validation.more_problems}
     return Read(fields, rejected, cache)
+
+
+def digests(packed: bytearray) -> list[bytes]:
+    """The 16-byte row digests packed end to end in Validation.good_digests."""
+    return [bytes(packed[i:i + 16]) for i in range(0, len(packed), 16)]
 
 
 def stored(cache: RowCache, known: set[bytes]) -> RowCache:

@@ -343,11 +343,6 @@ def document(letter: Letter) -> Document:
     return DOCUMENT_BY_KIND[Doc(letter.doc)]
 
 
-def doc_of(item: Item) -> Document:
-    """The schema document of a plan item."""
-    return document(item.letter)
-
-
 def placement(cfg: Config, letter: Letter) -> str:
     """Where a letter is filed under outbox/ ('/' separated)."""
     return letter_path(cfg, document(letter), letter.no_laporan, letter.tahun,

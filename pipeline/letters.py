@@ -212,8 +212,9 @@ def _write(items: list[Item], paths: list[str], cfg: Config, renderer: Renderer,
     its sha256 comes back. A letter whose place holds anything but an earlier state of
     that very letter is not written (filing.NameTaken, logged): it stays pending, and
     nothing is replaced. Two letters bound for one place are never written at once: the
-    second waits for a later round. The first error (a full disk) is raised once the
-    letters already under way are settled; those filed are in `written`.
+    second waits for a later round. The first error (a full disk) is raised: the letters
+    before it, in order, are in `written`; any filed after it by another thread or worker
+    stay pending and are finished again in place (their file is their own earlier state).
     """
     form = page_form(cfg)  # [halaman] and the emblem, applied when a template compiles
     templates = cfg.templates  # resolved paths: computed once, not per letter

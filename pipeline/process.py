@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from pipeline import drafts, pdf
+from pipeline import pdf
 from pipeline.attention import rows_to_correct
 from pipeline.codes import Code
 from pipeline.config import Config
 from pipeline.conflicts import without_conflicts
+from pipeline.drafts import draft_reasons
 from pipeline.errors import TemplateError
 from pipeline.filing import remove_stray_temporaries, sha256_bytes, write_atomic
 from pipeline.intake import IntakeRejected, open_intake
@@ -58,11 +59,6 @@ class Outcome:
 
 
 Progress = Callable[[str, int, int, int], None]  # (file, cases seen, cases in file, letters)
-
-
-def draft_reasons(cfg: Config) -> list[str]:
-    """Required office settings still placeholders: while any is, letters are drafts."""
-    return drafts.draft_reasons(cfg)
 
 
 def settings_fingerprint(cfg: Config) -> str:

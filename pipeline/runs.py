@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pipeline import pdf
 from pipeline.config import Config, load_config
+from pipeline.drafts import draft_reasons
 from pipeline.errors import ConfigError, ExitCode, TemplateError, UsageError
 from pipeline.letters import reissue
 from pipeline.lock import InstanceLock
@@ -27,7 +28,6 @@ from pipeline.logid import (
 from pipeline.model import Letter, fold_no_laporan
 from pipeline.process import (
     Outcome,
-    draft_reasons,
     finish_batch,
     inbox_files,
     open_state,

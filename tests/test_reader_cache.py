@@ -452,7 +452,7 @@ def test_one_changed_row_remakes_only_its_letter(tmp_path: Path) -> None:
 
 
 def _rules(cfg: Config) -> str:
-    from pipeline.process import draft_reasons
+    from pipeline.drafts import draft_reasons
     from pipeline.validate import rules_fingerprint
     return rules_fingerprint(cfg) + (":konsep" if draft_reasons(cfg) else "")
 

@@ -44,10 +44,14 @@ PAGE = (Cm(21.0), Cm(29.7))  # A4; the engine applies [halaman] kertas
 MARGINS = {"left_margin": Cm(3.0), "right_margin": Cm(2.0), "top_margin": Cm(2.0),
            "bottom_margin": Cm(2.5)}
 TEXT_WIDTH = Cm(16.0)  # A4 21 cm minus the left and right margins
-LABEL, COLON = Cm(4.2), Cm(0.4)  # label : value tables
+INDENT = Cm(1.25)  # first-line indent of body paragraphs; indented tables start there
+LABEL, COLON = Cm(4.6), Cm(0.4)  # label : value tables (the longest label on one line)
+NBSP = "\u00a0"  # keeps a kop label with its value ("Pos-el" never ends a line alone)
+POS_EL = "Pos-el"
+GAP = Pt(8)  # the blank line after a label table: smaller than a text line
 SIGN_INDENT = Cm(8.5)  # left edge of the signature block
 EMBLEM_WIDTH = Cm(1.9)  # the lambang daerah in the kop
-KOP_SIDE = Cm(2.5)  # right indent of the kop lines: as wide as the emblem and its gap
+KOP_SIDE = Cm(2.0)  # right indent of the kop lines: about as wide as the emblem
 LEFT, CENTER, RIGHT, JUSTIFY = (WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.CENTER,
                                 WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.JUSTIFY)
 Rows = Sequence[tuple[str, str]]
@@ -144,12 +148,12 @@ def runs(p: Paragraph, pieces: Sequence[str], size: float | None = None) -> Para
 
 def body(doc: DocxDocument, text: str, after: float = 6) -> Paragraph:
     """A justified body paragraph with a first-line indent."""
-    return para(doc, text, align=JUSTIFY, first_indent=Cm(1.25), after=after)
+    return para(doc, text, align=JUSTIFY, first_indent=INDENT, after=after)
 
 
 def closing(doc: DocxDocument, text: str, after: float = 6) -> Paragraph:
     """The closing paragraph: kept whole and on the page of the signature under it."""
-    return para(doc, text, align=JUSTIFY, first_indent=Cm(1.25), after=after, keep=True,
+    return para(doc, text, align=JUSTIFY, first_indent=INDENT, after=after, keep=True,
                 keep_lines=True)
 
 
@@ -184,11 +188,11 @@ def kop(doc: DocxDocument) -> None:
     """
     lines = [("{{ kantor.pemerintah }}",), ("{{ kantor.nama }}",),
              ("{{ kantor.alamat }}", "{%r if kantor.kode_pos %}",
-              ", Kode Pos {{ kantor.kode_pos }}", "{%r endif %}"),
-             ("Telepon {{ kantor.telepon }}", "{%r if kantor.faksimile %}",
-              ", Faksimile {{ kantor.faksimile }}", "{%r endif %}"),
-             ("{%r if kantor.laman %}", "Laman {{ kantor.laman }}, ", "{%r endif %}",
-              "Pos-el {{ kantor.email }}")]
+              f", Kode{NBSP}Pos{NBSP}{{{{ kantor.kode_pos }}}}", "{%r endif %}"),
+             (f"Telepon{NBSP}{{{{ kantor.telepon }}}}", "{%r if kantor.faksimile %}",
+              f", Faksimile{NBSP}{{{{ kantor.faksimile }}}}", "{%r endif %}"),
+             ("{%r if kantor.laman %}", f"Laman{NBSP}{{{{ kantor.laman }}}}, ", "{%r endif %}",
+              POS_EL + f"{NBSP}{{{{ kantor.email }}}}")]
     sizes = (14, 18, 10, 10, 10)  # Pemerintah : perangkat daerah : alamat, as 2 : 3 : 1-ish
     for i, (pieces, size) in enumerate(zip(lines, sizes, strict=True)):
         p = para(doc, align=CENTER, keep=True)
@@ -196,10 +200,16 @@ def kop(doc: DocxDocument) -> None:
         if i == 0:
             _emblem(p)
         for piece in pieces:
-            run = p.add_run(piece)
+            run = p.add_run()
+            if piece.startswith(POS_EL):  # "Pos-el" with Word's non-breaking hyphen
+                run.add_text("Pos")
+                run._r.append(OxmlElement("w:noBreakHyphen"))
+                run.add_text("el" + piece[len(POS_EL):])
+            else:
+                run.add_text(piece)
             run.font.size = Pt(size)
             run.bold = (i < 2) or None
-    rule = para(doc, after=12)
+    rule = para(doc, after=8)
     rule.paragraph_format.line_spacing = Pt(6)  # the rule sits close under the kop
     bottom_rule(rule)
 
@@ -297,8 +307,16 @@ def fields(doc: DocxDocument, rows: Rows, label: Cm = LABEL, indent: Cm = Cm(0),
         for cell in row.cells:
             cell.paragraphs[0].paragraph_format.space_after = Pt(1)
     cant_split(table, [i for i, (name, _) in enumerate(rows) if name not in long])
-    para(doc)  # keeps the next table apart and gives one line of space
+    gap(doc)  # keeps the next table apart
     return table
+
+
+def gap(doc: DocxDocument) -> Paragraph:
+    """A small blank line (GAP high) between a table and what follows it."""
+    p = para(doc)
+    p.paragraph_format.line_spacing, p.paragraph_format.line_spacing_rule = (
+        GAP, WD_LINE_SPACING.EXACTLY)
+    return p
 
 
 BOX = Cm(0.45)  # side of a check box

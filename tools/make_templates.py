@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from letterform import (  # noqa: E402
     CENTER, INDENT, SIGN_INDENT, TEXT_WIDTH, Rows, body, cant_split, checkboxes, closing, fields,
-    fixed_widths, keep_table, kop, new_document, nomor_block, para, title,
+    fixed_widths, keep_table, kop, new_document, nomor_block, para, prune_styles, title,
 )
 from letterparts import (  # noqa: E402
     LONG, camat_signs, close_cells, copies_block, nota_block, official, tag,
@@ -64,7 +64,7 @@ def tanda_terima(doc: DocxDocument) -> None:
     para(doc, "{{ teks_sms }}", left_indent=Cm(1.25), after=6, keep=True, keep_lines=True)
     tag(doc, "{%p endif %}")
     sign_table(doc, Block("Petugas Penerima,", "petugas", nip="nip_petugas"),  # reporter
-               Block("Pelapor,", "pelapor.nama", when="pelapor_hadir"), dated=True, before=0,
+               Block("Pelapor,", "pelapor.nama", when="pelapor_hadir"), dated=True, before=6,
                keep=True)
     copies_block(doc)
 
@@ -297,6 +297,7 @@ def make_templates(out_dir: Path) -> list[Path]:
         info = DOCUMENT_BY_KIND[kind]
         doc = new_document(info.title)
         build(doc)
+        prune_styles(doc)
         path = out_dir / info.template
         doc.save(str(path))
         written.append(path)

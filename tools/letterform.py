@@ -18,6 +18,7 @@ What every template gets from `new_document`:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -325,8 +326,51 @@ def keep_table(table: Table) -> None:
 
 
 def fields(doc: DocxDocument, rows: Rows, label: Cm = LABEL, indent: Cm = Cm(0),
-           long: Collection[str] = LONG_LABELS) -> Table:
-    """A borderless 'Label : value' table; rows do not split unless labelled in `long`."""
+           long: Collection[str] = LONG_LABELS, flow: bool = True) -> Table | None:
+    """A borderless 'Label : value' table; rows do not split unless labelled in `long`.
+
+    A row whose value is one of the free texts in FLOW ("{{ hasil }}") is printed in the
+    table while it is short, and as a full-width paragraph under its label when it is
+    longer than FLOW_AT characters: pages of text in a narrow column beside an empty
+    label column look machine-made (`flow=False`: never, e.g. in a table with {%tr %} rows).
+    Returns the first table (None if there is none).
+    """
+    first: Table | None = None
+    pending: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        nonlocal first
+        if pending:
+            made = _label_table(doc, pending, label, indent, long)
+            first = first or made
+            pending.clear()
+
+    for name, text in rows:
+        match = _FLOWING.fullmatch(text)
+        if not flow or match is None or match[1] not in FLOW:
+            pending.append((name, text))
+            continue
+        flush()
+        para(doc, "{%%p if %s|length > %d %%}" % (match[1], FLOW_AT))
+        para(doc, f"{name}:", left_indent=indent, before=2, keep=True)
+        para(doc, text, align=JUSTIFY, left_indent=indent, after=4)
+        para(doc, "{%p else %}")
+        pending.append((name, text))
+        flush()
+        para(doc, "{%p endif %}")
+    flush()
+    gap(doc)  # keeps the next table apart
+    return first
+
+
+FLOW = frozenset({"uraian", "hasil", "tindakan", "isi_disposisi"})  # free texts typed
+FLOW_AT = 1200  # characters: longer than about half a page in the value column
+_FLOWING = re.compile(r"\{\{ (\w+) \}\}")
+
+
+def _label_table(doc: DocxDocument, rows: Rows, label: Cm, indent: Cm,
+                 long: Collection[str]) -> Table:
+    """The 'Label : value' table of `fields`."""
     value = TEXT_WIDTH - indent - label - COLON
     table = doc.add_table(rows=len(rows), cols=3)
     if indent:
@@ -343,7 +387,6 @@ def fields(doc: DocxDocument, rows: Rows, label: Cm = LABEL, indent: Cm = Cm(0),
         for cell in row.cells:
             cell.paragraphs[0].paragraph_format.space_after = Pt(1)
     cant_split(table, [i for i, (name, _) in enumerate(rows) if name not in long])
-    gap(doc)  # keeps the next table apart
     return table
 
 

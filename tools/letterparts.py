@@ -91,7 +91,8 @@ def tagged_fields(doc: DocxDocument, rows: Rows, label: Cm = LABEL, indent: Cm =
                   ) -> Table:
     """`fields` where a row whose label starts with '{%tr' is a docxtpl row tag."""
     return fields(doc, [(name, "" if name.startswith("{%tr") else text)
-                        for name, text in rows], label=label, indent=indent, long=LONG)
+                        for name, text in rows], label=label, indent=indent, long=LONG,
+                  flow=False)
 
 
 def nota_block(doc: DocxDocument, sifat: str, lampiran: str) -> None:

@@ -43,6 +43,7 @@ LETTERS = {  # name: (document, case, agency)
                       dataclasses.replace(ONE_AGENCY, cara_pemberitahuan="SMS"), ""),
     "tiga-instansi-koordinasi": (Doc.koordinasi, FULL, POLSEK),
     "lengkap-berita-acara": (Doc.bukti_penyelesaian, FULL, ""),
+    "biasa-berita-acara": (Doc.bukti_penyelesaian, ONE_AGENCY, ""),  # no terlapor, no saksi
     "empat-saksi-berita-acara": (Doc.bukti_penyelesaian, dataclasses.replace(
         FULL, saksi=("Sutrisno", "Wahyu Hidayat", "Ny. Siti Aminah", "Mbah Karto Diharjo")),
                                  ""),
@@ -94,7 +95,7 @@ def test_berita_acara_signatures_stand_with_its_closing_paragraph(
     for name in ("lengkap-berita-acara", "empat-saksi-berita-acara"):
         [last] = [p for p in pages[name] if "Mengetahui," in p]
         assert "Demikian Berita Acara ini dibuat" in last and "Terlapor," in last, name
-        assert "Saksi-saksi:" in last and "Petugas," in last
+        assert "Saksi-saksi:" in last and "Ketertiban Umum," in last
     last = _lines(pages["empat-saksi-berita-acara"][-1])
     witnesses = [line for line in last if re.match(r"[1-4]\. ", line)]
     assert len(witnesses) == 4 and all(re.search(r"\(\.{10,}\)", w) for w in witnesses)

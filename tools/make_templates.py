@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from letterform import (  # noqa: E402
     CENTER, INDENT, SIGN_INDENT, TEXT_WIDTH, Rows, body, cant_split, checkboxes, closing, fields,
+    gap,
     fixed_widths, keep_table, kop, new_document, nomor_block, para, prune_styles, title,
 )
 from letterparts import (  # noqa: E402
@@ -191,10 +192,10 @@ def bukti_penyelesaian(doc: DocxDocument) -> None:
            long=LONG)
     closing(doc, "Demikian Berita Acara ini dibuat dengan sebenarnya untuk dipergunakan "
               "sebagaimana mestinya.")
-    sign_table(doc, official_block("kasi", "Petugas,\n{{ kasi.jabatan }},"),
+    sign_table(doc, official_block("kasi"),
                Block("Terlapor,", "terlapor", when="terlapor"),  # reported party | officer
                keep=True)
-    para(doc, keep=True)  # the witnesses and the Camat stay on the page of the closing
+    gap(doc).paragraph_format.keep_with_next = True  # witnesses, Camat: with the closing
     names = sign_table(doc, official_block("camat", "Mengetahui,\n{{ camat.jabatan }},"),
                        before=0, keep=True)
     saksi = names.rows[0].cells[0]

@@ -718,3 +718,12 @@ def test_a_text_of_pages_is_printed_full_width_under_its_label(kind: Doc, field:
     short = labelled(render_doc(kind, FULL))
     assert short[label] == getattr(FULL, field) and f"{label}:" not in lines(
         render_doc(kind, FULL))
+
+
+def test_letter_to_the_reporter_of_a_secret_case_says_rahasia_where_it_says_sifat() -> None:
+    """A page headed RAHASIA whose Sifat reads Biasa would be sent back."""
+    secret = dataclasses.replace(FULL, sifat="Rahasia")
+    assert labelled(render_doc(Doc.pemberitahuan, secret))["Sifat"] == "Rahasia"
+    assert "RAHASIA" in _header_footer_text(render_doc(Doc.pemberitahuan, secret))
+    plain = dataclasses.replace(FULL, sifat="Segera")
+    assert labelled(render_doc(Doc.pemberitahuan, plain))["Sifat"] == "Biasa"

@@ -238,7 +238,7 @@ def laporan_hasil(doc: DocxDocument) -> None:
 def pemberitahuan(doc: DocxDocument) -> None:
     """7. Letter to the reporter with the outcome (told by Surat), signed by the Camat."""
     kop(doc)
-    nomor_block(doc, "Biasa")
+    nomor_block(doc, "{% if rahasia %}Rahasia{% else %}Biasa{% endif %}")
     para(doc, "Yth. {{ pelapor.sapaan }} {{ pelapor.nama }}")
     para(doc, "di")
     para(doc, "{{ pelapor.alamat }}", left_indent=Cm(0.6), after=6)

@@ -727,3 +727,9 @@ def test_letter_to_the_reporter_of_a_secret_case_says_rahasia_where_it_says_sifa
     assert "RAHASIA" in _header_footer_text(render_doc(Doc.pemberitahuan, secret))
     plain = dataclasses.replace(FULL, sifat="Segera")
     assert labelled(render_doc(Doc.pemberitahuan, plain))["Sifat"] == "Biasa"
+
+
+def test_disposition_names_the_case_in_a_sentence_not_a_colon_list() -> None:
+    got = lines(render_doc(Doc.disposisi, FULL))
+    assert ("No. Laporan 021/TRANTIB/XI/2026, dugaan pelanggaran Perda tentang Pengelolaan "
+            "Sampah di Dusun Tegalsari RT 01/RW 03, Desa Kuto") in got

@@ -98,8 +98,8 @@ def disposisi(doc: DocxDocument) -> None:
         ("Surat dari: {{ kasi.jabatan }}", "Diterima tanggal: {{ waktu_diteruskan.tanggal }}"),
         ("Nomor surat: {{ nota_dinas.nomor }}", "Nomor agenda: {{ nota_dinas.agenda }}"),
         ("Tanggal surat: {{ nota_dinas.tanggal }}", "Sifat:"),
-        ("Hal: {{ nota_dinas.hal }}\nNo. Laporan {{ no_laporan }}: {{ perda }}, di "
-         "{{ lokasi }}, Desa {{ desa }}", None),
+        ("Hal: {{ nota_dinas.hal }}\nNo. Laporan {{ no_laporan }}, dugaan pelanggaran "
+         "{{ perda }} di {{ lokasi }}, Desa {{ desa }}", None),
         ("Uraian singkat:\n{{ uraian|ringkas(400, ('Nota Dinas Nomor ' ~ nota_dinas.nomor) "
          "if nota_dinas.nomor else 'Nota Dinas') }}", None),
         ("Diteruskan kepada:", "Dengan hormat harap:"),

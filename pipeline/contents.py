@@ -110,7 +110,7 @@ def letter_addressee(case: Case, cfg: Config, doc: Document, instansi: str = "")
     if doc.kind is Doc.bukti_penyelesaian:
         return "Arsip"  # a Berita Acara is addressed to nobody; it stays in the file
     if doc.kind is Doc.pemberitahuan:
-        return f"Sdr. {case.nama_pelapor}"
+        return f"{sapaan(case)[0]} {case.nama_pelapor}"
     return case.nama_pelapor
 
 
@@ -141,10 +141,21 @@ def _kantor(cfg: Config) -> dict[str, str]:
             "laman": k.laman, "email": k.email, "tempat": k.tempat}
 
 
+def sapaan(case: Case) -> tuple[str, str]:
+    """How a letter addresses the reporter: ("Sdri.", "Saudari") for a woman, known from
+    the NIK (a woman's day of birth is written plus 40: digits 7-8 are 41..71), else the
+    neutral ("Sdr.", "Saudara")."""
+    nik = str(case.nik_pelapor)
+    if len(nik) == 16 and nik.isdigit() and 41 <= int(nik[6:8]) <= 71:
+        return "Sdri.", "Saudari"
+    return "Sdr.", "Saudara"
+
+
 def _pelapor(case: Case) -> dict[str, str]:
+    short, word = sapaan(case)
     return {"nama": case.nama_pelapor, "nik": str(case.nik_pelapor) or KOSONG,
             "alamat": case.alamat_pelapor or KOSONG,
-            "telepon": str(case.telepon_pelapor) or KOSONG}
+            "telepon": str(case.telepon_pelapor) or KOSONG, "sapaan": short, "saudara": word}
 
 
 def contact_person(cfg: Config) -> dict[str, str]:
@@ -196,14 +207,17 @@ def sms_text(case: Case, cfg: Config, doc: Document) -> str | None:
     """
     if doc.kind is Doc.tanda_terima and case.cara_lapor in ("SMS", "Telepon"):
         when = _time(case, 1)
-        return _fit("Yth. Sdr. {nama}, laporan Saudara tentang dugaan pelanggaran Perda di "
-                    "Desa {desa} telah kami terima pada {waktu} dengan No. Laporan {no}. "
+        short, word = sapaan(case)
+        return _fit(f"Yth. {short} {{nama}}, laporan {word} tentang dugaan pelanggaran Perda "
+                    "di Desa {desa} telah kami terima pada {waktu} dengan No. Laporan {no}. "
                     "Sebutkan nomor ini bila menanyakan perkembangannya. {kantor}", ("nama",),
                     kantor=_kantor_singkat(cfg), desa=case.desa, waktu=when.lengkap,
                     no=case.no_laporan, nama=case.nama_pelapor)
     if doc.kind is Doc.catatan_pemberitahuan and case.cara_pemberitahuan == "SMS":
-        return _fit("Yth. Sdr. {nama}, laporan Saudara No. {no} telah ditangani. Status: "
-                    "{status}. Hasil: {hasil} Terima kasih atas kepedulian Saudara. {kantor}",
+        short, word = sapaan(case)
+        return _fit(f"Yth. {short} {{nama}}, laporan {word} No. {{no}} telah ditangani. "
+                    f"Status: {{status}}. Hasil: {{hasil}} Terima kasih atas kepedulian {word}. "
+                    "{kantor}",
                     ("hasil", "nama"), kantor=_kantor_singkat(cfg), no=case.no_laporan,
                     status=case.status_akhir, nama=case.nama_pelapor, hasil=case.hasil)
     return None

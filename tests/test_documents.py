@@ -184,7 +184,7 @@ def test_coordination_letter_goes_to_the_head_of_the_agency(instansi: str, kepad
 
 def test_coordination_letter_says_when_and_where() -> None:
     rows = labelled(render_doc(Doc.koordinasi, FULL))
-    assert rows["hari/tanggal"] == "Senin, 16 November 2026"
+    assert rows["hari, tanggal"] == "Senin, 16 November 2026"
     assert rows["pukul"] == "09.00 WIB"
     assert rows["tempat"] == "Balai Desa Kuto"
     assert "waktu" not in rows
@@ -195,9 +195,9 @@ def test_coordination_letter_without_schedule_agrees_it_through_the_contact() ->
     rows = labelled(data)
     assert rows["waktu"] == "akan disepakati bersama melalui narahubung di bawah ini"
     assert rows["tempat"] == "Dusun Tegalsari RT 01/RW 03, Desa Kuto"
-    assert "hari/tanggal" not in rows and "pukul" not in rows
-    assert f"Narahubung: {KASI} ({KASI_JABATAN}), telepon 0812 2600 1234." in text(data)
-    assert "Identitas pelapor dirahasiakan." in text(data)
+    assert "hari, tanggal" not in rows and "pukul" not in rows
+    assert (f"Narahubung: {KASI} ({KASI_JABATAN}), telepon 0812 2600 1234. Identitas "
+            "pelapor kami rahasiakan.") in lines(data)
 
 
 def test_contact_without_own_phone_gives_the_office_phone() -> None:
@@ -207,7 +207,7 @@ def test_contact_without_own_phone_gives_the_office_phone() -> None:
 
 def test_coordination_letter_asks_for_the_action_needed() -> None:
     data = render_doc(Doc.koordinasi, FULL)
-    assert labelled(data)["Tindakan yang diperlukan"] == FULL.tindakan
+    assert labelled(data)["Tindakan yang Diperlukan"] == FULL.tindakan
     assert "Rencana Tindakan" not in text(data)
 
 
@@ -297,11 +297,11 @@ def test_berita_acara_names_and_seats_every_party() -> None:
     assert signature(data, "Terlapor,")[1:] == ["Budi Santoso"]
     assert "Saksi-saksi:" in got
     at = got.index("Saksi-saksi:")
-    assert got[at + 1:at + 5] == ["1. Sutrisno", "(.............................)",
-                                  "2. Wahyu Hidayat", "(.............................)"]
+    signs = "\t(" + "." * 24 + ")"  # each witness signs on the line of the name
+    assert got[at + 1:at + 3] == ["1. Sutrisno" + signs, "2. Wahyu Hidayat" + signs]
     camat = signature(data, "Mengetahui,\nCamat Kerjo,")
     assert camat[1:] == [CAMAT, "Pembina (IV/a)", "NIP. 197501012000031001"]
-    assert signature(data, f"Petugas,\n{KASI_JABATAN},")[-1] == "NIP. 198203152010012002"
+    assert signature(data, f"{KASI_JABATAN},")[-1] == "NIP. 198203152010012002"
 
 
 def test_berita_acara_leaves_out_empty_parties() -> None:
@@ -344,8 +344,8 @@ def test_result_report_without_a_numbered_berita_acara_still_names_it() -> None:
 def test_reporter_told_by_letter_gets_the_letter_with_address() -> None:
     assert [d.kind for d, _ in documents_due(FULL) if d.step == 7] == [Doc.pemberitahuan]
     got = lines(render_doc(Doc.pemberitahuan, FULL))
-    at = got.index("Yth. Sdr. Sri Wahyuni")
-    assert got[at + 1] == "Dusun Tegalsari RT 02/RW 03, Desa Kuto"
+    at = got.index("Yth. Sdri. Sri Wahyuni")  # a woman: her NIK's day of birth is 55
+    assert got[at + 1:at + 3] == ["di", "Dusun Tegalsari RT 02/RW 03, Desa Kuto"]
 
 
 @pytest.mark.parametrize("cara", ["SMS", "Telepon", "Datang Langsung"])
@@ -355,7 +355,7 @@ def test_reporter_told_otherwise_gets_a_note_for_the_file(cara: str) -> None:
         Doc.catatan_pemberitahuan]
     data = render_doc(Doc.catatan_pemberitahuan, case)
     rows = labelled(data)
-    assert rows["Kepada"] == "Sdr. Sri Wahyuni" and rows["Melalui"] == cara
+    assert rows["Kepada"] == "Sdri. Sri Wahyuni" and rows["Melalui"] == cara
     assert rows["Waktu"] == "Rabu, 18 November 2026 pukul 09.00 WIB"
     assert rows["Oleh"] == "Agus Prasetyo" and rows["Hasil Penyelesaian"] == case.hasil
     assert ("No. Telepon" in rows) is (cara != "Datang Langsung")
@@ -463,7 +463,7 @@ def test_dates_typed_without_a_time_print_no_pukul() -> None:
                                waktu_selesai=datetime(2026, 11, 17),
                                tanpa_jam=frozenset({"jadwal_tindakan", "waktu_selesai"}))
     rows = labelled(render_doc(Doc.koordinasi, case))
-    assert rows["hari/tanggal"] == "Senin, 16 November 2026" and "pukul" not in rows
+    assert rows["hari, tanggal"] == "Senin, 16 November 2026" and "pukul" not in rows
     got = text(render_doc(Doc.bukti_penyelesaian, case))
     assert ("Pada hari ini Selasa tanggal tujuh belas bulan November tahun dua ribu dua "
             "puluh enam, bertempat di Balai Desa Kuto") in got
@@ -590,3 +590,146 @@ def test_signers_side_by_side_sign_on_one_line_after_the_same_space(tmp_path: Pa
         assert 50 <= min(spaces) <= 80, f"{kind.value}: {spaces} pt to sign above {names}"
         rows = {round(word[1]) for word, _ in signed}
         assert len(rows) == 1, f"{kind.value}: {names} not on one line ({rows})"
+
+
+# ---------------------------------------------------------------- what the secretary sends back
+
+
+MAN_NIK = "3313011508800003"  # day of birth 15: a man (a woman's is written plus 40)
+
+
+@pytest.mark.parametrize(("nik", "short", "word"), [
+    ("3313015509800002", "Sdri.", "Saudari"), (MAN_NIK, "Sdr.", "Saudara"),
+    ("", "Sdr.", "Saudara")])
+def test_reporter_is_addressed_as_saudari_or_saudara_by_the_nik(nik: str, short: str,
+                                                                word: str) -> None:
+    case = dataclasses.replace(FULL, nik_pelapor=nik)
+    got = text(render_doc(Doc.pemberitahuan, case))
+    assert f"Yth. {short} Sri Wahyuni" in got
+    assert f"laporan {word} yang kami terima" in got and f"kepedulian {word} dalam" in got
+    other = "Saudara" if word == "Saudari" else "Saudari"
+    assert f"{other} " not in got and f"{other}," not in got
+    assert render.letter_addressee(case, make_config(), DOCUMENT_BY_KIND[Doc.pemberitahuan]
+                                   ) == f"{short} Sri Wahyuni"
+    sms = dataclasses.replace(case, cara_lapor="SMS", cara_pemberitahuan="SMS")
+    for kind in (Doc.tanda_terima, Doc.catatan_pemberitahuan):
+        message = render.sms_text(sms, make_config(), DOCUMENT_BY_KIND[kind]) or ""
+        assert message.startswith(f"Yth. {short} Sri Wahyuni, laporan {word} ")
+    note = labelled(render_doc(Doc.catatan_pemberitahuan, sms))
+    assert note["Kepada"] == f"{short} Sri Wahyuni"
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+@pytest.mark.parametrize("doc", DOCUMENTS, ids=lambda d: d.kind.value)
+def test_no_letter_hedges_the_camat_as_bapak_ibu(doc: Document, case: Case) -> None:
+    assert "Bapak/Ibu" not in text(render_doc(doc.kind, case))
+
+
+def test_the_camats_disposition_is_named_by_the_office() -> None:
+    got = text(render_doc(Doc.laporan_hasil, FULL))
+    assert f"Menindaklanjuti disposisi Camat Kerjo tanggal 9 November 2026 atas Nota Dinas " \
+           f"Nomor {ND_NOMOR}" in got
+    assert text(render_doc(Doc.nota_dinas, FULL)).count(
+        "mohon petunjuk dan disposisi lebih lanjut.") == 1
+
+
+def test_coordination_letter_closes_with_the_usual_formula_on_its_own() -> None:
+    got = lines(render_doc(Doc.koordinasi, FULL))
+    at = got.index("Demikian atas perhatian dan kerja samanya diucapkan terima kasih.")
+    assert got[at - 1].startswith("Narahubung: ") and got[at + 1] == "Camat Kerjo,"
+    assert not [line for line in got if "; atas perhatian" in line]
+
+
+def _label_columns(data: bytes) -> list[tuple[int, int]]:
+    """Each label table's (indent + label width, colon width) in twips, in order."""
+    found = []
+    for table in docx.Document(io.BytesIO(data)).tables:
+        cells = table.rows[0].cells
+        if len(cells) == 3 and cells[1].text == ":":
+            ind = table._tbl.tblPr.find(docx.oxml.ns.qn("w:tblInd"))
+            indent = int(ind.get(docx.oxml.ns.qn("w:w"))) if ind is not None else 0
+            found.append((indent + cells[0].width.twips, cells[1].width.twips))
+    return found
+
+
+def test_coordination_letter_colons_stand_in_one_column_below_the_nomor_block() -> None:
+    """The case table and the schedule under it put their colons at one place (the
+    Nomor/Sifat/Lampiran/Hal block above has its own, as in every surat dinas)."""
+    for case in CASES.values():
+        columns = _label_columns(render_doc(Doc.koordinasi, case))
+        below = columns[1:]  # (a twip is 1/567 cm: rounding, not seen)
+        assert len(below) >= 2 and max(c[0] for c in below) - min(c[0] for c in below) <= 2
+        assert len({c[1] for c in below}) == 1, columns
+    [schedule] = [t for t in docx.Document(io.BytesIO(render_doc(Doc.koordinasi, FULL))).tables
+                  if t.rows[-1].cells[0].text == "tempat"]
+    assert schedule._tbl.tblPr.find(docx.oxml.ns.qn("w:tblInd")) is not None  # indented
+
+
+def test_result_report_dates_all_name_the_day() -> None:
+    rows = labelled(render_doc(Doc.laporan_hasil, FULL))
+    assert rows["Waktu Laporan"] == "Senin, 9 November 2026 pukul 08.15 WIB"
+    assert rows["Koordinasi"].startswith("Selasa, 10 November 2026 dengan ")
+    assert rows["Selesai pada"] == "Selasa, 17 November 2026 pukul 14.00 WIB"
+    closing = [line for line in lines(render_doc(Doc.laporan_hasil, FULL))
+               if line.startswith("Bersama ini kami lampirkan")]
+    assert closing and ";" not in closing[0]
+
+
+def test_receipt_of_a_phoned_report_says_telepon_in_small_letters() -> None:
+    got = text(render_doc(Doc.tanda_terima, dataclasses.replace(FULL, cara_lapor="Telepon")))
+    assert "Laporan diterima melalui telepon;" in got
+    got = text(render_doc(Doc.tanda_terima, dataclasses.replace(FULL, cara_lapor="SMS")))
+    assert "Laporan diterima melalui SMS;" in got
+
+
+def test_note_is_dated_and_signed_by_its_maker_at_the_right() -> None:
+    data = render_doc(Doc.catatan_pemberitahuan, dataclasses.replace(FULL,
+                                                                     cara_pemberitahuan="SMS"))
+    [table] = [t for t in docx.Document(io.BytesIO(data)).tables
+               if "Yang memberitahukan," in t.columns[1].cells[1].text]
+    right = [c.text.strip() for c in table.columns[1].cells if c.text.strip()]
+    left = [c.text.strip() for c in table.columns[0].cells if c.text.strip()]
+    assert right[:3] == ["Kerjo, 18 November 2026", "Yang memberitahukan,", "Agus Prasetyo"]
+    assert left[0] == f"Mengetahui,\n{KASI_JABATAN}," and left[1] == KASI
+
+
+def test_disposition_summary_leaves_room_for_the_camat_on_one_page() -> None:
+    case = dataclasses.replace(FULL, uraian="Sampah dibakar setiap sore. " * 200)
+    [short] = [line for line in lines(render_doc(Doc.disposisi, case))
+               if line.startswith("Sampah dibakar")]
+    assert len(short) <= 400 + len(f"… (selengkapnya dalam Nota Dinas Nomor {ND_NOMOR})")
+
+
+@pytest.mark.parametrize(("kind", "field", "label"), [
+    (Doc.pemberitahuan, "hasil", "Hasil Penyelesaian"), (Doc.tanda_terima, "uraian", "Uraian"),
+    (Doc.koordinasi, "tindakan", "Tindakan yang Diperlukan"),
+    (Doc.laporan_hasil, "hasil", "Hasil Penyelesaian")])
+def test_a_text_of_pages_is_printed_full_width_under_its_label(kind: Doc, field: str,
+                                                              label: str) -> None:
+    """A short text stands in the label table; pages of it are printed as a paragraph under
+    the label, across the whole text width, not in the narrow value column."""
+    long = "Lahan dibersihkan bersama warga dan pelaku membuat pernyataan. " * 60
+    data = render_doc(kind, dataclasses.replace(FULL, **{field: long}))
+    assert label not in labelled(data)
+    document = docx.Document(io.BytesIO(data))
+    texts = [p.text for p in document.paragraphs]
+    at = texts.index(f"{label}:")
+    assert texts[at + 1] == long and document.paragraphs[at].paragraph_format.keep_with_next
+    short = labelled(render_doc(kind, FULL))
+    assert short[label] == getattr(FULL, field) and f"{label}:" not in lines(
+        render_doc(kind, FULL))
+
+
+def test_letter_to_the_reporter_of_a_secret_case_says_rahasia_where_it_says_sifat() -> None:
+    """A page headed RAHASIA whose Sifat reads Biasa would be sent back."""
+    secret = dataclasses.replace(FULL, sifat="Rahasia")
+    assert labelled(render_doc(Doc.pemberitahuan, secret))["Sifat"] == "Rahasia"
+    assert "RAHASIA" in _header_footer_text(render_doc(Doc.pemberitahuan, secret))
+    plain = dataclasses.replace(FULL, sifat="Segera")
+    assert labelled(render_doc(Doc.pemberitahuan, plain))["Sifat"] == "Biasa"
+
+
+def test_disposition_names_the_case_in_a_sentence_not_a_colon_list() -> None:
+    got = lines(render_doc(Doc.disposisi, FULL))
+    assert ("No. Laporan 021/TRANTIB/XI/2026, dugaan pelanggaran Perda tentang Pengelolaan "
+            "Sampah di Dusun Tegalsari RT 01/RW 03, Desa Kuto") in got

@@ -18,6 +18,7 @@ What every template gets from `new_document`:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -44,10 +45,14 @@ PAGE = (Cm(21.0), Cm(29.7))  # A4; the engine applies [halaman] kertas
 MARGINS = {"left_margin": Cm(3.0), "right_margin": Cm(2.0), "top_margin": Cm(2.0),
            "bottom_margin": Cm(2.5)}
 TEXT_WIDTH = Cm(16.0)  # A4 21 cm minus the left and right margins
-LABEL, COLON = Cm(4.2), Cm(0.4)  # label : value tables
+INDENT = Cm(1.25)  # first-line indent of body paragraphs; indented tables start there
+LABEL, COLON = Cm(4.6), Cm(0.4)  # label : value tables (the longest label on one line)
+NBSP = "\u00a0"  # keeps a kop label with its value ("Pos-el" never ends a line alone)
+POS_EL = "Pos-el"
+GAP = Pt(8)  # the blank line after a label table: smaller than a text line
 SIGN_INDENT = Cm(8.5)  # left edge of the signature block
 EMBLEM_WIDTH = Cm(1.9)  # the lambang daerah in the kop
-KOP_SIDE = Cm(2.5)  # right indent of the kop lines: as wide as the emblem and its gap
+KOP_SIDE = Cm(2.0)  # right indent of the kop lines: about as wide as the emblem
 LEFT, CENTER, RIGHT, JUSTIFY = (WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.CENTER,
                                 WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.JUSTIFY)
 Rows = Sequence[tuple[str, str]]
@@ -109,6 +114,42 @@ def _set_properties(doc: DocxDocument, title: str) -> None:
         rels.pop(rid)
 
 
+def prune_styles(doc: DocxDocument) -> None:
+    """Keep only the styles the letter uses; drop the latent-style list and Word 2010's
+    stylesWithEffects copy.
+
+    python-docx's blank document carries 164 styles and 276 latent-style entries (345 KB of
+    styles.xml, plus a 438 KB stylesWithEffects.xml) that every letter repeats and
+    LibreOffice parses for every PDF: about a third of its CPU time per letter. Word adds
+    a built-in style back when a clerk applies it, so nothing is lost for editing.
+    """
+    styles = doc.styles.element
+    parts = [doc.element, *(rel.target_part.element for rel in doc.part.rels.values()
+                            if rel.reltype in (RT.HEADER, RT.FOOTER))]
+    wanted = {el.get(qn("w:val")) for part in parts for tag in ("w:pStyle", "w:rStyle",
+                                                                 "w:tblStyle")
+              for el in part.iter(qn(tag))}
+    by_id = {st.get(qn("w:styleId")): st for st in styles.findall(qn("w:style"))}
+    wanted |= {sid for sid, st in by_id.items() if st.get(qn("w:default")) == "1"}
+    todo = list(wanted)
+    while todo:  # the styles these are based on, linked to, or followed by
+        st = by_id.get(todo.pop())
+        for tag in ("w:basedOn", "w:link", "w:next"):
+            el = st.find(qn(tag)) if st is not None else None
+            if el is not None and el.get(qn("w:val")) not in wanted:
+                wanted.add(el.get(qn("w:val")))
+                todo.append(el.get(qn("w:val")))
+    for sid, st in by_id.items():
+        if sid not in wanted:
+            styles.remove(st)
+    latent = styles.find(qn("w:latentStyles"))
+    if latent is not None:
+        styles.remove(latent)
+    rels = doc.part.rels
+    for rid in [rid for rid, rel in rels.items() if rel.reltype.endswith("/stylesWithEffects")]:
+        rels.pop(rid)
+
+
 # ---------------------------------------------------------------- paragraphs
 
 
@@ -144,12 +185,12 @@ def runs(p: Paragraph, pieces: Sequence[str], size: float | None = None) -> Para
 
 def body(doc: DocxDocument, text: str, after: float = 6) -> Paragraph:
     """A justified body paragraph with a first-line indent."""
-    return para(doc, text, align=JUSTIFY, first_indent=Cm(1.25), after=after)
+    return para(doc, text, align=JUSTIFY, first_indent=INDENT, after=after)
 
 
 def closing(doc: DocxDocument, text: str, after: float = 6) -> Paragraph:
     """The closing paragraph: kept whole and on the page of the signature under it."""
-    return para(doc, text, align=JUSTIFY, first_indent=Cm(1.25), after=after, keep=True,
+    return para(doc, text, align=JUSTIFY, first_indent=INDENT, after=after, keep=True,
                 keep_lines=True)
 
 
@@ -184,11 +225,11 @@ def kop(doc: DocxDocument) -> None:
     """
     lines = [("{{ kantor.pemerintah }}",), ("{{ kantor.nama }}",),
              ("{{ kantor.alamat }}", "{%r if kantor.kode_pos %}",
-              ", Kode Pos {{ kantor.kode_pos }}", "{%r endif %}"),
-             ("Telepon {{ kantor.telepon }}", "{%r if kantor.faksimile %}",
-              ", Faksimile {{ kantor.faksimile }}", "{%r endif %}"),
-             ("{%r if kantor.laman %}", "Laman {{ kantor.laman }}, ", "{%r endif %}",
-              "Pos-el {{ kantor.email }}")]
+              f", Kode{NBSP}Pos{NBSP}{{{{ kantor.kode_pos }}}}", "{%r endif %}"),
+             (f"Telepon{NBSP}{{{{ kantor.telepon }}}}", "{%r if kantor.faksimile %}",
+              f", Faksimile{NBSP}{{{{ kantor.faksimile }}}}", "{%r endif %}"),
+             ("{%r if kantor.laman %}", f"Laman{NBSP}{{{{ kantor.laman }}}}, ", "{%r endif %}",
+              POS_EL + f"{NBSP}{{{{ kantor.email }}}}")]
     sizes = (14, 18, 10, 10, 10)  # Pemerintah : perangkat daerah : alamat, as 2 : 3 : 1-ish
     for i, (pieces, size) in enumerate(zip(lines, sizes, strict=True)):
         p = para(doc, align=CENTER, keep=True)
@@ -196,10 +237,16 @@ def kop(doc: DocxDocument) -> None:
         if i == 0:
             _emblem(p)
         for piece in pieces:
-            run = p.add_run(piece)
+            run = p.add_run()
+            if piece.startswith(POS_EL):  # "Pos-el" with Word's non-breaking hyphen
+                run.add_text("Pos")
+                run._r.append(OxmlElement("w:noBreakHyphen"))
+                run.add_text("el" + piece[len(POS_EL):])
+            else:
+                run.add_text(piece)
             run.font.size = Pt(size)
             run.bold = (i < 2) or None
-    rule = para(doc, after=12)
+    rule = para(doc, after=8)
     rule.paragraph_format.line_spacing = Pt(6)  # the rule sits close under the kop
     bottom_rule(rule)
 
@@ -279,8 +326,51 @@ def keep_table(table: Table) -> None:
 
 
 def fields(doc: DocxDocument, rows: Rows, label: Cm = LABEL, indent: Cm = Cm(0),
-           long: Collection[str] = LONG_LABELS) -> Table:
-    """A borderless 'Label : value' table; rows do not split unless labelled in `long`."""
+           long: Collection[str] = LONG_LABELS, flow: bool = True) -> Table | None:
+    """A borderless 'Label : value' table; rows do not split unless labelled in `long`.
+
+    A row whose value is one of the free texts in FLOW ("{{ hasil }}") is printed in the
+    table while it is short, and as a full-width paragraph under its label when it is
+    longer than FLOW_AT characters: pages of text in a narrow column beside an empty
+    label column look machine-made (`flow=False`: never, e.g. in a table with {%tr %} rows).
+    Returns the first table (None if there is none).
+    """
+    first: Table | None = None
+    pending: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        nonlocal first
+        if pending:
+            made = _label_table(doc, pending, label, indent, long)
+            first = first or made
+            pending.clear()
+
+    for name, text in rows:
+        match = _FLOWING.fullmatch(text)
+        if not flow or match is None or match[1] not in FLOW:
+            pending.append((name, text))
+            continue
+        flush()
+        para(doc, "{%%p if %s|length > %d %%}" % (match[1], FLOW_AT))
+        para(doc, f"{name}:", left_indent=indent, before=2, keep=True)
+        para(doc, text, align=JUSTIFY, left_indent=indent, after=4)
+        para(doc, "{%p else %}")
+        pending.append((name, text))
+        flush()
+        para(doc, "{%p endif %}")
+    flush()
+    gap(doc)  # keeps the next table apart
+    return first
+
+
+FLOW = frozenset({"uraian", "hasil", "tindakan", "isi_disposisi"})  # free texts typed
+FLOW_AT = 1200  # characters: longer than about half a page in the value column
+_FLOWING = re.compile(r"\{\{ (\w+) \}\}")
+
+
+def _label_table(doc: DocxDocument, rows: Rows, label: Cm, indent: Cm,
+                 long: Collection[str]) -> Table:
+    """The 'Label : value' table of `fields`."""
     value = TEXT_WIDTH - indent - label - COLON
     table = doc.add_table(rows=len(rows), cols=3)
     if indent:
@@ -297,8 +387,15 @@ def fields(doc: DocxDocument, rows: Rows, label: Cm = LABEL, indent: Cm = Cm(0),
         for cell in row.cells:
             cell.paragraphs[0].paragraph_format.space_after = Pt(1)
     cant_split(table, [i for i, (name, _) in enumerate(rows) if name not in long])
-    para(doc)  # keeps the next table apart and gives one line of space
     return table
+
+
+def gap(doc: DocxDocument) -> Paragraph:
+    """A small blank line (GAP high) between a table and what follows it."""
+    p = para(doc)
+    p.paragraph_format.line_spacing, p.paragraph_format.line_spacing_rule = (
+        GAP, WD_LINE_SPACING.EXACTLY)
+    return p
 
 
 BOX = Cm(0.45)  # side of a check box

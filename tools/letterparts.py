@@ -22,11 +22,12 @@ from letterform import (
     cell_text,
     fields,
     fixed_widths,
+    gap,
     para,
 )
 from signblock import official_block, sign_table
 
-LONG = LONG_LABELS | {"Tindakan yang diperlukan", "Uraian Pengaduan"}  # may split over pages
+LONG = LONG_LABELS | {"Tindakan yang Diperlukan", "Uraian Pengaduan"}  # may split over pages
 
 
 def tag(container: object, text: str) -> None:
@@ -34,9 +35,11 @@ def tag(container: object, text: str) -> None:
     para(container, text)
 
 
-def official(container: object, who: str, *, before: float = 12) -> Table:
-    """The signature block of an official from [pejabat] alone at the signature indent."""
-    return sign_table(container, official_block(who), before=before)
+def official(container: object, who: str, *, before: float = 6, keep: bool = False
+             ) -> Table:
+    """The signature block of an official from [pejabat] alone at the signature indent;
+    `keep`: its last line keeps with what follows (the Tembusan)."""
+    return sign_table(container, official_block(who), before=before, keep=keep)
 
 
 def close_cells(*cells: object) -> None:
@@ -51,7 +54,7 @@ def close_cells(*cells: object) -> None:
 def camat_signs(doc: DocxDocument) -> None:
     """The Camat's signature, the paraf hierarki boxes at its left (Sekcam, Kasi), beside
     the signing space just above the name."""
-    table = official(doc, "camat")
+    table = official(doc, "camat", keep=True)
     space = table.rows[1].cells[0]
     space.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM
     paraf_boxes(space)
@@ -76,7 +79,7 @@ def paraf_boxes(container: object) -> None:
 def copies_block(doc: DocxDocument) -> None:
     """The Tembusan list from config (left out when the list is empty)."""
     tag(doc, "{%p if tembusan %}")
-    para(doc, "Tembusan:", before=12, size=10, keep=True)
+    para(doc, "Tembusan:", before=8, size=10, keep=True)
     tag(doc, "{%p for t in tembusan %}")
     para(doc, "{{ loop.index }}. {{ t }}{% if loop.last %}.{% else %};{% endif %}", size=10,
          keep=True)
@@ -84,10 +87,12 @@ def copies_block(doc: DocxDocument) -> None:
     tag(doc, "{%p endif %}")
 
 
-def tagged_fields(doc: DocxDocument, rows: Rows, label: Cm = LABEL) -> Table:
+def tagged_fields(doc: DocxDocument, rows: Rows, label: Cm = LABEL, indent: Cm = Cm(0)
+                  ) -> Table:
     """`fields` where a row whose label starts with '{%tr' is a docxtpl row tag."""
     return fields(doc, [(name, "" if name.startswith("{%tr") else text)
-                        for name, text in rows], label=label, long=LONG)
+                        for name, text in rows], label=label, indent=indent, long=LONG,
+                  flow=False)
 
 
 def nota_block(doc: DocxDocument, sifat: str, lampiran: str) -> None:
@@ -98,4 +103,4 @@ def nota_block(doc: DocxDocument, sifat: str, lampiran: str) -> None:
                  ("Sifat", sifat), ("Lampiran", lampiran), ("Hal", "{{ hal }}")],
           label=Cm(2.6))
     bottom_rule(doc.paragraphs[-1], style="single", size=8)
-    para(doc, after=6)
+    gap(doc)

@@ -23,8 +23,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
 from letterform import (  # noqa: E402
-    CENTER, SIGN_INDENT, TEXT_WIDTH, Rows, body, cant_split, checkboxes, closing, fields,
-    fixed_widths, keep_table, kop, new_document, nomor_block, para, title,
+    CENTER, INDENT, SIGN_INDENT, TEXT_WIDTH, Rows, body, cant_split, checkboxes, closing, fields,
+    gap,
+    fixed_widths, keep_table, kop, new_document, nomor_block, para, prune_styles, title,
 )
 from letterparts import (  # noqa: E402
     LONG, camat_signs, close_cells, copies_block, nota_block, official, tag,
@@ -35,7 +36,8 @@ from signblock import Block, official_block, sign_table  # noqa: E402
 
 PLACE_ROWS: Rows = (("Lokasi Kejadian", "{{ lokasi }}, Desa {{ desa }}"),
                     ("Uraian", "{{ uraian }}"))
-CASE_ROWS: Rows = (PLACE_ROWS[0], ("Perda yang Diduga Dilanggar", "{{ perda }}"), PLACE_ROWS[1])
+CASE_ROWS: Rows = (PLACE_ROWS[0], ("Dugaan Pelanggaran", "{{ perda }}"), PLACE_ROWS[1])
+WIDE = Cm(5.4)  # the label column of the step-4 letter ("Tindakan yang Diperlukan")
 
 
 # ---------------------------------------------------------------- the eight documents
@@ -56,13 +58,15 @@ def tanda_terima(doc: DocxDocument) -> None:
               "Pengamanan Pelaksanaan Perda. Sebutkan No. Laporan di atas bila menanyakan "
               "perkembangannya.")
     tag(doc, "{%p if not pelapor_hadir %}")
-    closing(doc, "Laporan diterima melalui {{ cara_lapor }}; tanda terima ini disimpan sebagai "
-                 "arsip. No. Laporan disampaikan kepada pelapor melalui SMS ke nomor "
+    closing(doc, "Laporan diterima melalui {% if cara_lapor == 'Telepon' %}telepon{% else %}"
+                 "{{ cara_lapor }}{% endif %}; tanda terima ini disimpan sebagai arsip. "
+                 "No. Laporan disampaikan kepada pelapor melalui SMS ke nomor "
                  "{{ pelapor.telepon }} dengan teks berikut:")
     para(doc, "{{ teks_sms }}", left_indent=Cm(1.25), after=6, keep=True, keep_lines=True)
     tag(doc, "{%p endif %}")
     sign_table(doc, Block("Petugas Penerima,", "petugas", nip="nip_petugas"),  # reporter
-               Block("Pelapor,", "pelapor.nama", when="pelapor_hadir"), dated=True, before=0)
+               Block("Pelapor,", "pelapor.nama", when="pelapor_hadir"), dated=True, before=6,
+               keep=True)
     copies_block(doc)
 
 
@@ -76,8 +80,8 @@ def nota_dinas(doc: DocxDocument) -> None:
                  ("Cara Lapor", "{{ cara_lapor }}"), *CASE_ROWS,
                  ("Petugas Penerima", "{{ petugas }}")])
     closing(doc, "Berkas laporan terlampir. Demikian kami sampaikan, mohon petunjuk dan "
-              "disposisi Bapak/Ibu Camat untuk tindak lanjutnya.")
-    official(doc, "kasi")
+              "disposisi lebih lanjut.")
+    official(doc, "kasi", keep=True)
     copies_block(doc)
 
 
@@ -94,9 +98,9 @@ def disposisi(doc: DocxDocument) -> None:
         ("Surat dari: {{ kasi.jabatan }}", "Diterima tanggal: {{ waktu_diteruskan.tanggal }}"),
         ("Nomor surat: {{ nota_dinas.nomor }}", "Nomor agenda: {{ nota_dinas.agenda }}"),
         ("Tanggal surat: {{ nota_dinas.tanggal }}", "Sifat:"),
-        ("Hal: {{ nota_dinas.hal }}\nNo. Laporan {{ no_laporan }}: {{ perda }}, di "
-         "{{ lokasi }}, Desa {{ desa }}", None),
-        ("Uraian singkat:\n{{ uraian|ringkas(600, ('Nota Dinas Nomor ' ~ nota_dinas.nomor) "
+        ("Hal: {{ nota_dinas.hal }}\nNo. Laporan {{ no_laporan }}, dugaan pelanggaran "
+         "{{ perda }} di {{ lokasi }}, Desa {{ desa }}", None),
+        ("Uraian singkat:\n{{ uraian|ringkas(400, ('Nota Dinas Nomor ' ~ nota_dinas.nomor) "
          "if nota_dinas.nomor else 'Nota Dinas') }}", None),
         ("Diteruskan kepada:", "Dengan hormat harap:"),
         ("Isi disposisi:\n{{ isi_disposisi }}", None),
@@ -148,22 +152,22 @@ def koordinasi(doc: DocxDocument) -> None:
     body(doc, "Berdasarkan laporan masyarakat yang kami terima pada {{ waktu_lapor }} dengan "
               "No. Laporan {{ no_laporan }}, terdapat dugaan pelanggaran {{ perda }} dengan "
               "keterangan sebagai berikut:")
-    fields(doc, [*PLACE_ROWS, ("Tindakan yang diperlukan", "{{ tindakan }}")], long=LONG)
+    fields(doc, [*PLACE_ROWS, ("Tindakan yang Diperlukan", "{{ tindakan }}")], label=WIDE,
+           long=LONG)
     body(doc, "Sehubungan dengan hal tersebut, kami mohon kesediaan Saudara menugaskan "
               "personel untuk melaksanakan tindakan yang diperlukan tersebut bersama kami, "
               "sesuai dengan prosedur dan kewenangan masing-masing, pada:")
     tagged_fields(doc, [("{%tr if jadwal_tindakan %}", ""),
-                        ("hari/tanggal", "{{ jadwal_tindakan.hari_tanggal }}"),
+                        ("hari, tanggal", "{{ jadwal_tindakan.hari_tanggal }}"),
                         ("{%tr if jadwal_tindakan.jam %}", ""),
                         ("pukul", "{{ jadwal_tindakan.jam }}"), ("{%tr endif %}", ""),
                         ("{%tr else %}", ""),
                         ("waktu", "akan disepakati bersama melalui narahubung di bawah ini"),
                         ("{%tr endif %}", ""), ("tempat", "{{ tempat_tindakan }}")],
-                  label=Cm(3.0))
-    closing(doc, "Narahubung: {{ narahubung.nama }} ({{ narahubung.jabatan }}), telepon "
-                 "{{ narahubung.telepon }}. Identitas pelapor dirahasiakan. Demikian "
-                 "permohonan ini kami sampaikan; atas perhatian dan kerja sama Saudara, kami "
-                 "ucapkan terima kasih.")
+                  label=WIDE - INDENT, indent=INDENT)
+    body(doc, "Narahubung: {{ narahubung.nama }} ({{ narahubung.jabatan }}), telepon "
+              "{{ narahubung.telepon }}. Identitas pelapor kami rahasiakan.")
+    closing(doc, "Demikian atas perhatian dan kerja samanya diucapkan terima kasih.")
     camat_signs(doc)
     copies_block(doc)
 
@@ -178,7 +182,7 @@ def bukti_penyelesaian(doc: DocxDocument) -> None:
               "tentang dugaan pelanggaran {{ perda }} di {{ lokasi }}, Desa {{ desa }}, "
               "dengan dihadiri oleh:")
     tagged_fields(doc, [("Petugas", "{{ kasi.nama }}, {{ kasi.jabatan }}"),
-                        ("Instansi terkait", "{{ daftar_instansi }}"),
+                        ("Instansi Terkait", "{{ daftar_instansi }}"),
                         ("{%tr if terlapor %}", ""), ("Terlapor", "{{ terlapor }}"),
                         ("{%tr endif %}", ""), ("{%tr if saksi %}", ""),
                         ("Saksi", "{{ saksi }}"), ("{%tr endif %}", "")])
@@ -188,19 +192,20 @@ def bukti_penyelesaian(doc: DocxDocument) -> None:
            long=LONG)
     closing(doc, "Demikian Berita Acara ini dibuat dengan sebenarnya untuk dipergunakan "
               "sebagaimana mestinya.")
-    sign_table(doc, official_block("kasi", "Petugas,\n{{ kasi.jabatan }},"),
-               Block("Terlapor,", "terlapor", when="terlapor"))  # reported party | officer
-    para(doc)  # the witnesses and the Camat, who knows of it, may start the next page
+    sign_table(doc, official_block("kasi"),
+               Block("Terlapor,", "terlapor", when="terlapor"),  # reported party | officer
+               keep=True)
+    gap(doc).paragraph_format.keep_with_next = True  # witnesses, Camat: with the closing
     names = sign_table(doc, official_block("camat", "Mengetahui,\n{{ camat.jabatan }},"),
-                       before=0)
+                       before=0, keep=True)
     saksi = names.rows[0].cells[0]
     names.rows[0].cells[1].vertical_alignment = 3  # bottom: the Camat below the witnesses
     tag(saksi, "{%p if saksi %}")
     para(saksi, "Saksi-saksi:", before=12, keep=True)
     tag(saksi, "{%p for s in saksi %}")
-    para(saksi, "{{ loop.index }}. {{ s }}", before=16, keep=True)
-    para(saksi, "(.............................)", before=4, keep=True,
-         left_indent=Cm(0.5))
+    witness = para(saksi, "{{ loop.index }}. {{ s }}\t(" + "." * 24 + ")", before=20,
+                   keep=True)
+    witness.paragraph_format.tab_stops.add_tab_stop(Cm(5.0))  # the witness signs here
     tag(saksi, "{%p endfor %}")
     tag(saksi, "{%p endif %}")
     close_cells(saksi)
@@ -211,37 +216,39 @@ def laporan_hasil(doc: DocxDocument) -> None:
     """6. Nota Dinas reporting the result to the Camat; the Berita Acara attached."""
     kop(doc)
     nota_block(doc, "{{ sifat }}", "{{ lampiran }}")
-    body(doc, "Menindaklanjuti disposisi Bapak/Ibu Camat tanggal "
+    body(doc, "Menindaklanjuti disposisi {{ camat.jabatan }} tanggal "
               "{{ waktu_disposisi.tanggal }} atas Nota Dinas{% if nota_dinas.nomor %} Nomor "
               "{{ nota_dinas.nomor }}{% endif %} tentang laporan No. {{ no_laporan }}, "
               "dengan hormat kami laporkan hasil penyelesaiannya sebagai berikut:")
     fields(doc, [("Nama Pelapor", "{{ pelapor.nama }}"),  # the uraian is on the disposisi
-                 ("Tanggal Laporan", "{{ waktu_lapor.hari_tanggal }}"), *CASE_ROWS[:2],
+                 ("Waktu Laporan", "{{ waktu_lapor }}"), *CASE_ROWS[:2],
                  ("Isi Disposisi", "{{ isi_disposisi }}"),
-                 ("Koordinasi", "{{ waktu_koordinasi.tanggal }} dengan {{ daftar_instansi }}"),
+                 ("Koordinasi", "{{ waktu_koordinasi.hari_tanggal }} dengan "
+                                "{{ daftar_instansi }}"),
                  ("Tindakan", "{{ tindakan }}"), ("Status Akhir", "{{ status_akhir }}"),
                  ("Hasil Penyelesaian", "{{ hasil }}"), ("Selesai pada", "{{ waktu_selesai }}")])
-    closing(doc, "Berita Acara Penyelesaian Pengaduan{% if berita_acara.nomor %} Nomor "
-                 "{{ berita_acara.nomor }}{% endif %} tanggal {{ berita_acara.tanggal }} kami "
-                 "lampirkan; selanjutnya pelapor akan diberi tahu hasil penyelesaian ini. "
-                 "Demikian kami laporkan, mohon arahan lebih lanjut.")
-    official(doc, "kasi", before=0)
+    closing(doc, "Bersama ini kami lampirkan Berita Acara Penyelesaian Pengaduan{% if "
+                 "berita_acara.nomor %} Nomor {{ berita_acara.nomor }}{% endif %} tanggal "
+                 "{{ berita_acara.tanggal }}. Hasil penyelesaian ini selanjutnya akan kami "
+                 "beritahukan kepada pelapor. Demikian kami laporkan, mohon arahan lebih lanjut.")
+    official(doc, "kasi", before=0, keep=True)
     copies_block(doc)
 
 
 def pemberitahuan(doc: DocxDocument) -> None:
     """7. Letter to the reporter with the outcome (told by Surat), signed by the Camat."""
     kop(doc)
-    nomor_block(doc, "Biasa")
-    para(doc, "Yth. Sdr. {{ pelapor.nama }}")
-    para(doc, "{{ pelapor.alamat }}", after=12)
-    body(doc, "Menindaklanjuti laporan Saudara yang kami terima pada {{ waktu_lapor }} dengan "
+    nomor_block(doc, "{% if rahasia %}Rahasia{% else %}Biasa{% endif %}")
+    para(doc, "Yth. {{ pelapor.sapaan }} {{ pelapor.nama }}")
+    para(doc, "di")
+    para(doc, "{{ pelapor.alamat }}", left_indent=Cm(0.6), after=6)
+    body(doc, "Menindaklanjuti laporan {{ pelapor.saudara }} yang kami terima pada {{ waktu_lapor }} dengan "
               "No. Laporan {{ no_laporan }} tentang dugaan pelanggaran {{ perda }} di "
               "{{ lokasi }}, Desa {{ desa }}, dengan ini kami sampaikan hasil "
               "penyelesaiannya sebagai berikut:")
     fields(doc, [("Status Akhir", "{{ status_akhir }}"), ("Hasil Penyelesaian", "{{ hasil }}"),
                  ("Selesai pada", "{{ waktu_selesai }}")], indent=Cm(1.25))
-    closing(doc, "Terima kasih atas kepedulian Saudara dalam menjaga ketenteraman dan "
+    closing(doc, "Terima kasih atas kepedulian {{ pelapor.saudara }} dalam menjaga ketenteraman dan "
               "ketertiban di lingkungan kita. Demikian pemberitahuan ini kami sampaikan.")
     camat_signs(doc)
     copies_block(doc)
@@ -254,7 +261,7 @@ def catatan_pemberitahuan(doc: DocxDocument) -> None:
     body(doc, "Hasil penyelesaian laporan No. {{ no_laporan }} tentang dugaan pelanggaran "
               "{{ perda }} di {{ lokasi }}, Desa {{ desa }}, telah diberitahukan kepada "
               "pelapor dengan keterangan sebagai berikut:")
-    tagged_fields(doc, [("Kepada", "Sdr. {{ pelapor.nama }}"),
+    tagged_fields(doc, [("Kepada", "{{ pelapor.sapaan }} {{ pelapor.nama }}"),
                         ("Waktu", "{{ waktu_pemberitahuan }}"),
                         ("Melalui", "{{ cara_pemberitahuan }}"),
                         ('{%tr if cara_pemberitahuan != "Datang Langsung" %}', ""),
@@ -269,8 +276,9 @@ def catatan_pemberitahuan(doc: DocxDocument) -> None:
     para(doc, "{{ teks_sms }}", left_indent=Cm(1.25), after=6)
     tag(doc, "{%p endif %}")
     closing(doc, "Catatan ini disimpan sebagai arsip dan tidak dikirim kepada pelapor.")
-    sign_table(doc, official_block("kasi", "Mengetahui,\n{{ kasi.jabatan }},"),
-               Block("Yang memberitahukan,", "petugas", nip="nip_petugas"))
+    sign_table(doc, Block("Yang memberitahukan,", "petugas", nip="nip_petugas"),
+               official_block("kasi", "Mengetahui,\n{{ kasi.jabatan }},"), dated=True,
+               keep=True)
     copies_block(doc)
 
 
@@ -290,6 +298,7 @@ def make_templates(out_dir: Path) -> list[Path]:
         info = DOCUMENT_BY_KIND[kind]
         doc = new_document(info.title)
         build(doc)
+        prune_styles(doc)
         path = out_dir / info.template
         doc.save(str(path))
         written.append(path)

@@ -80,11 +80,12 @@ def _conditional_row(table: Table, blocks: tuple[Block | None, Block], field: st
 
 
 def sign_table(container: object, right: Block, left: Block | None = None, *,
-               dated: bool = False, before: float = 12) -> Table:
+               dated: bool = False, before: float = 12, keep: bool = False) -> Table:
     """The signature table: `right` at the signature indent, `left` (if any) beside it.
 
     Returns the table; its first column's cells may be filled further by the caller
-    (witnesses, paraf boxes). The rows never split and keep together with the next."""
+    (witnesses, paraf boxes). The rows never split and keep together with the next;
+    `keep`: the last line too, so the Tembusan under it is never alone on a page."""
     table = container.add_table(rows=0, cols=2)  # type: ignore[attr-defined]
     blocks = (left, right)
     if dated:
@@ -105,5 +106,5 @@ def sign_table(container: object, right: Block, left: Block | None = None, *,
         for cell in row.cells:
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
             for q in cell.paragraphs:  # the last line printed keeps with nothing
-                q.paragraph_format.keep_with_next = row is not lines[-1] or None
+                q.paragraph_format.keep_with_next = keep or row is not lines[-1] or None
     return table

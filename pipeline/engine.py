@@ -35,7 +35,8 @@ import time
 import traceback
 import zipfile
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -444,10 +445,35 @@ class Engine:
         self._cache: dict[tuple[Path, PageForm | None], Compiled] = {}
         self._lock = threading.Lock()
         self.compiles = 0  # how many times a template was compiled (tests, bench)
+        self._batch = threading.local()  # per thread: templates looked at in this batch
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Within this block, each template file is looked at on disk once (a worker's
+        list of letters: one stat per template, not one per letter)."""
+        outer = getattr(self._batch, "seen", None)
+        if outer is None:
+            self._batch.seen = {}
+        try:
+            yield
+        finally:
+            if outer is None:
+                self._batch.seen = None
 
     def get(self, path: Path, read: Any, form: PageForm | None = None) -> Compiled:
         """The compiled template at `path` with `form` applied; `read(path)` gives its
         bytes when needed."""
+        seen: dict[tuple[Path, PageForm | None], Compiled] | None = getattr(
+            self._batch, "seen", None)
+        if seen is not None and (found := seen.get((path, form))) is not None:
+            return found
+        compiled = self._get(path, read, form)
+        if seen is not None:
+            seen[(path, form)] = compiled
+        return compiled
+
+    def _get(self, path: Path, read: Any, form: PageForm | None) -> Compiled:
+        """`get` after a look at the file on disk."""
         st = path.stat()
         key = (st.st_mtime_ns, st.st_size)
         with self._lock:

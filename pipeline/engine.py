@@ -47,8 +47,10 @@ from docx.opc.oxml import parse_xml, serialize_part_xml
 from docxtpl import DocxTemplate
 from lxml import etree
 
+from pipeline import fastbody
 from pipeline import form as page_form
 from pipeline import stamp as stamping
+from pipeline.fastbody import FastBody
 from pipeline.form import PageForm
 
 DOCUMENT = "word/document.xml"
@@ -96,6 +98,7 @@ class Compiled:
     skeleton: Any  # the <w:document> element with an empty <w:body>
     parts: list[_Raw | _Part] = field(default_factory=list)  # zip order, body included
     fallback: bytes | None = None  # template bytes when docxtpl must render it itself
+    fast: FastBody | None = None  # the body without the XML round trip (fastbody.py)
     plain: dict[str, bytes] = field(default_factory=dict)  # the parts a stamp rewrites
     # Rendered headers and footers by the values they use: most letters share a handful
     # (KONSEP or not, RAHASIA or not), so each is rendered and deflated once.
@@ -154,10 +157,13 @@ class Compiled:
         return raw
 
     def _render_part(self, part: _Part, context: dict[str, Any]) -> bytes:
-        """One tagged part's XML bytes for `context`."""
-        xml = _render_xml(part, context)
+        """One tagged part's XML bytes for `context` (the body without the XML round trip
+        where fastbody proved it the same)."""
         if part is self.body:
-            return _document_xml(self.skeleton, xml)
+            def slow() -> bytes:
+                return _document_xml(self.skeleton, _render_xml(part, context))
+            return slow() if self.fast is None else self.fast.render(context, slow)
+        xml = _render_xml(part, context)
         return serialize_part_xml(parse_xml(xml.encode(part.encoding)))  # type: ignore[arg-type]
 
 
@@ -370,6 +376,8 @@ def compile_template(path: Path, data: bytes, stat_key: tuple[int, int],
     if _needs_docxtpl(tpl):
         compiled.fallback = data
         return compiled
+    compiled.fast = fastbody.prepare(body.source, jinja_env,
+                                     lambda xml: _document_xml(skeleton, xml))
     tagged = _tagged_headers_footers(tpl, jinja_env)
     compiled.parts = _package(tpl, body, tagged, compiled.plain)
     return compiled

@@ -333,8 +333,11 @@ def prepare(source: str, jinja_env: jinja2.Environment,
     (engine._document_xml), used once here for the start tags."""
     try:
         return _prepare(source, jinja_env, document)
-    except (NotProven, jinja2.TemplateError, etree.XMLSyntaxError, ValueError):
-        return None
+    except NotProven as exc:
+        log.debug("Jalur cepat tidak dipakai: %s", exc)
+    except Exception:  # noqa: BLE001 - the fast path is optional; the round trip is not
+        log.debug("Jalur cepat tidak dipakai", exc_info=True)
+    return None
 
 
 def _prepare(source: str, jinja_env: jinja2.Environment,

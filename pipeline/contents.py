@@ -9,6 +9,7 @@ come from config.toml). The names are documented in templates/README.md.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -62,13 +63,20 @@ class Waktu:
     @classmethod
     def of(cls, dt: datetime, with_time: bool = True) -> Waktu:
         """All the forms of one time; `with_time=False`: the date only, never "pukul"."""
-        hari_tanggal = indo.hari_tanggal(dt)
-        return cls(indo.tanggal(dt), indo.nama_hari(dt), hari_tanggal,
-                   indo.jam(dt) if with_time else "",
-                   indo.waktu(dt) if with_time else hari_tanggal, indo.tanggal_terbilang(dt))
+        return _waktu(dt, dt.tzinfo, with_time)  # a case's letters print its times often
 
     def __str__(self) -> str:
         return self.lengkap
+
+
+@functools.lru_cache(maxsize=1024)
+def _waktu(dt: datetime, tzinfo: object, with_time: bool) -> Waktu:
+    """`Waktu.of`, worked out once per time (immutable; `tzinfo` in the key because equal
+    aware times of other zones print differently)."""
+    hari_tanggal = indo.hari_tanggal(dt)
+    return Waktu(indo.tanggal(dt), indo.nama_hari(dt), hari_tanggal,
+                 indo.jam(dt) if with_time else "",
+                 indo.waktu(dt) if with_time else hari_tanggal, indo.tanggal_terbilang(dt))
 
 
 class Rincian(tuple):

@@ -35,7 +35,8 @@ import time
 import traceback
 import zipfile
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,8 +47,10 @@ from docx.opc.oxml import parse_xml, serialize_part_xml
 from docxtpl import DocxTemplate
 from lxml import etree
 
+from pipeline import fastbody
 from pipeline import form as page_form
 from pipeline import stamp as stamping
+from pipeline.fastbody import FastBody
 from pipeline.form import PageForm
 
 DOCUMENT = "word/document.xml"
@@ -95,6 +98,7 @@ class Compiled:
     skeleton: Any  # the <w:document> element with an empty <w:body>
     parts: list[_Raw | _Part] = field(default_factory=list)  # zip order, body included
     fallback: bytes | None = None  # template bytes when docxtpl must render it itself
+    fast: FastBody | None = None  # the body without the XML round trip (fastbody.py)
     plain: dict[str, bytes] = field(default_factory=dict)  # the parts a stamp rewrites
     # Rendered headers and footers by the values they use: most letters share a handful
     # (KONSEP or not, RAHASIA or not), so each is rendered and deflated once.
@@ -153,10 +157,13 @@ class Compiled:
         return raw
 
     def _render_part(self, part: _Part, context: dict[str, Any]) -> bytes:
-        """One tagged part's XML bytes for `context`."""
-        xml = _render_xml(part, context)
+        """One tagged part's XML bytes for `context` (the body without the XML round trip
+        where fastbody proved it the same)."""
         if part is self.body:
-            return _document_xml(self.skeleton, xml)
+            def slow() -> bytes:
+                return _document_xml(self.skeleton, _render_xml(part, context))
+            return slow() if self.fast is None else self.fast.render(context, slow)
+        xml = _render_xml(part, context)
         return serialize_part_xml(parse_xml(xml.encode(part.encoding)))  # type: ignore[arg-type]
 
 
@@ -369,6 +376,8 @@ def compile_template(path: Path, data: bytes, stat_key: tuple[int, int],
     if _needs_docxtpl(tpl):
         compiled.fallback = data
         return compiled
+    compiled.fast = fastbody.prepare(body.source, jinja_env,
+                                     lambda xml: _document_xml(skeleton, xml))
     tagged = _tagged_headers_footers(tpl, jinja_env)
     compiled.parts = _package(tpl, body, tagged, compiled.plain)
     return compiled
@@ -444,10 +453,35 @@ class Engine:
         self._cache: dict[tuple[Path, PageForm | None], Compiled] = {}
         self._lock = threading.Lock()
         self.compiles = 0  # how many times a template was compiled (tests, bench)
+        self._batch = threading.local()  # per thread: templates looked at in this batch
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Within this block, each template file is looked at on disk once (a worker's
+        list of letters: one stat per template, not one per letter)."""
+        outer = getattr(self._batch, "seen", None)
+        if outer is None:
+            self._batch.seen = {}
+        try:
+            yield
+        finally:
+            if outer is None:
+                self._batch.seen = None
 
     def get(self, path: Path, read: Any, form: PageForm | None = None) -> Compiled:
         """The compiled template at `path` with `form` applied; `read(path)` gives its
         bytes when needed."""
+        seen: dict[tuple[Path, PageForm | None], Compiled] | None = getattr(
+            self._batch, "seen", None)
+        if seen is not None and (found := seen.get((path, form))) is not None:
+            return found
+        compiled = self._get(path, read, form)
+        if seen is not None:
+            seen[(path, form)] = compiled
+        return compiled
+
+    def _get(self, path: Path, read: Any, form: PageForm | None) -> Compiled:
+        """`get` after a look at the file on disk."""
         st = path.stat()
         key = (st.st_mtime_ns, st.st_size)
         with self._lock:

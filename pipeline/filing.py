@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -32,11 +33,22 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_TEMP_IDS = itertools.count()
+_TEMP_TOKEN: list[str] = []  # this process's random part of temporary names
+
+
+def _temp_name() -> str:
+    """A temporary file name unique to this process and call (no random bytes per file)."""
+    if not _TEMP_TOKEN or _TEMP_TOKEN[0] != f"{os.getpid()}":
+        _TEMP_TOKEN[:] = [f"{os.getpid()}", uuid.uuid4().hex[:12]]
+    return f"{TEMP_PREFIX}{_TEMP_TOKEN[1]}-{_TEMP_TOKEN[0]}-{next(_TEMP_IDS)}{TEMP_SUFFIX}"
+
+
 @contextlib.contextmanager
 def temp_beside(path: Path) -> Iterator[Path]:
     """A fresh temporary path in `path`'s folder, removed if the block fails."""
     # Not mkstemp: its 0600 mode would make letters unreadable to colleagues on a share.
-    tmp = path.parent / f"{TEMP_PREFIX}{uuid.uuid4().hex}{TEMP_SUFFIX}"
+    tmp = path.parent / _temp_name()
     try:
         yield tmp
     finally:
@@ -48,9 +60,18 @@ def write_atomic_with(path: Path, write: Callable[[Path], object],
     """Call `write(tmp)` on a temporary file beside `path`, then move it into place.
 
     With `overwrite=False` an existing file is refused (FileExistsError), atomically where
-    the file system has hard links, else by a check just before the rename.
+    the file system has hard links, else by a check just before the rename. The folder is
+    made when it is missing.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        _write_beside(path, write, overwrite)
+    except FileNotFoundError:  # the folder is missing (or was made meanwhile by another)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_beside(path, write, overwrite)
+
+
+def _write_beside(path: Path, write: Callable[[Path], object], overwrite: bool) -> None:
+    """`write_atomic_with` in an existing folder."""
     with temp_beside(path) as tmp:
         write(tmp)
         if overwrite:
@@ -122,12 +143,9 @@ def file_letter(path: Path, data: bytes, record: Mapping[str, object],
     the same letter (a kill between write and completion leaves such a state).
     """
     content = data if stamped else stamp(data, record, shown)
-    existed = path.exists()
-    if existed and not may_replace(path, record, recorded_sha):
-        raise NameTaken(path, read_stamp(path))
-    try:
-        write_atomic_with(path, _write_synced(content), overwrite=existed)
-    except FileExistsError:  # appeared meanwhile: look again, never replace blindly
+    try:  # a new place, as almost always: linked in, refused if anything is there
+        write_atomic_with(path, _write_synced(content), overwrite=False)
+    except FileExistsError:  # something is there: replaced only if it is this letter's
         if not may_replace(path, record, recorded_sha):
             raise NameTaken(path, read_stamp(path)) from None
         write_atomic_with(path, _write_synced(content))

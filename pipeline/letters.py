@@ -33,7 +33,7 @@ from pipeline.layout import draft_path as layout_draft_path
 from pipeline.model import Case, Letter, LetterStatus, case_from_json, case_to_json
 from pipeline.places import Places
 from pipeline.plan import Action, Item, Plan, make_plan
-from pipeline.pool import Job, Renderer, render_job
+from pipeline.pool import Job, Renderer
 from pipeline.schema import DOCUMENT_BY_KIND, Doc, Document
 from pipeline.state import Booking, State, case_json
 
@@ -272,10 +272,12 @@ def file_letters(jobs: list[Job]) -> list[Filed]:
     render job (pool.Job) whose last element is (outbox folder, place under it, SMS text
     or None).
     """
-    if len(jobs) == 1:
-        return [_file_one(render_job(jobs[0][:-1])[0], jobs[0])]
-    filers = _filers()
-    filing = [filers.submit(_file_one, render_job(job[:-1])[0], job) for job in jobs]
+    with render.ENGINE.batch():  # each template looked at on disk once per list
+        if len(jobs) == 1:
+            return [_file_one(render.render_letter(*jobs[0][:-1]), jobs[0])]
+        filers = _filers()
+        filing = [filers.submit(_file_one, render.render_letter(*job[:-1]), job)
+                  for job in jobs]
     return [future.result() for future in filing]
 
 

@@ -18,7 +18,6 @@ only its ' (versi N)' changed, so a letter keeps its mark for all its versions.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 from pipeline.config import Config
 from pipeline.filing import IDENTITY, may_replace
@@ -44,6 +43,7 @@ class Places:
     def __init__(self, cfg: Config, state: State) -> None:
         self.cfg = cfg
         self.state = state
+        self.outbox = cfg.outbox  # resolved once (a property that resolves the path)
         self.claimed: dict[str, Identity] = {}  # places given in this chunk
 
     def place(self, item: Item) -> str:
@@ -84,6 +84,6 @@ class Places:
             return False
         record = {key: getattr(letter, key) for key in IDENTITY}
         try:
-            return may_replace(Path(self.cfg.outbox) / path, record, letter.sha256)
+            return may_replace(self.outbox / path, record, letter.sha256)
         except OSError:  # unreadable now: the guard looks again when the letter is written
             return True

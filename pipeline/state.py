@@ -359,11 +359,13 @@ class State:
 
     def complete_all(self, made: Sequence[tuple[Letter, str]]) -> None:
         """Mark reserved letters as made (their files are in place), with their sha256."""
+        now = _now()  # one statement each for the whole list (a backlog: 1,600 letters)
         with self.transaction() as db:
-            for letter, sha256 in made:
-                db.execute("UPDATE letters SET status='done', sha256=?, made_at=? WHERE id=?",
-                           (sha256, _now(), letter.id))
-                self._audit(db, "letter", f"{letter.nomor} v{letter.version} {letter.path}")
+            db.executemany("UPDATE letters SET status='done', sha256=?, made_at=? WHERE id=?",
+                           [(sha256, now, letter.id) for letter, sha256 in made])
+            db.executemany("INSERT INTO audit (at, event, detail) VALUES (?,?,?)",
+                           [(now, "letter", f"{letter.nomor} v{letter.version} {letter.path}")
+                            for letter, _ in made])
 
     def record_letters(self, letters: Sequence[Letter]) -> None:
         """Record letters found already filed (perda pulihkan), raising the counters to

@@ -1,0 +1,417 @@
+"""A letter's body without the XML round trip, where a template is proven to allow it.
+
+docxtpl parses every rendered body with lxml (to mend table grids and renumber drawing
+ids) and python-docx serialises it again: about half of a letter's time. For most
+templates that round trip changes the rendered text in a few known ways only, and this
+module does those by string operations, the bytes staying docxtpl's:
+
+- the body's start tag loses the namespace declarations its document already makes,
+  inside the document's own start tag and XML declaration (`head`, `tail`: taken from a
+  real round trip when the template is compiled);
+- table grids are mended and drawing ids renumbered in the template's source, once;
+- an element left empty (`<w:t></w:t>`) is written self-closed (`<w:t/>`);
+- the character references of printed values (`&#34;`, `&#39;`, `&#123;`, `&#125;`)
+  become the characters lxml writes.
+
+`prepare` proves, from the Jinja syntax tree of the patched body, that this is all the
+round trip can change, whatever the values:
+
+- the static text is XML as lxml writes it (double-quoted attributes, only `&amp;`,
+  `&lt;`, `&gt;` in text, no comments, CDATA, processing instructions, or namespace
+  declarations below the body);
+- every printed value stands in text, never inside a tag;
+- every `{% if %}` branch and `{% for %}` body leaves the open elements as it found them
+  (so any choice or repetition of them is well-formed);
+- no tag, column span or grid of a table lies inside a branch that starts in that
+  table, except whole rows that never change the table's measure (most cells, widest
+  row: what docxtpl's `fix_tables` mends by); no drawing id lies inside any branch.
+
+Per letter, `FastBody.render` returns None (the caller then takes the round trip) when a
+value is markup it did not escape itself, or when the text holds what docxtpl's
+`resolve_listing` rewrites (newlines, tabs). Anything else a template holds makes
+`prepare` return None: that template keeps the round trip. tests/test_fastbody.py
+compares both ways with docxtpl on hostile text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+import jinja2.nodes as jnodes
+from lxml import etree
+from markupsafe import Markup
+
+log = logging.getLogger("pipeline.fastbody")
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+_LISTING_CHARS = ("\n", "\t", "\a", "\f")  # what docxtpl's resolve_listing rewrites
+# Tags as lxml writes them: a name, double-quoted attributes without '<', then '>' or '/>'.
+_TAG = re.compile(r'<(/?)([A-Za-z_][\w.-]*(?::[\w.-]+)?)((?: [\w.:-]+="[^"<]*")*)(/?)>')
+_ATTR = re.compile(r' ([\w.:-]+)="([^"<]*)"')
+_TEXT_OK = re.compile(r"(?:[^<>&\r]|&amp;|&lt;|&gt;)*")
+_ATTRS_OK = re.compile(r'(?: [\w.:-]+="(?:[^<>&"\r\n\t]|&amp;|&lt;|&gt;|&quot;'
+                       r'|&#10;|&#9;|&#13;)*")*')
+_START_THEN_END = re.compile(r"<(?!/)([^<>]*+)></")  # a start tag, then some end tag
+# What markup a template passes through unescaped may not hold to be written as it is.
+_NOT_TEXT = re.compile("[<>&{}\r\n\t\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_REFS = (("&#34;", '"'), ("&#39;", "'"), ("&#123;", "{"), ("&#125;", "}"))
+CHECKS = 3  # a template's first letters in each process are also made the slow way, compared
+_TABLE_TAGS = ("w:tbl", "w:tr", "w:tc", "w:tcPr", "w:gridSpan", "w:tblGrid", "w:gridCol")
+
+
+class NotProven(Exception):
+    """The template holds something this module does not prove safe (round trip kept)."""
+
+
+class _Plain(Exception):
+    """A printed value is markup this module did not escape (this letter: round trip)."""
+
+
+@dataclass
+class _Row:
+    """A table row as docxtpl's `fix_tables` counts it."""
+
+    cells: int = 0
+    width: int = 0
+    sure: bool = True  # present in every letter
+
+
+@dataclass
+class _Table:
+    """What the walk learned of one table: its grid's place in the source and its rows."""
+
+    depth: int  # branch depth where the table starts
+    grid: str = ""  # its <w:tblGrid>…</w:tblGrid> as in the source
+    grid_at: tuple[int, int] | None = None  # (static piece, offset) of the grid's start
+    rows: list[_Row] = field(default_factory=list)
+
+
+@dataclass
+class _Element:
+    """An open element during the walk."""
+
+    name: str
+    depth: int  # branch depth where it was opened
+    table: _Table | None = None
+    row: _Row | None = None
+    first_pr: bool = True  # a cell: its first tcPr not seen yet
+    span_seen: bool = False  # a tcPr: its first gridSpan seen
+
+
+class _Walk:
+    """The static XML of a template walked along its Jinja syntax tree."""
+
+    def __init__(self, wp_prefixes: set[str]) -> None:
+        self.stack: list[_Element] = []
+        self.depth = 0  # how many branches enclose the current position
+        self.tables: list[_Table] = []  # in source order
+        self.docpr = 0  # drawing ids seen (none in a branch)
+        self.wp = wp_prefixes
+        self.piece = -1  # which static text is being walked
+        self.text = ""
+
+    def nodes(self, body: list[jnodes.Node]) -> None:
+        """Walk a list of statements."""
+        for node in body:
+            if isinstance(node, jnodes.Output):
+                for child in node.nodes:
+                    if isinstance(child, jnodes.TemplateData):
+                        self.data(child.data)
+                    else:
+                        self.value()
+            elif isinstance(node, jnodes.If):
+                self.branches([node.body, *(e.body for e in node.elif_), node.else_])
+            elif isinstance(node, jnodes.For):
+                self.branches([node.body, node.else_])
+            elif not isinstance(node, jnodes.Assign):
+                raise NotProven(type(node).__name__)
+
+    def branches(self, bodies: list[list[jnodes.Node]]) -> None:
+        """Each branch must leave the open elements as it found them."""
+        before = [e.name for e in self.stack]
+        self.depth += 1
+        for body in bodies:
+            self.nodes(body)
+            if [e.name for e in self.stack] != before:
+                raise NotProven("a branch does not close what it opens")
+        self.depth -= 1
+
+    def value(self) -> None:
+        """A printed value: only in text, inside an element."""
+        if not self.stack:
+            raise NotProven("value outside the body")
+
+    def data(self, text: str) -> None:
+        """Static text: tags as lxml writes them, text as lxml escapes it."""
+        text = _post(text)
+        self.piece += 1
+        self.text = text
+        pos = 0
+        for match in _TAG.finditer(text):
+            if not _TEXT_OK.fullmatch(text, pos, match.start()):
+                raise NotProven("text not as lxml writes it")
+            if match.start() > pos and not self.stack:
+                raise NotProven("text outside the body")
+            self.tag(match)
+            pos = match.end()
+        if not _TEXT_OK.fullmatch(text, pos):
+            raise NotProven("text not as lxml writes it (or a value inside a tag)")
+
+    def tag(self, match: re.Match[str]) -> None:
+        """One start, end or empty tag."""
+        closing, name, attrs, empty = match.groups()
+        if "xmlns" in attrs and self._rebinds(attrs):
+            raise NotProven("namespace of Word or of drawings declared below the body")
+        if not _ATTRS_OK.fullmatch(attrs):
+            raise NotProven("attribute not as lxml writes it")
+        if closing:
+            if attrs or empty or not self.stack or self.stack[-1].name != name:
+                raise NotProven("end tag does not match")
+            if self.stack[-1].depth != self.depth:
+                raise NotProven("element closed in another branch")
+            self.close(self.stack.pop(), match)
+            return
+        element = _Element(name, self.depth)
+        self.open(element, dict(_ATTR.findall(attrs)), match)
+        if empty:
+            self.close(element, match)
+        else:
+            self.stack.append(element)
+
+    def _rebinds(self, attrs: str) -> bool:
+        """Whether a tag declares a default namespace, or the prefixes or namespaces the
+        table and drawing-id rules read (other declarations are kept as they are)."""
+        for name, value in _ATTR.findall(attrs):
+            if name == "xmlns" or (name.startswith("xmlns:") and (
+                    name[6:] == "w" or name[6:] in self.wp or value in (_W_NS, _WP_NS))):
+                return True
+        return False
+
+    def open(self, element: _Element, attrs: dict[str, str], match: re.Match[str]) -> None:
+        """Table bookkeeping for a start tag."""
+        name = element.name
+        prefix, _, local = name.rpartition(":")
+        if local == "docPr" and prefix in self.wp:
+            if self.depth or not match.group(3).startswith(' id="'):
+                raise NotProven("drawing id in a branch")
+            self.docpr += 1
+        if name not in _TABLE_TAGS:
+            return
+        parent = self.stack[-1] if self.stack else None
+        if name == "w:tbl":
+            element.table = _Table(self.depth)
+            self.tables.append(element.table)
+        elif name == "w:tr":
+            element.row = _Row()
+            for open_ in self.stack:  # docxtpl counts the rows of inner tables too
+                if open_.table is not None:
+                    open_.table.rows.append(element.row)
+                    element.row.sure &= self.depth == open_.table.depth
+        elif parent is None or self.depth != parent.depth:
+            if name != "w:tblGrid":  # a grid is checked to lie in one static text
+                raise NotProven("table structure in a branch")
+        elif name == "w:tc" and parent.name == "w:tr" and parent.row is not None:
+            parent.row.cells += 1
+            parent.row.width += 1
+            element.row = parent.row
+        elif name == "w:tcPr" and parent.name == "w:tc" and parent.row is not None:
+            element.first_pr, parent.first_pr = parent.first_pr, False
+            element.row = parent.row
+        elif name == "w:gridSpan" and parent.name == "w:tcPr" and parent.row is not None:
+            self.span(parent, attrs.get("w:val"))
+        if name == "w:tblGrid" and parent is not None and parent.table is not None:
+            if parent.table.grid_at is None:
+                parent.table.grid_at = (self.piece, match.start())
+
+    def span(self, pr: _Element, value: str | None) -> None:
+        """The first gridSpan of a cell's first tcPr widens its row."""
+        if not pr.first_pr or pr.span_seen or pr.row is None:
+            return
+        pr.span_seen = True
+        if value is None or not (value.isascii() and value.isdigit()):
+            raise NotProven("column span not a number")
+        pr.row.width += int(value) - 1
+
+    def close(self, element: _Element, match: re.Match[str]) -> None:
+        """Table bookkeeping for an end tag (or an empty tag): a grid's text."""
+        if element.name != "w:tblGrid" or not self.stack or self.stack[-1].table is None:
+            return
+        table = self.stack[-1].table
+        if table.grid_at is not None and not table.grid:
+            piece, start = table.grid_at
+            if piece != self.piece:
+                raise NotProven("a value or a tag inside a table grid")
+            table.grid = self.text[start:match.end()]
+
+
+def _post(text: str) -> str:
+    """docxtpl's text rewrites after rendering (engine._render_xml), on static text."""
+    text = text.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
+    return (text.replace("{_{", "{{").replace("}_}", "}}")
+            .replace("{_%", "{%").replace("%_}", "%}"))
+
+
+@dataclass
+class FastBody:
+    """A body template whose rendered text needs no XML round trip (see the module)."""
+
+    template: jinja2.Template
+    head: bytes  # XML declaration, document and body start tags
+    tail: bytes  # body and document end tags
+    checks: int = CHECKS  # letters still to compare with the round trip in this process
+    off: bool = False  # a comparison differed: the round trip from now on
+
+    def render(self, context: dict[str, Any], slow: Callable[[], bytes]) -> bytes:
+        """word/document.xml for `context`; `slow()` (the round trip) where this letter
+        needs it, or to check the first letters."""
+        if self.off:
+            return slow()
+        try:
+            data = self._render(context)
+        except Exception:  # noqa: BLE001 - the round trip raises it as docxtpl does
+            data = None
+        if data is None:
+            return slow()
+        if self.checks > 0:
+            self.checks -= 1
+            expected = slow()
+            if expected != data:
+                log.error("Templat: jalur cepat berbeda dari docxtpl; jalur biasa dipakai.")
+                self.off = True
+                return expected
+        return data
+
+    def _render(self, context: dict[str, Any]) -> bytes | None:
+        """The body without the round trip, or None when this letter needs it."""
+        try:
+            xml = self.template.render(context)
+        except _Plain:
+            return None
+        xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
+        xml = (xml.replace("{_{", "{{").replace("}_}", "}}")
+               .replace("{_%", "{%").replace("%_}", "%}"))
+        if any(ch in xml for ch in _LISTING_CHARS):
+            return None
+        if "&#" in xml:
+            for ref, char in _REFS:
+                xml = xml.replace(ref, char)
+            if "&#" in xml:
+                return None
+        return self.head + _collapsed(xml).encode("utf-8") + self.tail
+
+
+def _collapsed(xml: str) -> str:
+    """Elements left empty written self-closed, as lxml writes them (`<w:t/>`). In this
+    text '<' and '>' only ever delimit tags (text and attributes are escaped)."""
+    out: list[str] = []
+    pos = 0
+    for match in _START_THEN_END.finditer(xml):
+        inside = match.group(1)
+        if inside.endswith("/"):  # an empty tag already, then its parent's end tag
+            continue
+        name = inside.split(" ", 1)[0]
+        end = match.end() + len(name)
+        if xml[match.end():end + 1] != name + ">":  # another element's end tag
+            continue
+        out += [xml[pos:match.start()], "<", inside, "/>"]
+        pos = end + 1
+    if not out:
+        return xml
+    out.append(xml[pos:])
+    return "".join(out)
+
+
+def prepare(source: str, jinja_env: jinja2.Environment,
+            document: Callable[[str], bytes]) -> FastBody | None:
+    """The fast form of a patched body `source` (engine._Part.source), or None when the
+    template is not proven to allow it. `document(body_xml)` is the round trip itself
+    (engine._document_xml), used once here for the start tags."""
+    try:
+        return _prepare(source, jinja_env, document)
+    except NotProven as exc:
+        log.debug("Jalur cepat tidak dipakai: %s", exc)
+    except Exception:  # noqa: BLE001 - the fast path is optional; the round trip is not
+        log.debug("Jalur cepat tidak dipakai", exc_info=True)
+    return None
+
+
+def _prepare(source: str, jinja_env: jinja2.Environment,
+             document: Callable[[str], bytes]) -> FastBody:
+    """`prepare`, raising NotProven."""
+    start = _TAG.match(source)
+    end = "</w:body>"
+    if start is None or start.group(2) != "w:body" or start.group(1) or start.group(4) \
+            or not source.endswith(end):
+        raise NotProven("not a body")
+    declared = dict(_ATTR.findall(start.group(3)))
+    if declared.get("xmlns:w") != _W_NS or any(not k.startswith("xmlns:") for k in declared) \
+            or list(declared.values()).count(_W_NS) != 1:
+        raise NotProven("body start tag")
+    wp = {k[6:] for k, v in declared.items() if v == _WP_NS}
+    inner = source[start.end():-len(end)]
+    walk = _Walk(wp)
+    walk.stack.append(_Element("w:body", 0))
+    walk.nodes(jinja_env.parse(inner).body)
+    if [e.name for e in walk.stack] != ["w:body"]:
+        raise NotProven("body not closed")
+    fixed = _fixed_source(inner, walk)
+    probe = document(start.group(0) + "<w:p/>" + end).decode("utf-8")
+    head, tail = probe.split("<w:p/>")
+    fast_env = jinja_env.overlay(finalize=_strict(jinja_env.finalize))
+    return FastBody(fast_env.from_string(fixed), head.encode("utf-8"), tail.encode("utf-8"))
+
+
+def _strict(finalize: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    """The environment's finalize, refusing markup it did not escape itself."""
+    def strict(value: Any) -> Any:
+        if isinstance(value, Markup) and _NOT_TEXT.search(value):
+            raise _Plain
+        return finalize(value) if finalize is not None else value
+    return strict
+
+
+def _fixed_source(inner: str, walk: _Walk) -> str:
+    """The template source with its tables' grids mended and drawing ids renumbered, as
+    docxtpl does to every letter (the same for all letters here: proven static)."""
+    out: list[str] = []
+    pos = 0
+    for table in walk.tables:  # grids in source order, each found after the one before
+        if not table.grid:
+            raise NotProven("table without a grid")
+        sure = [r for r in table.rows if r.sure]
+        if _measure(sure) != _measure(table.rows):
+            raise NotProven("a row in a branch changes the table's measure")
+        found = inner.find(table.grid, pos)
+        if found < 0:
+            raise NotProven("grid not found in the source")
+        out += [inner[pos:found], _mended(table.grid, *_measure(table.rows))]
+        pos = found + len(table.grid)
+    source = "".join(out) + inner[pos:]
+    ids = iter(range(1001, 1001 + walk.docpr))
+    prefixes = "|".join(re.escape(p) for p in sorted(walk.wp)) or "(?!)"
+    docpr = re.compile(rf'(<(?:{prefixes}):docPr id=")[^"]*"')
+    renumbered, count = docpr.subn(lambda m: f'{m.group(1)}{next(ids)}"', source)
+    if count != walk.docpr:
+        raise NotProven("drawing ids not where the walk saw them")
+    return renumbered
+
+
+def _measure(rows: list[_Row]) -> tuple[int, int]:
+    """(most cells in a row, widest row), as engine._measure counts them."""
+    return (max((r.cells for r in rows), default=0), max((r.width for r in rows), default=0))
+
+
+def _mended(grid_xml: str, most_cells: int, widest: int) -> str:
+    """A <w:tblGrid> element's text after docxtpl's mending (engine._mend)."""
+    from pipeline.engine import _mend  # the same arithmetic as the round trip
+
+    wrapper = f'<w:x xmlns:w="{_W_NS}">{grid_xml}</w:x>'
+    root = etree.fromstring(wrapper.encode("utf-8"))
+    _mend(root[0], most_cells, widest)
+    text = etree.tostring(root, encoding="unicode")
+    return text[text.index(">") + 1:text.rindex("</w:x>")]

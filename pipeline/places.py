@@ -7,7 +7,8 @@ behind the guard that refuses to overwrite (filing.NameTaken). A place is held w
 
 - the state records a letter there that is not this letter (same version), or
 - a letter reserved earlier in the same chunk goes there, or
-- a file is there that is not an earlier state of this letter (stamped with it).
+- a file is there that is not an earlier state of this letter (stamped with it), or
+  the letter is not there but a file is where its SMS text or PDF would go.
 
 Then the letter takes the case's first alternative name that is free
 (layout.case_name: `LP-001 ~5b1e7d - …`): decided from the case identity only, so a
@@ -28,6 +29,7 @@ from pipeline.plan import Action, Item
 from pipeline.schema import DOCUMENT_BY_KIND, Doc
 from pipeline.state import State
 
+BESIDE = (".txt", ".pdf")  # what is filed beside a letter: its SMS text, its PDF
 ALTERNATIVES = 9  # other names tried before the guard is left to refuse (never in practice)
 
 Identity = tuple[object, ...]
@@ -83,7 +85,11 @@ class Places:
         if any(owner != mine for owner in self.state.letters_at(path)):
             return False
         record = {key: getattr(letter, key) for key in IDENTITY}
+        target = Path(self.cfg.outbox) / path
         try:
-            return may_replace(Path(self.cfg.outbox) / path, record, letter.sha256)
+            if not target.exists() and any(target.with_suffix(beside).exists()
+                                           for beside in BESIDE):
+                return False  # a clerk's file where the letter's SMS text or PDF would go
+            return may_replace(target, record, letter.sha256)
         except OSError:  # unreadable now: the guard looks again when the letter is written
             return True

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -27,7 +27,7 @@ from pipeline.errors import ExitCode, PerdaError
 from pipeline.filing import sha256_bytes
 from pipeline.intake import IntakeRejected, open_intake
 from pipeline.layout import is_filed_letter
-from pipeline.model import Case, Letter
+from pipeline.model import Case, Letter, LetterStatus
 from pipeline.outbox_scan import FoundLetter, agenda_rows, letter_from_file
 from pipeline.plan import data_hash, documents_due
 from pipeline.schema import DOCUMENT_BY_KIND, Doc
@@ -106,8 +106,9 @@ def check_state(cfg: Config, config_arg: str = "config.toml") -> None:
     health = state_health(state_file(cfg))
     if health is Health.ok:
         return
-    if health is not Health.damaged and not outbox_has_letters(cfg.outbox):
-        return  # a new office, or one whose letters are all archived
+    if (health is not Health.damaged and not outbox_has_letters(cfg.outbox)
+            and not backup_letters(cfg)):
+        return  # a new office (every year archived: the backups still know the letters)
     where = ("padahal folder outbox sudah berisi surat" if health is not Health.damaged
              else "dan tidak dapat dibaca")
     raise StateLost(
@@ -137,6 +138,24 @@ def backup_state(cfg: Config, state: State, now: datetime | None = None) -> Path
     return target
 
 
+def backup_letters(cfg: Config) -> list[Letter]:
+    """The letters made, as the newest readable backup under state/backup/ records them
+    ([] when there is none): what a lost database knew of letters no longer in outbox/
+    (a year folder moved out to archive it)."""
+    for path in sorted((cfg.state_dir / BACKUP_FOLDER).glob("perda-*.sqlite3"), reverse=True):
+        try:
+            backup = State(path, readonly=True)
+        except sqlite3.Error:
+            continue
+        try:
+            return [x for x in backup.all_letters() if x.status is LetterStatus.done]
+        except sqlite3.Error:
+            continue
+        finally:
+            backup.close()
+    return []
+
+
 def safe_backup(cfg: Config, state: State) -> None:
     """backup_state, where a failure (disk full) is a warning: the batch itself is done."""
     try:
@@ -155,6 +174,7 @@ class Rebuilt:
 
     letters: int = 0  # recorded from their files
     from_agenda: int = 0  # recorded from a Buku Agenda row only (file moved or deleted)
+    from_backup: int = 0  # recorded from the newest backup only (moved out with its year)
     unknown: list[str] = field(default_factory=list)  # .docx files that are no letter of ours
     last_numbers: dict[int, int] = field(default_factory=dict)  # year → last number
     old_state: Path | None = None  # where the previous database was kept
@@ -189,7 +209,7 @@ def rebuild(cfg: Config) -> Rebuilt:
         leftover.unlink(missing_ok=True)  # from a pulihkan that was stopped
     state = State(building)
     try:
-        snapshots = restore_cases(cfg, state)
+        snapshots = restore_cases(cfg, state, found)
         result.cases = len(snapshots)
         found, result.adopted = adopt(found, {**inbox_cases(cfg), **snapshots})
         state.record_letters(found)
@@ -204,15 +224,32 @@ def rebuild(cfg: Config) -> Rebuilt:
     return result
 
 
-def restore_cases(cfg: Config, state: State) -> dict[str, Case]:
+def restore_cases(cfg: Config, state: State, letters: Sequence[Letter] = ()
+                  ) -> dict[str, Case]:
     """Store the reports of the intake snapshots kept under state/ (oldest first, the last
     version of each report wins), as not yet settled: the next start plans them again, so
-    a letter found missing is made and the others are found up to date."""
+    a letter found missing is made and the others are found up to date.
+
+    A report the filed `letters` were made from wins over a later version that says
+    otherwise: a copy held back as a conflict (the same No. Laporan in a second workbook,
+    with other content) left a snapshot too, and must not become the report's data. Such
+    a version found in a workbook in inbox/ is stored under that workbook's name, so it
+    keeps holding the report against the other copy."""
     folder = cfg.state_dir / "snapshots"
     if not folder.is_dir():
         return {}
-    latest = _read_cases(sorted((p for p in folder.rglob("*") if p.is_file()),
-                                key=lambda p: (p.stat().st_mtime, p.name)), cfg)
+    versions = _case_versions(sorted((p for p in folder.rglob("*") if p.is_file()),
+                                     key=lambda p: (p.stat().st_mtime, p.name)), cfg)
+    latest = {case_id: found[-1] for case_id, found in versions.items()}
+    made = _newest_letters(letters)
+    inbox = _case_versions(_inbox_files(cfg), cfg) if versions else {}
+    for case_id, found in versions.items():
+        here = list(reversed(inbox.get(case_id, [])))
+        if _says(latest[case_id], made.get(case_id, [])) is False:
+            agreeing = [c for c in [*here, *reversed(found)]
+                        if _says(c, made[case_id]) is True]
+            latest[case_id] = agreeing[0] if agreeing else latest[case_id]
+        latest[case_id] = next((c for c in here if c == latest[case_id]), latest[case_id])
     if latest:
         state.reserve(Booking(cases=[(case, False) for case in latest.values()]))
     return latest
@@ -220,22 +257,54 @@ def restore_cases(cfg: Config, state: State) -> dict[str, Case]:
 
 def inbox_cases(cfg: Config) -> dict[str, Case]:
     """The reports in inbox/ as they stand now (read only, never written)."""
+    return {case_id: found[-1] for case_id, found in _case_versions(_inbox_files(cfg),
+                                                                    cfg).items()}
+
+
+def _inbox_files(cfg: Config) -> list[Path]:
+    """The workbooks in inbox/, oldest first."""
     if not cfg.inbox.is_dir():
-        return {}
+        return []
     files = [p for p in cfg.inbox.iterdir() if p.is_file() and is_candidate(p)]
-    return _read_cases(sorted(files, key=lambda p: (p.stat().st_mtime, p.name)), cfg)
+    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
 
 
-def _read_cases(paths: list[Path], cfg: Config) -> dict[str, Case]:
-    """The valid reports of some workbooks, the later file winning, by case id."""
-    latest: dict[str, Case] = {}
+def _case_versions(paths: list[Path], cfg: Config) -> dict[str, list[Case]]:
+    """The valid reports of some workbooks by case id, every version in file order."""
+    versions: dict[str, list[Case]] = {}
     for path in paths:
         try:
             validation = validate(open_intake(path.name, path.read_bytes(), cfg.batas), cfg)
         except (IntakeRejected, OSError):
             continue
-        latest.update((case.case_id, case) for case in validation.iter_cases())
-    return latest
+        for case in validation.iter_cases():
+            versions.setdefault(case.case_id, []).append(case)
+    return versions
+
+
+def _newest_letters(letters: Sequence[Letter]) -> dict[str, list[Letter]]:
+    """The newest version of each letter found with a data hash, by case id."""
+    newest: dict[tuple[object, ...], Letter] = {}
+    for letter in letters:
+        key = (*letter.key, letter.tahun)
+        if letter.data_hash and (key not in newest or letter.version > newest[key].version):
+            newest[key] = letter
+    by_case: dict[str, list[Letter]] = {}
+    for letter in newest.values():
+        by_case.setdefault(letter.case_id, []).append(letter)
+    return by_case
+
+
+def _says(case: Case, letters: Sequence[Letter]) -> bool | None:
+    """Whether a version of a report says what its letters say (None: no letter of it
+    is due in the same year to compare with)."""
+    due = {(d.kind.value, agency): d for d, agency in documents_due(case)}
+    compared = [letter.data_hash == data_hash(case, due[(letter.doc, letter.instansi)],
+                                              letter.instansi)
+                for letter in letters if (letter.doc, letter.instansi) in due
+                and (when := case.step_time(due[(letter.doc, letter.instansi)].step))
+                and when.year == letter.tahun]
+    return all(compared) if compared else None
 
 
 def adopt(letters: list[Letter], cases: dict[str, Case]) -> tuple[list[Letter], int]:
@@ -281,7 +350,16 @@ def _scan(cfg: Config, result: Rebuilt) -> list[Letter]:
         if row.path not in filed and key not in chosen:
             chosen[key] = row
             result.from_agenda += 1
-    result.letters = len(chosen) - result.from_agenda
+    taken = {(f.letter.tahun, f.letter.urut, f.letter.version) for f in chosen.values()
+             if f.letter.numbered}
+    for letter in backup_letters(cfg):  # letters archived with their year (and its agenda)
+        key = (*letter.key, letter.tahun, letter.version)
+        number = (letter.tahun, letter.urut, letter.version)
+        if key not in chosen and not (letter.numbered and number in taken):
+            chosen[key] = FoundLetter(replace(letter, id=0))
+            taken.add(number)
+            result.from_backup += 1
+    result.letters = len(chosen) - result.from_agenda - result.from_backup
     return sorted((f.letter for f in chosen.values()),
                   key=lambda x: (x.tahun, x.urut, x.version, x.path))
 

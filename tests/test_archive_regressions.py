@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import datetime
 
+import pytest
+
 from pipeline.cli import main
 from pipeline.stamp import read_stamp
-from tests.test_letters_scenarios import early_steps, hashes
-from tests.test_letters_scenarios import numbers_in, run
+from tests.conftest import full_row
+from tests.test_letters_scenarios import early_steps, hashes, numbers_in, run, text_of
 
 NOTA = "02-penerusan-ke-camat/LP-001 - Nota Dinas Penerusan Laporan.docx"
 
@@ -35,3 +38,102 @@ def test_a_letter_moved_into_the_other_year_and_back_never_replaces_the_first(ma
     assert len(new) == 1  # the letter of its third date, filed beside the first
     assert numbers_in(cfg.outbox / new[0]) == {"300.1/002/Kec.Krj/2026"}
     assert read_stamp(cfg.outbox / new[0])["urut"] == 2
+
+
+def perda(office, *args: str) -> int:
+    return main([*args, "--config", str(office / "config.toml")])
+
+
+def test_an_archived_year_is_not_made_again_when_the_state_database_is_lost(make_intake,
+                                                                              office, cfg):
+    # Found by the walk (seed 3 before the fix): outbox/2026 moved out to archive it, then
+    # state/perda.sqlite3 lost (its backups and snapshots still in state/). outbox/ held no
+    # letter, so `perda run` started a new database and made every 2026 letter again —
+    # 300.1/001/Kec.Krj/2026 twice in the world, once in the archive, once in outbox/.
+    make_intake([early_steps(waktu_lapor=datetime(2026, 1, 1, 8),
+                             waktu_diteruskan=datetime(2026, 1, 1, 9))])
+    assert perda(office, "run") == 0
+    shutil.move(str(cfg.outbox / "2026"), str(office / "arsip-2026"))
+    for lost in cfg.state_dir.glob("perda.sqlite3*"):
+        lost.unlink()
+    assert perda(office, "run") == 2  # refuses, naming perda pulihkan
+    assert perda(office, "pulihkan") == 0  # the backup knows the archived letters
+    assert perda(office, "run") == 0
+    assert not list(cfg.outbox.rglob("*.docx"))  # nothing made again
+    make_intake([early_steps(waktu_lapor=datetime(2026, 1, 1, 8),
+                             waktu_diteruskan=datetime(2026, 1, 1, 9)),
+                 early_steps(no_laporan="LP-002", waktu_lapor=datetime(2026, 1, 2, 8),
+                             waktu_diteruskan=datetime(2026, 1, 2, 9))])
+    assert perda(office, "run") == 0
+    made = sorted(read_stamp(p)["nomor"] for p in cfg.outbox.rglob("*.docx"))
+    assert made == ["300.1/003/Kec.Krj/2026", "300.1/004/Kec.Krj/2026"]  # numbering goes on
+
+
+@pytest.mark.parametrize("siti_saved_last", [False, True])
+def test_a_row_held_as_a_conflict_stays_held_after_the_state_is_rebuilt(make_intake, office,
+                                                                       cfg, siti_saved_last):
+    # Found by probing what the walk's lose_state + copy_row do together: siti.xlsx holds
+    # LP-001; budi.xlsx has LP-001 with another reporter (held back, no letter). The state
+    # database lost, `perda pulihkan` restored every report from the intake snapshots, the
+    # latest one winning: budi's copy. The next run issued LP-001's letters again as new
+    # versions naming "Orang Lain", although siti.xlsx still held the report.
+    siti = make_intake([full_row(1)], name="siti.xlsx")
+    assert perda(office, "run") == 0
+    make_intake([full_row(2), full_row(1, nama_pelapor="Orang Lain")], name="budi.xlsx")
+    assert perda(office, "run") == 1
+    before = hashes(cfg.outbox)
+    if siti_saved_last:  # processed first after the rebuild (oldest first)
+        os.utime(siti, (siti.stat().st_mtime + 3600,) * 2)
+    for lost in cfg.state_dir.glob("perda.sqlite3*"):
+        lost.unlink()
+    assert perda(office, "pulihkan") == 0
+    assert perda(office, "run") == 1  # budi's row still waits for the conflict to go
+    after = hashes(cfg.outbox)
+    assert {k: after[k] for k in before} == before
+    assert not [k for k in after if "Orang Lain" in text_of(cfg.outbox / k)]
+    assert (cfg.outbox / "_perlu-perbaikan" / "budi - perlu perbaikan.txt").exists()
+
+
+def test_no_numbered_letter_is_made_while_config_has_placeholders_after_pulihkan(
+        make_intake, office, cfg):
+    # Found by the walk (seed 3, with toggle_config and lose_state): config.toml back to
+    # its placeholders (drafts), a new report saved (a draft only), the state lost and
+    # rebuilt. `perda pulihkan` restored that report from its snapshot as "not settled",
+    # and the next run's catch-up made its letters numbered — with "[NAMA CAMAT]" and
+    # the other placeholders in them — although drafts were due.
+    make_intake([full_row(1)])
+    assert perda(office, "run") == 0
+    filled = (office / "config.toml").read_text(encoding="utf-8")
+    (office / "config.toml").write_text(filled.replace('nama = "Nama Camat Contoh"',
+                                                       'nama = "[NAMA CAMAT]"'),
+                                        encoding="utf-8")
+    make_intake([full_row(1), full_row(2)])
+    assert perda(office, "run") == 0  # LP-002: drafts
+    before = hashes(cfg.outbox)
+    for lost in cfg.state_dir.glob("perda.sqlite3*"):
+        lost.unlink()
+    assert perda(office, "pulihkan") == 0
+    assert perda(office, "run") == 0
+    made = [k for k in hashes(cfg.outbox) if k not in before and not k.startswith("_konsep/")]
+    assert made == []  # drafts only, while the Camat's name is a placeholder
+    (office / "config.toml").write_text(filled, encoding="utf-8")
+    assert perda(office, "run") == 0  # filled again: LP-002's letters, numbered
+    made = [k for k in hashes(cfg.outbox) if k not in before and not k.startswith("_konsep/")]
+    assert len(made) == 8 and all("LP-002" in k for k in made)
+
+
+def test_a_clerks_note_where_a_letters_sms_text_goes_is_left_alone(make_intake, cfg):
+    # Found by the walk's clerk_file action: a clerk's own "LP-001 - Tanda Terima
+    # Laporan.txt" in the step folder before the letter was made. The letter's place (the
+    # .docx) was free, so the letter went there, and its SMS text was written over the
+    # clerk's note with a plain replace.
+    folder = cfg.outbox / "2024" / "01-penerimaan-laporan"
+    folder.mkdir(parents=True)
+    note = folder / "LP-001 - Tanda Terima Laporan.txt"
+    note.write_bytes(b"catatan petugas: pelapor minta dihubungi sore hari\n")
+    run(make_intake([full_row(1)]), cfg)  # reported by Telepon: step 1 has an SMS text
+    assert note.read_bytes() == b"catatan petugas: pelapor minta dihubungi sore hari\n"
+    receipts = [p for p in folder.glob("*.docx")]
+    assert len(receipts) == 1
+    sms = receipts[0].with_suffix(".txt")
+    assert sms != note and "LP-001" in sms.read_text("utf-8")  # the SMS beside its letter

@@ -31,6 +31,7 @@ After every action a `Ledger` of everything that was ever under outbox/ checks:
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import random
@@ -191,12 +192,12 @@ class Ledger:
     def _letter(self, relative: str, path: Path, stamp: dict[str, Any], what: str) -> None:
         """A letter the pipeline just filed: its number, year and identity."""
         letter = identity(stamp)
+        folder_year = int(PurePosixPath(relative).parts[0])
+        assert stamp.get("tahun") == folder_year, f"{what}: {relative} stamped {stamp}"
         version = (*letter, stamp.get("version"))
         assert version not in self.filed or self.filed[version] == relative, (
             f"{what}: {relative} is {version} made again (first {self.filed.get(version)})")
         self.filed[version] = relative
-        folder_year = int(PurePosixPath(relative).parts[0])
-        assert stamp.get("tahun") == folder_year, f"{what}: {relative} stamped {stamp}"
         nomor = str(stamp.get("nomor") or "")
         if not nomor:
             return
@@ -232,7 +233,7 @@ class Ledger:
         years = {t for t, _ in self.owner} | set(self.agenda_numbers)
         for tahun in years:
             got = {u for t, u in self.owner if t == tahun} | self.agenda_numbers.get(tahun, set())
-            assert got == set(range(1, max(got) + 1)), (
+            assert not got or got == set(range(1, max(got) + 1)), (
                 f"{what}: numbers of {tahun} have gaps: {sorted(got)}")
 
 
@@ -529,3 +530,69 @@ def seeds() -> list[int]:
 def test_weeks_of_staff_work_never_lose_a_record(tmp_path, seed):
     office = walk(tmp_path, seed, int(os.environ.get("PERDA_WALK_STEPS", "25")))
     assert office.ledger.owner  # the walk made numbered letters at all
+
+
+# ------------------------------------------------------------------------ the checks bite
+
+
+def test_the_ledger_catches_each_kind_of_lost_record(tmp_path):
+    """Faults injected behind the ledger's back, as a bug in the pipeline would leave
+    them: each check fires (a ledger that cannot fail would prove nothing)."""
+    from openpyxl import load_workbook
+
+    from pipeline.stamp import stamp
+
+    office = Office(tmp_path, random.Random(0))
+    office.books["laporan.xlsx"] = [
+        Report("LP-001", datetime(2025, 12, 31, 21, 0), [20] * 6, 7),
+        Report("LP-002", datetime(2025, 12, 31, 22, 0), [20] * 6, 7, cara="SMS")]
+    office.save("laporan.xlsx")
+    office.run("setup")
+    outbox = office.outbox
+    letters = sorted(r for r in office.letters() if (read_stamp(outbox / r) or {}).get("urut"))
+    a, b = letters[0], letters[-1]
+    snapshot = {p: p.read_bytes() for p in outbox.rglob("*") if p.is_file()}
+    inbox = {p: p.read_bytes() for p in office.inbox.iterdir()}
+    kept = copy.deepcopy(office.ledger)
+
+    def fires(fault, words: str) -> None:
+        fault()
+        with pytest.raises(AssertionError, match=words):
+            office.check("injected")
+        for extra in [p for p in [*outbox.rglob("*"), *office.inbox.iterdir()]
+                      if p.is_file() and p not in snapshot and p not in inbox]:
+            extra.unlink()
+        for path, data in {**snapshot, **inbox}.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        office.ledger = copy.deepcopy(kept)
+        office.check("restored")  # the office as it was passes again
+
+    # (1) a letter overwritten by another letter, or removed
+    fires(lambda: (outbox / a).write_bytes((outbox / b).read_bytes()), "overwritten")
+    fires(lambda: (outbox / a).unlink(), "removed by the pipeline")
+    # (2) a letter made twice; a number given to another letter
+    fires(lambda: shutil.copyfile(outbox / a, outbox / a.replace(".docx", " (2).docx")),
+          "made again")
+    record = {**read_stamp(outbox / a), "case_id": "2025/LP-009"}
+    fires(lambda: (outbox / a.replace(".docx", " (3).docx")).write_bytes(
+        stamp((outbox / a).read_bytes(), record)), "already")
+    # (3) a letter filed in another year's folder
+    other = str(int(a[:4]) + 1) + a[4:]
+    fires(lambda: (outbox / other).parent.mkdir(parents=True, exist_ok=True)
+          or shutil.copyfile(outbox / a, outbox / other), "stamped")
+    # (4) a gap, or a number twice, in the Buku Agenda
+
+    def agenda_fault(urut: int) -> None:
+        book = outbox / "2025" / "Buku Agenda 2025.xlsx"
+        wb = load_workbook(book)
+        ws = wb.active
+        at = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "No. Urut")
+        ws.cell(at + 1, 1).value = urut
+        wb.save(book)
+    fires(lambda: agenda_fault(2), "Buku Agenda")
+    fires(lambda: agenda_fault(99), "Nomor Surat|gaps")
+    # (5) a workbook in inbox/ changed or moved
+    workbook = office.inbox / "laporan.xlsx"
+    fires(lambda: workbook.write_bytes(workbook.read_bytes() + b"\0"), "inbox changed")
+    fires(lambda: workbook.rename(office.inbox / "dipindah.xlsx"), "inbox changed")

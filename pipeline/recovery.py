@@ -211,7 +211,8 @@ def rebuild(cfg: Config) -> Rebuilt:
     try:
         snapshots = restore_cases(cfg, state, found)
         result.cases = len(snapshots)
-        found, result.adopted = adopt(found, {**inbox_cases(cfg), **snapshots})
+        cases = {**inbox_cases(cfg), **snapshots}
+        found, result.adopted = adopt(_with_case(found, cases), cases)
         state.record_letters(found)
         for tahun, last in _agenda_numbers(cfg).items():
             state.set_counter(tahun, last)
@@ -307,6 +308,26 @@ def _says(case: Case, letters: Sequence[Letter]) -> bool | None:
     return all(compared) if compared else None
 
 
+def _with_case(letters: list[Letter], cases: dict[str, Case]) -> list[Letter]:
+    """Letters read back without their stamp (a Buku Agenda row, their text) name their
+    case by the letter's year. A report across New Year (reported on 31 December, this
+    letter dated in January) is the case of the year before: the one case with this
+    No. Laporan whose step of this document is dated in the letter's year."""
+    by_number: dict[str, list[Case]] = {}
+    for case in cases.values():
+        by_number.setdefault(case.case_id.split("/", 1)[-1], []).append(case)
+    fixed = []
+    for letter in letters:
+        if letter.data_hash or letter.case_id in cases:
+            fixed.append(letter)
+            continue
+        step = DOCUMENT_BY_KIND[Doc(letter.doc)].step
+        match = [c for c in by_number.get(letter.case_id.split("/", 1)[-1], [])
+                 if (when := c.step_time(step)) is not None and when.year == letter.tahun]
+        fixed.append(replace(letter, case_id=match[0].case_id) if len(match) == 1 else letter)
+    return fixed
+
+
 def adopt(letters: list[Letter], cases: dict[str, Case]) -> tuple[list[Letter], int]:
     """Give the newest version of each letter read back without its data hash (made by an
     earlier release, or known only from a Buku Agenda row) the hash of its report as it
@@ -345,20 +366,25 @@ def _scan(cfg: Config, result: Rebuilt) -> list[Letter]:
         if key not in chosen or letter.stamped_here:
             chosen[key] = letter
     filed = {found.letter.path for found in chosen.values()}
-    for row in agenda.values():
-        key = (*row.letter.key, row.letter.tahun, row.letter.version)
-        if row.path not in filed and key not in chosen:
-            chosen[key] = row
-            result.from_agenda += 1
     taken = {(f.letter.tahun, f.letter.urut, f.letter.version) for f in chosen.values()
              if f.letter.numbered}
-    for letter in backup_letters(cfg):  # letters archived with their year (and its agenda)
+    # A letter whose file is gone (moved out with its year, deleted): the newest backup's
+    # record first (whole: its case, data hash, withdrawn or replaced), else its Buku
+    # Agenda row (whose case is guessed from the letter's year, see _case_of).
+    for letter in backup_letters(cfg):
         key = (*letter.key, letter.tahun, letter.version)
         number = (letter.tahun, letter.urut, letter.version)
         if key not in chosen and not (letter.numbered and number in taken):
             chosen[key] = FoundLetter(replace(letter, id=0))
             taken.add(number)
             result.from_backup += 1
+    for row in agenda.values():
+        key = (*row.letter.key, row.letter.tahun, row.letter.version)
+        number = (row.letter.tahun, row.letter.urut, row.letter.version)
+        if row.path not in filed and key not in chosen and number not in taken:
+            chosen[key] = row
+            taken.add(number)
+            result.from_agenda += 1
     result.letters = len(chosen) - result.from_agenda - result.from_backup
     return sorted((f.letter for f in chosen.values()),
                   key=lambda x: (x.tahun, x.urut, x.version, x.path))

@@ -154,3 +154,22 @@ def test_an_archived_year_is_not_made_again_when_the_whole_state_folder_is_lost(
     shutil.rmtree(cfg.state_dir)
     code = perda(office, "run")
     assert code == 2 or not list(cfg.outbox.rglob("*.docx"))  # stop and report, or nothing
+
+
+def test_a_letter_known_only_from_the_buku_agenda_keeps_its_case_across_new_year(
+        make_intake, office, cfg):
+    # Found by the walk (seed 9): LP-006 reported on 31/12/2025, its step-4 letters dated
+    # 2026. With their files gone from outbox/ (moved out, deleted) and the state lost,
+    # `perda pulihkan` read them back from Buku Agenda 2026 under the case "2026/LP-006"
+    # (the letter's year), not "2025/LP-006": the next run found LP-006's Nota Dinas never
+    # made and made it again, with a new number.
+    make_intake([early_steps(waktu_lapor=datetime(2025, 12, 31, 23, 50),
+                             waktu_diteruskan=datetime(2026, 1, 1, 0, 10))])
+    assert perda(office, "run") == 0
+    nota = cfg.outbox / "2026" / NOTA
+    assert numbers_in(nota) == {"300.1/001/Kec.Krj/2026"}
+    nota.unlink()  # a clerk took it out; Buku Agenda 2026 still lists it
+    shutil.rmtree(cfg.state_dir)  # database, backups and snapshots
+    assert perda(office, "pulihkan") == 0
+    assert perda(office, "run") == 0
+    assert not list((cfg.outbox / "2026").rglob("*.docx"))  # not made again

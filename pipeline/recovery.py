@@ -16,18 +16,19 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
+from typing import TypeVar
 
 from pipeline.config import Config
 from pipeline.errors import ExitCode, PerdaError
 from pipeline.filing import sha256_bytes
 from pipeline.intake import IntakeRejected, open_intake
 from pipeline.layout import is_filed_letter
-from pipeline.model import Case, Letter, LetterStatus
+from pipeline.model import Case, Letter
 from pipeline.outbox_scan import FoundLetter, agenda_rows, letter_from_file
 from pipeline.plan import data_hash, documents_due
 from pipeline.schema import DOCUMENT_BY_KIND, Doc
@@ -36,6 +37,7 @@ from pipeline.validate import validate
 from pipeline.watch import is_candidate
 
 log = logging.getLogger("pipeline.recovery")
+T = TypeVar("T")
 STATE_FILE = "perda.sqlite3"
 BACKUP_FOLDER = "backup"
 BACKUPS_KEPT = 5
@@ -105,6 +107,13 @@ def check_state(cfg: Config, config_arg: str = "config.toml") -> None:
     """Raise StateLost (exit 2) when numbering now could give a number twice."""
     health = state_health(state_file(cfg))
     if health is Health.ok:
+        behind = _behind_backup(cfg)
+        if behind:
+            raise StateLost(
+                f"Basis data state {state_file(cfg)} tertinggal dari salinan cadangannya "
+                f"sendiri ({behind}): mungkin disalin dari cadangan yang lebih lama. Agar "
+                "tidak ada nomor surat yang terpakai dua kali, belum ada surat yang dibuat. "
+                f"Jalankan dulu: perda pulihkan --paksa --config {config_arg}")
         return
     if (health is not Health.damaged and not outbox_has_letters(cfg.outbox)
             and not backup_letters(cfg)):
@@ -139,21 +148,47 @@ def backup_state(cfg: Config, state: State, now: datetime | None = None) -> Path
 
 
 def backup_letters(cfg: Config) -> list[Letter]:
-    """The letters made, as the newest readable backup under state/backup/ records them
-    ([] when there is none): what a lost database knew of letters no longer in outbox/
-    (a year folder moved out to archive it)."""
+    """The letters, as the newest readable backup under state/backup/ records them ([]
+    when there is none): what a lost database knew of letters no longer in outbox/ (a
+    year folder moved out to archive it), pending ones included (their numbers were
+    given)."""
+    return _newest_backup(cfg, State.all_letters) or []
+
+
+def backup_counters(cfg: Config) -> dict[int, int]:
+    """Each year's last number as the newest readable backup records it."""
+    return _newest_backup(cfg, State.counters) or {}
+
+
+def _newest_backup(cfg: Config, read: Callable[[State], T]) -> T | None:
+    """`read` of the newest backup that opens and reads, or None."""
     for path in sorted((cfg.state_dir / BACKUP_FOLDER).glob("perda-*.sqlite3"), reverse=True):
         try:
             backup = State(path, readonly=True)
         except sqlite3.Error:
             continue
         try:
-            return [x for x in backup.all_letters() if x.status is LetterStatus.done]
+            return read(backup)
         except sqlite3.Error:
             continue
         finally:
             backup.close()
-    return []
+    return None
+
+
+def _behind_backup(cfg: Config) -> str:
+    """Where the state's counters are below its newest backup's ('' when they are not):
+    the database was put back from an older copy, and knows fewer numbers than were given."""
+    saved = backup_counters(cfg)
+    if not saved:
+        return ""
+    state = State(state_file(cfg), readonly=True)
+    try:
+        now = state.counters()
+    finally:
+        state.close()
+    return ", ".join(f"tahun {tahun}: nomor terakhir {now.get(tahun, 0)}, di cadangan {last}"
+                     for tahun, last in sorted(saved.items()) if now.get(tahun, 0) < last)
 
 
 def safe_backup(cfg: Config, state: State) -> None:
@@ -214,7 +249,7 @@ def rebuild(cfg: Config) -> Rebuilt:
         cases = {**inbox_cases(cfg), **snapshots}
         found, result.adopted = adopt(_with_case(found, cases), cases)
         state.record_letters(found)
-        for tahun, last in _agenda_numbers(cfg).items():
+        for tahun, last in [*_agenda_numbers(cfg).items(), *backup_counters(cfg).items()]:
             state.set_counter(tahun, last)
         result.last_numbers = state.counters()
         state.db.execute("PRAGMA journal_mode=DELETE")  # all in the one file before the move

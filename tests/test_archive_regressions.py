@@ -173,3 +173,32 @@ def test_a_letter_known_only_from_the_buku_agenda_keeps_its_case_across_new_year
     assert perda(office, "pulihkan") == 0
     assert perda(office, "run") == 0
     assert not list((cfg.outbox / "2026").rglob("*.docx"))  # not made again
+
+
+def test_a_state_put_back_from_an_older_backup_renumbers_nothing(make_intake, office, cfg):
+    # Found by the walk (seed 6, lose_state "old backup"): the README says a backup may be
+    # copied over state/perda.sqlite3. One older than the last batch is behind the
+    # outbox, and nothing noticed: LP-002's letters, made after that backup, were planned
+    # as new, and LP-000, saved meanwhile with an earlier date, took numbers they carry
+    # (300.1/003 twice) — before the guard knew the number, LP-002's own letters were
+    # even written again over their files.
+    make_intake([early_steps()])
+    assert perda(office, "run") == 0
+    [older] = sorted((cfg.state_dir / "backup").glob("perda-*.sqlite3"))
+    make_intake([early_steps(), early_steps(no_laporan="LP-002")])
+    assert perda(office, "run") == 0
+    before = hashes(cfg.outbox, "*.docx")
+    for side in cfg.state_dir.glob("perda.sqlite3*"):
+        side.unlink()
+    shutil.copyfile(older, cfg.state_dir / "perda.sqlite3")
+    make_intake([early_steps(), early_steps(no_laporan="LP-002"),
+                 early_steps(no_laporan="LP-000", waktu_lapor=datetime(2024, 9, 24, 8),
+                             waktu_diteruskan=datetime(2024, 9, 24, 9))])
+    assert perda(office, "run") == 2  # refuses: the state is behind its newest backup
+    assert hashes(cfg.outbox, "*.docx") == before
+    assert perda(office, "pulihkan", "--paksa") == 0
+    assert perda(office, "run") == 0
+    after = hashes(cfg.outbox, "*.docx")
+    assert {k: after[k] for k in before} == before  # nothing rewritten
+    numbers = [read_stamp(cfg.outbox / k)["nomor"] for k in after]
+    assert len(numbers) == len(set(numbers))  # no number twice

@@ -406,11 +406,11 @@ def _scan(cfg: Config, result: Rebuilt) -> list[Letter]:
     # A letter whose file is gone (moved out with its year, deleted): the newest backup's
     # record first (whole: its case, data hash, withdrawn or replaced), else its Buku
     # Agenda row (whose case is guessed from the letter's year, see _case_of).
-    for letter in backup_letters(cfg):
-        key = (*letter.key, letter.tahun, letter.version)
-        number = (letter.tahun, letter.urut, letter.version)
-        if key not in chosen and not (letter.numbered and number in taken):
-            chosen[key] = FoundLetter(replace(letter, id=0))
+    for saved in backup_letters(cfg):
+        key = (*saved.key, saved.tahun, saved.version)
+        number = (saved.tahun, saved.urut, saved.version)
+        if key not in chosen and not (saved.numbered and number in taken):
+            chosen[key] = FoundLetter(replace(saved, id=0))
             taken.add(number)
             result.from_backup += 1
     for row in agenda.values():

@@ -45,7 +45,7 @@ from typing import Any
 import pytest
 
 from pipeline.cli import main
-from pipeline.config import Config, load_config
+from pipeline.config import Config
 from pipeline.layout import letter_path
 from pipeline.schema import DOCUMENTS, STEPS
 from pipeline.stamp import read_stamp
@@ -517,19 +517,31 @@ def walk(root: Path, seed: int, steps: int) -> Office:
     return office
 
 
-def seeds() -> list[int]:
+def seeds(default: list[int]) -> list[int]:
     """PERDA_WALK_SEEDS=10-40 runs those seeds instead (a longer hunt)."""
     wanted = os.environ.get("PERDA_WALK_SEEDS", "")
     if not wanted:
-        return [1, 2]
+        return default
     first, _, last = wanted.partition("-")
     return list(range(int(first), int(last or first) + 1))
 
 
-@pytest.mark.parametrize("seed", seeds())
+def steps(default: int) -> int:
+    """PERDA_WALK_STEPS=100: longer walks."""
+    return int(os.environ.get("PERDA_WALK_STEPS", default))
+
+
+@pytest.mark.parametrize("seed", seeds([1, 2]))
 def test_weeks_of_staff_work_never_lose_a_record(tmp_path, seed):
-    office = walk(tmp_path, seed, int(os.environ.get("PERDA_WALK_STEPS", "25")))
+    office = walk(tmp_path, seed, steps(20))
     assert office.ledger.owner  # the walk made numbered letters at all
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", seeds([3, 6, 9, 14]))  # each found a bug before its fix
+def test_longer_walks_never_lose_a_record(tmp_path, seed):
+    office = walk(tmp_path, seed, steps(40))
+    assert office.ledger.owner
 
 
 # ------------------------------------------------------------------------ the checks bite

@@ -405,7 +405,7 @@ def _scan(cfg: Config, result: Rebuilt) -> list[Letter]:
              if f.letter.numbered}
     # A letter whose file is gone (moved out with its year, deleted): the newest backup's
     # record first (whole: its case, data hash, withdrawn or replaced), else its Buku
-    # Agenda row (whose case is guessed from the letter's year, see _case_of).
+    # Agenda row (whose case is guessed from the letter's year, see _with_case).
     for saved in backup_letters(cfg):
         key = (*saved.key, saved.tahun, saved.version)
         number = (saved.tahun, saved.urut, saved.version)

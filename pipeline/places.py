@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from pipeline import render
 from pipeline.config import Config
 from pipeline.filing import IDENTITY, may_replace
 from pipeline.layout import letter_path, versioned
@@ -53,8 +54,8 @@ class Places:
         letter = item.letter
         candidates = self._candidates(item)
         first = next(candidates)
-        chosen = first if self._free(first, letter) else next(
-            (path for path in candidates if self._free(path, letter)), first)
+        chosen = first if self._free(first, item) else next(
+            (path for path in candidates if self._free(path, item)), first)
         self.claimed[chosen] = identity(letter)
         return chosen
 
@@ -77,8 +78,9 @@ class Places:
                            letter.tahun, letter.instansi, letter.version,
                            alternative=alternative)
 
-    def _free(self, path: str, letter: Letter) -> bool:
+    def _free(self, path: str, item: Item) -> bool:
         """Whether `path` is held by nothing but this letter (same version)."""
+        letter = item.letter
         mine = identity(letter)
         if self.claimed.get(path, mine) != mine:
             return False
@@ -87,9 +89,23 @@ class Places:
         record = {key: getattr(letter, key) for key in IDENTITY}
         target = Path(self.cfg.outbox) / path
         try:
-            if not target.exists() and any(target.with_suffix(beside).exists()
-                                           for beside in BESIDE):
+            if not target.exists() and self._beside_taken(target, item):
                 return False  # a clerk's file where the letter's SMS text or PDF would go
             return may_replace(target, record, letter.sha256)
         except OSError:  # unreadable now: the guard looks again when the letter is written
             return True
+
+    def _beside_taken(self, target: Path, item: Item) -> bool:
+        """Whether a file is where this letter's SMS text or PDF would go, other than the
+        very SMS text this letter would write there (left by an earlier state of it)."""
+        for suffix in BESIDE:
+            beside = target.with_suffix(suffix)
+            if not beside.exists():
+                continue
+            if suffix == ".txt" and item.case is not None:
+                sms = render.sms_text(item.case, self.cfg,
+                                      DOCUMENT_BY_KIND[Doc(item.letter.doc)])
+                if sms and beside.read_bytes() == sms.encode("utf-8"):
+                    continue
+            return True
+        return False

@@ -8,7 +8,8 @@ the times — across New Year, moving a case or a single letter into the other y
 Laporan changed (to one that files alike, too), rows deleted, workbooks renamed, copied
 into a second workbook (a conflict) and deleted; year folders moved out (archiving), letter
 files renamed or deleted, a clerk's own file put where a letter will go; the state database
-deleted, emptied or damaged and rebuilt with `perda pulihkan`; `perda terbitkan-ulang`;
+deleted, emptied, damaged or copied back from an older backup, and rebuilt with `perda
+pulihkan`; `perda terbitkan-ulang`; `perda run --coba` (which must write nothing);
 config.toml switched between placeholders (drafts) and real values (numbered letters).
 
 After every action a `Ledger` of everything that was ever under outbox/ checks:
@@ -124,7 +125,8 @@ class Ledger:
     moved_out: dict[Path, str] = field(default_factory=dict)  # archived by people: sha
     owner: dict[tuple[int, int], tuple[Any, ...]] = field(default_factory=dict)  # number
     number_of: dict[tuple[Any, ...], str] = field(default_factory=dict)  # letter → nomor
-    filed: dict[tuple[Any, ...], str] = field(default_factory=dict)  # (letter, version) → path
+    filed: dict[tuple[Any, ...], str] = field(default_factory=dict)  # letter version → path
+    last_year: dict[tuple[Any, ...], int] = field(default_factory=dict)  # year filed last
     agenda_numbers: dict[int, set[int]] = field(default_factory=dict)
 
     @staticmethod
@@ -194,13 +196,19 @@ class Ledger:
         letter = identity(stamp)
         folder_year = int(PurePosixPath(relative).parts[0])
         assert stamp.get("tahun") == folder_year, f"{what}: {relative} stamped {stamp}"
-        version = (*letter, stamp.get("version"))
+        nomor = str(stamp.get("nomor") or "")
+        version = (*letter, stamp.get("version"), nomor)
         assert version not in self.filed or self.filed[version] == relative, (
             f"{what}: {relative} is {version} made again (first {self.filed.get(version)})")
         self.filed[version] = relative
-        nomor = str(stamp.get("nomor") or "")
+        # A letter moved into the other year and back is a new letter of its first year,
+        # with a new number (DESIGN.md): allowed only after such a move.
+        moved = self.last_year.get(letter[:3], folder_year) != folder_year
+        self.last_year[letter[:3]] = folder_year
         if not nomor:
             return
+        if moved:
+            self.number_of.pop(letter, None)
         printed = {m.group(0) for m in NUMBER.finditer(text_of(path))}
         assert nomor in printed, f"{what}: {relative} prints {printed}, stamped {nomor}"
         found = NUMBER.fullmatch(nomor)
@@ -487,6 +495,17 @@ class Office:
         assert code == 0, f"terbitkan-ulang {args} exited {code}"
         return f"terbitkan-ulang {' '.join(args)}"
 
+    def coba(self) -> str:
+        """`perda run --coba` after some staff edit: it prints the plan, writes nothing."""
+        said = self.advance() if self.rng.random() < 0.5 else self.edit()
+        before = {p: sha(p.read_bytes()) for p in sorted(self.root.rglob("*"))
+                  if p.is_file() and self.archive not in p.parents}
+        assert self.perda("run", "--coba") == 0
+        after = {p: sha(p.read_bytes()) for p in sorted(self.root.rglob("*"))
+                 if p.is_file() and self.archive not in p.parents}
+        assert after == before, f"perda run --coba wrote {set(after) ^ set(before)}"
+        return f"{said}; perda run --coba"
+
     def toggle_config(self) -> str:
         self.konsep = not self.konsep
         (self.root / "config.toml").write_text(
@@ -501,7 +520,7 @@ def fold(no: str) -> str:
 ACTIONS = [("add_row", 6), ("advance", 6), ("edit", 8), ("renumber", 2), ("delete_row", 2),
            ("rename_book", 2), ("copy_row", 2), ("delete_book", 1), ("archive_year", 1),
            ("touch_letter", 2), ("clerk_file", 2), ("lose_state", 2), ("reissue", 1),
-           ("toggle_config", 1)]
+           ("toggle_config", 1), ("coba", 1)]
 
 
 def walk(root: Path, seed: int, steps: int) -> Office:
@@ -531,14 +550,14 @@ def steps(default: int) -> int:
     return int(os.environ.get("PERDA_WALK_STEPS", default))
 
 
-@pytest.mark.parametrize("seed", seeds([1, 2]))
+@pytest.mark.parametrize("seed", seeds([1, 7]))
 def test_weeks_of_staff_work_never_lose_a_record(tmp_path, seed):
     office = walk(tmp_path, seed, steps(20))
     assert office.ledger.owner  # the walk made numbered letters at all
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", seeds([3, 6, 9, 14]))  # each found a bug before its fix
+@pytest.mark.parametrize("seed", seeds([3, 4, 5, 6]))
 def test_longer_walks_never_lose_a_record(tmp_path, seed):
     office = walk(tmp_path, seed, steps(40))
     assert office.ledger.owner

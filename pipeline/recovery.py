@@ -248,7 +248,7 @@ def rebuild(cfg: Config) -> Rebuilt:
         result.cases = len(snapshots)
         cases = {**inbox_cases(cfg), **snapshots}
         found, result.adopted = adopt(_with_case(found, cases), cases)
-        state.record_letters(found)
+        state.record_letters(sorted(found, key=lambda x: _current(x, cases)))
         for tahun, last in [*_agenda_numbers(cfg).items(), *backup_counters(cfg).items()]:
             state.set_counter(tahun, last)
         result.last_numbers = state.counters()
@@ -341,6 +341,15 @@ def _says(case: Case, letters: Sequence[Letter]) -> bool | None:
                 and (when := case.step_time(due[(letter.doc, letter.instansi)].step))
                 and when.year == letter.tahun]
     return all(compared) if compared else None
+
+
+def _current(letter: Letter, cases: dict[str, Case]) -> tuple[bool, int]:
+    """Record order: the plan takes the letter recorded last as the newest of its case,
+    document and agency. A letter moved into the other year left one in each year; the
+    one of the year its report dates it now (then the highest version) goes last."""
+    case = cases.get(letter.case_id)
+    when = case.step_time(DOCUMENT_BY_KIND[Doc(letter.doc)].step) if case else None
+    return (when is not None and when.year == letter.tahun, letter.version)
 
 
 def _with_case(letters: list[Letter], cases: dict[str, Case]) -> list[Letter]:

@@ -202,3 +202,29 @@ def test_a_state_put_back_from_an_older_backup_renumbers_nothing(make_intake, of
     assert {k: after[k] for k in before} == before  # nothing rewritten
     numbers = [read_stamp(cfg.outbox / k)["nomor"] for k in after]
     assert len(numbers) == len(set(numbers))  # no number twice
+
+
+def test_letters_moved_into_the_other_year_are_known_as_moved_after_pulihkan(make_intake,
+                                                                             office, cfg):
+    # Found by the walk (seed 20): a Nota Dinas and a Lembar Disposisi first dated in
+    # January 2026, then corrected into December 2025 (a new 2025 Nota Dinas, the 2026 one
+    # replaced; the disposition as its version 2 in 2025). `perda pulihkan` recorded the
+    # letters year by year, so the 2026 ones looked newest: the next run made the Nota
+    # Dinas a third time and wrote the disposition's version 2 again over its own file.
+    row = early_steps(waktu_lapor=datetime(2025, 12, 31, 23, 50),
+                      waktu_diteruskan=datetime(2026, 1, 1, 0, 5))
+    row.update(waktu_disposisi=datetime(2026, 1, 1, 0, 15), sifat="Segera",
+               isi_disposisi="Segera tindak lanjuti.")
+    make_intake([row])
+    assert perda(office, "run") == 0
+    row.update(waktu_diteruskan=datetime(2025, 12, 31, 23, 55),
+               waktu_disposisi=datetime(2025, 12, 31, 23, 58))
+    make_intake([row])
+    assert perda(office, "run") == 0
+    before = hashes(cfg.outbox, "*.docx")
+    assert len(before) == 5  # receipt; Nota Dinas of 2026 and of 2025; disposition v1, v2
+    for lost in cfg.state_dir.glob("perda.sqlite3*"):
+        lost.unlink()
+    assert perda(office, "pulihkan") == 0
+    assert perda(office, "run") == 0
+    assert hashes(cfg.outbox, "*.docx") == before  # nothing made again, nothing rewritten

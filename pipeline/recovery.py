@@ -176,19 +176,44 @@ def _newest_backup(cfg: Config, read: Callable[[State], T]) -> T | None:
     return None
 
 
+_MISSING = """SELECT COUNT(*) FROM b.letters x WHERE NOT EXISTS (SELECT 1 FROM main.letters y
+    WHERE y.case_id=x.case_id AND y.doc=x.doc AND y.instansi=x.instansi AND y.tahun=x.tahun
+    AND y.version=x.version) AND NOT (x.urut > 0 AND EXISTS (SELECT 1 FROM main.letters z
+    WHERE z.tahun=x.tahun AND z.urut=x.urut AND z.version=x.version))"""
+
+
 def _behind_backup(cfg: Config) -> str:
-    """Where the state's counters are below its newest backup's ('' when they are not):
-    the database was put back from an older copy, and knows fewer numbers than were given."""
+    """What the state lacks of its newest backup ('' when nothing): a number, or a letter
+    (a version) the backup records and the state does not — the database was put back
+    from an older copy. A letter whose number the state gives another letter (the outbox
+    said so at a `perda pulihkan`) is not missing."""
+    backups = sorted((cfg.state_dir / BACKUP_FOLDER).glob("perda-*.sqlite3"), reverse=True)
     saved = backup_counters(cfg)
-    if not saved:
+    if not backups or not saved:
         return ""
     state = State(state_file(cfg), readonly=True)
     try:
         now = state.counters()
+        lower = [f"tahun {tahun}: nomor terakhir {now.get(tahun, 0)}, di cadangan {last}"
+                 for tahun, last in sorted(saved.items()) if now.get(tahun, 0) < last]
+        for backup in backups:
+            try:
+                state.db.execute("ATTACH DATABASE ? AS b",
+                                 (f"{backup.resolve().as_uri()}?mode=ro",))
+            except sqlite3.Error:
+                continue
+            try:
+                missing = state.db.execute(_MISSING).fetchone()[0]
+            except sqlite3.Error:
+                continue
+            finally:
+                state.db.execute("DETACH DATABASE b")
+            if missing:
+                lower.append(f"{missing} surat tercatat di cadangan saja")
+            break
     finally:
         state.close()
-    return ", ".join(f"tahun {tahun}: nomor terakhir {now.get(tahun, 0)}, di cadangan {last}"
-                     for tahun, last in sorted(saved.items()) if now.get(tahun, 0) < last)
+    return ", ".join(lower)
 
 
 def safe_backup(cfg: Config, state: State) -> None:

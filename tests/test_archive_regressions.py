@@ -228,3 +228,24 @@ def test_letters_moved_into_the_other_year_are_known_as_moved_after_pulihkan(mak
     assert perda(office, "pulihkan") == 0
     assert perda(office, "run") == 0
     assert hashes(cfg.outbox, "*.docx") == before  # nothing made again, nothing rewritten
+
+
+def test_a_state_put_back_from_an_older_backup_rewrites_no_new_version(make_intake, office,
+                                                                       cfg):
+    # Found by the walk (seed 27) after the counters check above: the letters made since
+    # the older backup were only new versions (no new number), so the counters agreed and
+    # the run went on; each version 2 was planned again and written over its own file.
+    make_intake([early_steps()])
+    assert perda(office, "run") == 0
+    [older] = sorted((cfg.state_dir / "backup").glob("perda-*.sqlite3"))
+    make_intake([early_steps(uraian="Uraian yang diperbaiki.")])
+    assert perda(office, "run") == 0
+    before = hashes(cfg.outbox, "*.docx")
+    assert len([k for k in before if "(versi 2)" in k]) == 2
+    for side in cfg.state_dir.glob("perda.sqlite3*"):
+        side.unlink()
+    shutil.copyfile(older, cfg.state_dir / "perda.sqlite3")
+    assert perda(office, "run") == 2  # refuses: the state lacks what its newest backup has
+    assert perda(office, "pulihkan", "--paksa") == 0
+    assert perda(office, "run") == 0
+    assert hashes(cfg.outbox, "*.docx") == before

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.stamp import read_stamp
-from tests.conftest import full_row
+from tests.conftest import full_row, write_intake
 from tests.test_letters_scenarios import early_steps, hashes, numbers_in, run, text_of
 
 NOTA = "02-penerusan-ke-camat/LP-001 - Nota Dinas Penerusan Laporan.docx"
@@ -249,3 +249,17 @@ def test_a_state_put_back_from_an_older_backup_rewrites_no_new_version(make_inta
     assert perda(office, "pulihkan", "--paksa") == 0
     assert perda(office, "run") == 0
     assert hashes(cfg.outbox, "*.docx") == before
+
+
+def test_a_clerks_note_where_a_drafts_sms_text_goes_is_left_alone(placeholder_office):
+    # The same as a letter's SMS text, for drafts (config.toml with placeholders): the
+    # draft went to its place and its SMS text replaced the clerk's note beside it.
+    folder = placeholder_office / "outbox" / "_konsep" / "2024" / "01-penerimaan-laporan"
+    folder.mkdir(parents=True)
+    note = folder / "LP-001 - Tanda Terima Laporan.txt"
+    note.write_bytes(b"catatan petugas\n")
+    write_intake(placeholder_office / "inbox" / "laporan.xlsx", [full_row(1)])
+    assert perda(placeholder_office, "run") == 0
+    assert note.read_bytes() == b"catatan petugas\n"
+    [draft] = folder.glob("*.docx")
+    assert "LP-001" in draft.with_suffix(".txt").read_text("utf-8")

@@ -199,7 +199,7 @@ def _behind_backup(cfg: Config) -> str:
         for backup in backups:
             try:
                 state.db.execute("ATTACH DATABASE ? AS b",
-                                 (f"{backup.resolve().as_uri()}?mode=ro",))
+                                 (f"{backup.resolve().as_uri()}?immutable=1",))
             except sqlite3.Error:
                 continue
             try:

@@ -18,7 +18,8 @@ After every action a `Ledger` of everything that was ever under outbox/ checks:
    registers and problem reports, which the pipeline rewrites by design) has its bytes
    changed or is removed by the pipeline. The one exception the product allows
    (filing.may_replace: "an earlier state of the very same letter", same case, document,
-   agency, year and version by its stamp) only arises after a kill; this walk kills
+   agency, year, version and number by its stamp, or the sha256 the state recorded for a
+   letter still pending) only arises after a kill or a failed write; this walk kills
    nothing, so it is not allowed for letters here. Drafts are replaced by drafts of the
    same letter (README: "drafts replace drafts"), checked by their stamps;
 2. each letter number, read back from the letter's text, belongs to one letter (case,

@@ -22,8 +22,10 @@ __all__ = ["PROBLEM_FOLDER", "NameTaken", "file_letter", "letter_path",
            "remove_stray_temporaries", "safe_name", "sha256_bytes", "temp_beside",
            "write_atomic", "write_atomic_with"]
 
-# What makes two records the same letter (any version of it shares all but the last).
-IDENTITY = ("case_id", "doc", "instansi", "tahun", "version")  # a year move: v1 twice
+# What makes two records the same letter, same version. A letter moved into another year
+# and back is a new letter with another number under the same case, document, agency,
+# year and version 1: its number tells the two apart (it must never replace the first).
+IDENTITY = ("case_id", "doc", "instansi", "tahun", "version", "urut")
 
 TEMP_PREFIX, TEMP_SUFFIX = ".~perda-", ".tmp"  # temporary files: hidden, and never *.xlsx
 

@@ -362,7 +362,9 @@ def _draft_place(cfg: Config, letter: Letter, made: Made) -> str:
     another case's draft took it first (`LP/001` and `LP-001`), as letters do."""
     path = draft_path(cfg, letter)
     owner = made.draft_owners.setdefault(path, letter.case_id)
-    if owner == letter.case_id:
+    target = cfg.outbox / path  # a clerk's file where its SMS text or PDF goes: elsewhere
+    if owner == letter.case_id and (target.exists() or not any(
+            target.with_suffix(beside).exists() for beside in (".txt", ".pdf"))):
         return path
     return layout_draft_path(letter_path(cfg, document(letter), letter.no_laporan,
                                          letter.tahun, letter.instansi, letter.version,

@@ -7,7 +7,8 @@ behind the guard that refuses to overwrite (filing.NameTaken). A place is held w
 
 - the state records a letter there that is not this letter (same version), or
 - a letter reserved earlier in the same chunk goes there, or
-- a file is there that is not an earlier state of this letter (stamped with it).
+- a file is there that is not an earlier state of this letter (stamped with it), or
+  the letter is not there but a file is where its SMS text or PDF would go.
 
 Then the letter takes the case's first alternative name that is free
 (layout.case_name: `LP-001 ~5b1e7d - …`): decided from the case identity only, so a
@@ -18,7 +19,9 @@ only its ' (versi N)' changed, so a letter keeps its mark for all its versions.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
+from pipeline import render
 from pipeline.config import Config
 from pipeline.filing import IDENTITY, may_replace
 from pipeline.layout import letter_path, versioned
@@ -27,6 +30,7 @@ from pipeline.plan import Action, Item
 from pipeline.schema import DOCUMENT_BY_KIND, Doc
 from pipeline.state import State
 
+BESIDE = (".txt", ".pdf")  # what is filed beside a letter: its SMS text, its PDF
 ALTERNATIVES = 9  # other names tried before the guard is left to refuse (never in practice)
 
 Identity = tuple[object, ...]
@@ -51,8 +55,8 @@ class Places:
         letter = item.letter
         candidates = self._candidates(item)
         first = next(candidates)
-        chosen = first if self._free(first, letter) else next(
-            (path for path in candidates if self._free(path, letter)), first)
+        chosen = first if self._free(first, item) else next(
+            (path for path in candidates if self._free(path, item)), first)
         self.claimed[chosen] = identity(letter)
         return chosen
 
@@ -75,15 +79,34 @@ class Places:
                            letter.tahun, letter.instansi, letter.version,
                            alternative=alternative)
 
-    def _free(self, path: str, letter: Letter) -> bool:
+    def _free(self, path: str, item: Item) -> bool:
         """Whether `path` is held by nothing but this letter (same version)."""
+        letter = item.letter
         mine = identity(letter)
         if self.claimed.get(path, mine) != mine:
             return False
         if any(owner != mine for owner in self.state.letters_at(path)):
             return False
         record = {key: getattr(letter, key) for key in IDENTITY}
+        target = self.outbox / path
         try:
-            return may_replace(self.outbox / path, record, letter.sha256)
+            if not target.exists() and self._beside_taken(target, item):
+                return False  # a clerk's file where the letter's SMS text or PDF would go
+            return may_replace(target, record, letter.sha256)
         except OSError:  # unreadable now: the guard looks again when the letter is written
             return True
+
+    def _beside_taken(self, target: Path, item: Item) -> bool:
+        """Whether a file is where this letter's SMS text or PDF would go, other than the
+        very SMS text this letter would write there (left by an earlier state of it)."""
+        for suffix in BESIDE:
+            beside = target.with_suffix(suffix)
+            if not beside.exists():
+                continue
+            if suffix == ".txt" and item.case is not None:
+                sms = render.sms_text(item.case, self.cfg,
+                                      DOCUMENT_BY_KIND[Doc(item.letter.doc)])
+                if sms and beside.read_bytes() == sms.encode("utf-8"):
+                    continue
+            return True
+        return False

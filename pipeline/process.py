@@ -305,7 +305,7 @@ def recover(cfg: Config, state: State) -> list[Letter]:
     removed = remove_stray_temporaries(cfg.outbox)
     if removed:
         log.info("%d berkas sementara dari proses yang terhenti dihapus.", removed)
-    made = catch_up(cfg, state)
+    made = finish_pending(cfg, state)
     update_registers(cfg, state, made)
     refresh_stale_registers(cfg, state)  # then skips those years: their agenda is fresh
     refresh_stale_recaps(cfg, state)
@@ -314,13 +314,20 @@ def recover(cfg: Config, state: State) -> list[Letter]:
     return made
 
 
+def finish_pending(cfg: Config, state: State) -> list[Letter]:
+    """letters.catch_up, but not while config.toml still has placeholders: those letters
+    are numbered (reserved before, or restored by perda pulihkan) and wait, pending or
+    unsettled, for the office's values; drafts are all a run makes meanwhile."""
+    return [] if draft_reasons(cfg) else catch_up(cfg, state)
+
+
 def retry_pending(cfg: Config, state: State) -> list[Letter]:
     """At every rescan: letters whose write failed earlier (outbox read-only, disk full)
     are tried again, and their registers and PDFs follow."""
     if not state.pending_cases() and not state.unsettled_cases():
         return []
     try:
-        made = catch_up(cfg, state)
+        made = finish_pending(cfg, state)
     except OSError as exc:
         log.warning("Surat yang tertunda belum dapat ditulis (%s); dicoba lagi nanti.", exc)
         return []

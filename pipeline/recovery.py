@@ -16,11 +16,12 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
+from typing import TypeVar
 
 from pipeline.config import Config
 from pipeline.errors import ExitCode, PerdaError
@@ -36,6 +37,7 @@ from pipeline.validate import validate
 from pipeline.watch import is_candidate
 
 log = logging.getLogger("pipeline.recovery")
+T = TypeVar("T")
 STATE_FILE = "perda.sqlite3"
 BACKUP_FOLDER = "backup"
 BACKUPS_KEPT = 5
@@ -105,9 +107,17 @@ def check_state(cfg: Config, config_arg: str = "config.toml") -> None:
     """Raise StateLost (exit 2) when numbering now could give a number twice."""
     health = state_health(state_file(cfg))
     if health is Health.ok:
+        behind = _behind_backup(cfg)
+        if behind:
+            raise StateLost(
+                f"Basis data state {state_file(cfg)} tertinggal dari salinan cadangannya "
+                f"sendiri ({behind}): mungkin disalin dari cadangan yang lebih lama. Agar "
+                "tidak ada nomor surat yang terpakai dua kali, belum ada surat yang dibuat. "
+                f"Jalankan dulu: perda pulihkan --paksa --config {config_arg}")
         return
-    if health is not Health.damaged and not outbox_has_letters(cfg.outbox):
-        return  # a new office, or one whose letters are all archived
+    if (health is not Health.damaged and not outbox_has_letters(cfg.outbox)
+            and not backup_letters(cfg)):
+        return  # a new office (every year archived: the backups still know the letters)
     where = ("padahal folder outbox sudah berisi surat" if health is not Health.damaged
              else "dan tidak dapat dibaca")
     raise StateLost(
@@ -137,6 +147,75 @@ def backup_state(cfg: Config, state: State, now: datetime | None = None) -> Path
     return target
 
 
+def backup_letters(cfg: Config) -> list[Letter]:
+    """The letters, as the newest readable backup under state/backup/ records them ([]
+    when there is none): what a lost database knew of letters no longer in outbox/ (a
+    year folder moved out to archive it), pending ones included (their numbers were
+    given)."""
+    return _newest_backup(cfg, State.all_letters) or []
+
+
+def backup_counters(cfg: Config) -> dict[int, int]:
+    """Each year's last number as the newest readable backup records it."""
+    return _newest_backup(cfg, State.counters) or {}
+
+
+def _newest_backup(cfg: Config, read: Callable[[State], T]) -> T | None:
+    """`read` of the newest backup that opens and reads, or None."""
+    for path in sorted((cfg.state_dir / BACKUP_FOLDER).glob("perda-*.sqlite3"), reverse=True):
+        try:
+            backup = State(path, readonly=True)
+        except sqlite3.Error:
+            continue
+        try:
+            return read(backup)
+        except sqlite3.Error:
+            continue
+        finally:
+            backup.close()
+    return None
+
+
+_MISSING = """SELECT COUNT(*) FROM b.letters x WHERE NOT EXISTS (SELECT 1 FROM main.letters y
+    WHERE y.case_id=x.case_id AND y.doc=x.doc AND y.instansi=x.instansi AND y.tahun=x.tahun
+    AND y.version=x.version) AND NOT (x.urut > 0 AND EXISTS (SELECT 1 FROM main.letters z
+    WHERE z.tahun=x.tahun AND z.urut=x.urut AND z.version=x.version))"""
+
+
+def _behind_backup(cfg: Config) -> str:
+    """What the state lacks of its newest backup ('' when nothing): a number, or a letter
+    (a version) the backup records and the state does not — the database was put back
+    from an older copy. A letter whose number the state gives another letter (the outbox
+    said so at a `perda pulihkan`) is not missing."""
+    backups = sorted((cfg.state_dir / BACKUP_FOLDER).glob("perda-*.sqlite3"), reverse=True)
+    saved = backup_counters(cfg)
+    if not backups or not saved:
+        return ""
+    state = State(state_file(cfg), readonly=True)
+    try:
+        now = state.counters()
+        lower = [f"tahun {tahun}: nomor terakhir {now.get(tahun, 0)}, di cadangan {last}"
+                 for tahun, last in sorted(saved.items()) if now.get(tahun, 0) < last]
+        for backup in backups:
+            try:
+                state.db.execute("ATTACH DATABASE ? AS b",
+                                 (f"{backup.resolve().as_uri()}?immutable=1",))
+            except sqlite3.Error:
+                continue
+            try:
+                missing = state.db.execute(_MISSING).fetchone()[0]
+            except sqlite3.Error:
+                continue
+            finally:
+                state.db.execute("DETACH DATABASE b")
+            if missing:
+                lower.append(f"{missing} surat tercatat di cadangan saja")
+            break
+    finally:
+        state.close()
+    return ", ".join(lower)
+
+
 def safe_backup(cfg: Config, state: State) -> None:
     """backup_state, where a failure (disk full) is a warning: the batch itself is done."""
     try:
@@ -155,6 +234,7 @@ class Rebuilt:
 
     letters: int = 0  # recorded from their files
     from_agenda: int = 0  # recorded from a Buku Agenda row only (file moved or deleted)
+    from_backup: int = 0  # recorded from the newest backup only (moved out with its year)
     unknown: list[str] = field(default_factory=list)  # .docx files that are no letter of ours
     last_numbers: dict[int, int] = field(default_factory=dict)  # year → last number
     old_state: Path | None = None  # where the previous database was kept
@@ -189,11 +269,12 @@ def rebuild(cfg: Config) -> Rebuilt:
         leftover.unlink(missing_ok=True)  # from a pulihkan that was stopped
     state = State(building)
     try:
-        snapshots = restore_cases(cfg, state)
+        snapshots = restore_cases(cfg, state, found)
         result.cases = len(snapshots)
-        found, result.adopted = adopt(found, {**inbox_cases(cfg), **snapshots})
-        state.record_letters(found)
-        for tahun, last in _agenda_numbers(cfg).items():
+        cases = {**inbox_cases(cfg), **snapshots}
+        found, result.adopted = adopt(_with_case(found, cases), cases)
+        state.record_letters(sorted(found, key=lambda x: _current(x, cases)))
+        for tahun, last in [*_agenda_numbers(cfg).items(), *backup_counters(cfg).items()]:
             state.set_counter(tahun, last)
         result.last_numbers = state.counters()
         state.db.execute("PRAGMA journal_mode=DELETE")  # all in the one file before the move
@@ -204,15 +285,32 @@ def rebuild(cfg: Config) -> Rebuilt:
     return result
 
 
-def restore_cases(cfg: Config, state: State) -> dict[str, Case]:
+def restore_cases(cfg: Config, state: State, letters: Sequence[Letter] = ()
+                  ) -> dict[str, Case]:
     """Store the reports of the intake snapshots kept under state/ (oldest first, the last
     version of each report wins), as not yet settled: the next start plans them again, so
-    a letter found missing is made and the others are found up to date."""
+    a letter found missing is made and the others are found up to date.
+
+    A report the filed `letters` were made from wins over a later version that says
+    otherwise: a copy held back as a conflict (the same No. Laporan in a second workbook,
+    with other content) left a snapshot too, and must not become the report's data. Such
+    a version found in a workbook in inbox/ is stored under that workbook's name, so it
+    keeps holding the report against the other copy."""
     folder = cfg.state_dir / "snapshots"
     if not folder.is_dir():
         return {}
-    latest = _read_cases(sorted((p for p in folder.rglob("*") if p.is_file()),
-                                key=lambda p: (p.stat().st_mtime, p.name)), cfg)
+    versions = _case_versions(sorted((p for p in folder.rglob("*") if p.is_file()),
+                                     key=lambda p: (p.stat().st_mtime, p.name)), cfg)
+    latest = {case_id: found[-1] for case_id, found in versions.items()}
+    made = _newest_letters(letters)
+    inbox = _case_versions(_inbox_files(cfg), cfg) if versions else {}
+    for case_id, found in versions.items():
+        here = list(reversed(inbox.get(case_id, [])))
+        if _says(latest[case_id], made.get(case_id, [])) is False:
+            agreeing = [c for c in [*here, *reversed(found)]
+                        if _says(c, made[case_id]) is True]
+            latest[case_id] = agreeing[0] if agreeing else latest[case_id]
+        latest[case_id] = next((c for c in here if c == latest[case_id]), latest[case_id])
     if latest:
         state.reserve(Booking(cases=[(case, False) for case in latest.values()]))
     return latest
@@ -220,22 +318,83 @@ def restore_cases(cfg: Config, state: State) -> dict[str, Case]:
 
 def inbox_cases(cfg: Config) -> dict[str, Case]:
     """The reports in inbox/ as they stand now (read only, never written)."""
+    return {case_id: found[-1] for case_id, found in _case_versions(_inbox_files(cfg),
+                                                                    cfg).items()}
+
+
+def _inbox_files(cfg: Config) -> list[Path]:
+    """The workbooks in inbox/, oldest first."""
     if not cfg.inbox.is_dir():
-        return {}
+        return []
     files = [p for p in cfg.inbox.iterdir() if p.is_file() and is_candidate(p)]
-    return _read_cases(sorted(files, key=lambda p: (p.stat().st_mtime, p.name)), cfg)
+    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
 
 
-def _read_cases(paths: list[Path], cfg: Config) -> dict[str, Case]:
-    """The valid reports of some workbooks, the later file winning, by case id."""
-    latest: dict[str, Case] = {}
+def _case_versions(paths: list[Path], cfg: Config) -> dict[str, list[Case]]:
+    """The valid reports of some workbooks by case id, every version in file order."""
+    versions: dict[str, list[Case]] = {}
     for path in paths:
         try:
             validation = validate(open_intake(path.name, path.read_bytes(), cfg.batas), cfg)
         except (IntakeRejected, OSError):
             continue
-        latest.update((case.case_id, case) for case in validation.iter_cases())
-    return latest
+        for case in validation.iter_cases():
+            versions.setdefault(case.case_id, []).append(case)
+    return versions
+
+
+def _newest_letters(letters: Sequence[Letter]) -> dict[str, list[Letter]]:
+    """The newest version of each letter found with a data hash, by case id."""
+    newest: dict[tuple[object, ...], Letter] = {}
+    for letter in letters:
+        key = (*letter.key, letter.tahun)
+        if letter.data_hash and (key not in newest or letter.version > newest[key].version):
+            newest[key] = letter
+    by_case: dict[str, list[Letter]] = {}
+    for letter in newest.values():
+        by_case.setdefault(letter.case_id, []).append(letter)
+    return by_case
+
+
+def _says(case: Case, letters: Sequence[Letter]) -> bool | None:
+    """Whether a version of a report says what its letters say (None: no letter of it
+    is due in the same year to compare with)."""
+    due = {(d.kind.value, agency): d for d, agency in documents_due(case)}
+    compared = [letter.data_hash == data_hash(case, due[(letter.doc, letter.instansi)],
+                                              letter.instansi)
+                for letter in letters if (letter.doc, letter.instansi) in due
+                and (when := case.step_time(due[(letter.doc, letter.instansi)].step))
+                and when.year == letter.tahun]
+    return all(compared) if compared else None
+
+
+def _current(letter: Letter, cases: dict[str, Case]) -> tuple[bool, int]:
+    """Record order: the plan takes the letter recorded last as the newest of its case,
+    document and agency. A letter moved into the other year left one in each year; the
+    one of the year its report dates it now (then the highest version) goes last."""
+    case = cases.get(letter.case_id)
+    when = case.step_time(DOCUMENT_BY_KIND[Doc(letter.doc)].step) if case else None
+    return (when is not None and when.year == letter.tahun, letter.version)
+
+
+def _with_case(letters: list[Letter], cases: dict[str, Case]) -> list[Letter]:
+    """Letters read back without their stamp (a Buku Agenda row, their text) name their
+    case by the letter's year. A report across New Year (reported on 31 December, this
+    letter dated in January) is the case of the year before: the one case with this
+    No. Laporan whose step of this document is dated in the letter's year."""
+    by_number: dict[str, list[Case]] = {}
+    for case in cases.values():
+        by_number.setdefault(case.case_id.split("/", 1)[-1], []).append(case)
+    fixed = []
+    for letter in letters:
+        if letter.data_hash or letter.case_id in cases:
+            fixed.append(letter)
+            continue
+        step = DOCUMENT_BY_KIND[Doc(letter.doc)].step
+        match = [c for c in by_number.get(letter.case_id.split("/", 1)[-1], [])
+                 if (when := c.step_time(step)) is not None and when.year == letter.tahun]
+        fixed.append(replace(letter, case_id=match[0].case_id) if len(match) == 1 else letter)
+    return fixed
 
 
 def adopt(letters: list[Letter], cases: dict[str, Case]) -> tuple[list[Letter], int]:
@@ -276,12 +435,26 @@ def _scan(cfg: Config, result: Rebuilt) -> list[Letter]:
         if key not in chosen or letter.stamped_here:
             chosen[key] = letter
     filed = {found.letter.path for found in chosen.values()}
+    taken = {(f.letter.tahun, f.letter.urut, f.letter.version) for f in chosen.values()
+             if f.letter.numbered}
+    # A letter whose file is gone (moved out with its year, deleted): the newest backup's
+    # record first (whole: its case, data hash, withdrawn or replaced), else its Buku
+    # Agenda row (whose case is guessed from the letter's year, see _with_case).
+    for saved in backup_letters(cfg):
+        key = (*saved.key, saved.tahun, saved.version)
+        number = (saved.tahun, saved.urut, saved.version)
+        if key not in chosen and not (saved.numbered and number in taken):
+            chosen[key] = FoundLetter(replace(saved, id=0))
+            taken.add(number)
+            result.from_backup += 1
     for row in agenda.values():
         key = (*row.letter.key, row.letter.tahun, row.letter.version)
-        if row.path not in filed and key not in chosen:
+        number = (row.letter.tahun, row.letter.urut, row.letter.version)
+        if row.path not in filed and key not in chosen and number not in taken:
             chosen[key] = row
+            taken.add(number)
             result.from_agenda += 1
-    result.letters = len(chosen) - result.from_agenda
+    result.letters = len(chosen) - result.from_agenda - result.from_backup
     return sorted((f.letter for f in chosen.values()),
                   key=lambda x: (x.tahun, x.urut, x.version, x.path))
 

@@ -298,10 +298,11 @@ class State:
         return found
 
     def letters_at(self, path: str) -> list[tuple[object, ...]]:
-        """The identity (filing.IDENTITY: case_id, doc, instansi, tahun, version) of every
-        letter recorded at one place under outbox/."""
+        """The identity (filing.IDENTITY: case_id, doc, instansi, tahun, version, urut) of
+        every letter recorded at one place under outbox/."""
         return [tuple(r) for r in self.db.execute(
-            "SELECT case_id, doc, instansi, tahun, version FROM letters WHERE path=?", (path,))]
+            "SELECT case_id, doc, instansi, tahun, version, urut FROM letters WHERE path=?",
+            (path,))]
 
     def latest_letter(self, case_id: str, doc: str, instansi: str) -> Letter | None:
         """The newest version of one letter, or None if it was never made."""

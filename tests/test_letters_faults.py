@@ -145,7 +145,7 @@ def test_a_state_database_of_the_first_release_is_brought_up_to_date(tmp_path):
     assert (letter.case_id, letter.no_laporan, letter.nomor) == ("2024/LP-7", "lp-7",
                                                                   "300.1/001/Kec.Krj/2024")
     assert state.counters() == {2024: 1}
-    assert state.letters_at("a.docx") == [("2024/LP-7", "tanda_terima", "", 2024, 1)]
+    assert state.letters_at("a.docx") == [("2024/LP-7", "tanda_terima", "", 2024, 1, 1)]
     plan = " ".join(str(r[-1]) for r in state.db.execute(
         "EXPLAIN QUERY PLAN SELECT case_id FROM letters WHERE path='a.docx'"))
     assert "letters_by_path" in plan  # who holds a place is one index look-up

@@ -10,7 +10,6 @@ import dataclasses
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 

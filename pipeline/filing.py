@@ -63,13 +63,22 @@ def write_atomic_with(path: Path, write: Callable[[Path], object],
 
     With `overwrite=False` an existing file is refused (FileExistsError), atomically where
     the file system has hard links, else by a check just before the rename. The folder is
-    made when it is missing.
+    made first when it is missing: `write` is called once (a workbook saves only once).
     """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_beside(path, write, overwrite)
+
+
+def _write_bytes_atomic(path: Path, data: bytes, overwrite: bool) -> None:
+    """`write_atomic_with` for bytes, synced, with no look at the folder first: it is made
+    only when the write finds it missing (bytes can be written again; the hot path)."""
     try:
-        _write_beside(path, write, overwrite)
-    except FileNotFoundError:  # the folder is missing (or was made meanwhile by another)
+        _write_beside(path, _write_synced(data), overwrite)
+    except FileNotFoundError:
+        if path.parent.is_dir():
+            raise  # not the folder: nothing to mend here
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_beside(path, write, overwrite)
+        _write_beside(path, _write_synced(data), overwrite)
 
 
 def _write_beside(path: Path, write: Callable[[Path], object], overwrite: bool) -> None:
@@ -146,11 +155,11 @@ def file_letter(path: Path, data: bytes, record: Mapping[str, object],
     """
     content = data if stamped else stamp(data, record, shown)
     try:  # a new place, as almost always: linked in, refused if anything is there
-        write_atomic_with(path, _write_synced(content), overwrite=False)
+        _write_bytes_atomic(path, content, overwrite=False)
     except FileExistsError:  # something is there: replaced only if it is this letter's
         if not may_replace(path, record, recorded_sha):
             raise NameTaken(path, read_stamp(path)) from None
-        write_atomic_with(path, _write_synced(content))
+        _write_bytes_atomic(path, content, overwrite=True)
     return sha256_bytes(content)
 
 

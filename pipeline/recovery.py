@@ -8,13 +8,16 @@
   text — so numbering continues after the highest number. Nothing under outbox/ is
   written; the old database is kept beside the new one, renamed.
 - `backup_state`: after each batch, a copy through SQLite's online backup API, the newest
-  `BACKUPS_KEPT` kept under state/backup/.
+  `BACKUPS_KEPT` kept under state/backup/, and the newest `OUTBOX_BACKUPS_KEPT` also under
+  outbox/_cadangan/: archiving moves a year folder out of outbox/ and leaves that folder,
+  so a year's letters stay known even when the whole state/ folder is lost.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,7 +28,7 @@ from typing import TypeVar
 
 from pipeline.config import Config
 from pipeline.errors import ExitCode, PerdaError
-from pipeline.filing import sha256_bytes
+from pipeline.filing import sha256_bytes, write_atomic_with
 from pipeline.intake import IntakeRejected, open_intake
 from pipeline.layout import is_filed_letter
 from pipeline.model import Case, Letter
@@ -41,6 +44,8 @@ T = TypeVar("T")
 STATE_FILE = "perda.sqlite3"
 BACKUP_FOLDER = "backup"
 BACKUPS_KEPT = 5
+OUTBOX_BACKUP_FOLDER = "_cadangan"  # under outbox/: outside every year folder
+OUTBOX_BACKUPS_KEPT = 2
 
 
 class Health(StrEnum):
@@ -144,7 +149,25 @@ def backup_state(cfg: Config, state: State, now: datetime | None = None) -> Path
     os.replace(partial, target)
     for old in sorted(folder.glob("perda-*.sqlite3"))[:-BACKUPS_KEPT]:
         old.unlink(missing_ok=True)
+    _copy_to_outbox(cfg, target)
     return target
+
+
+def _copy_to_outbox(cfg: Config, backup: Path) -> None:
+    """Keep a copy of `backup` under outbox/_cadangan/, the newest few."""
+    folder = cfg.outbox / OUTBOX_BACKUP_FOLDER
+    write_atomic_with(folder / backup.name, lambda tmp: shutil.copyfile(backup, tmp))
+    for old in sorted(folder.glob("perda-*.sqlite3"))[:-OUTBOX_BACKUPS_KEPT]:
+        old.unlink(missing_ok=True)
+
+
+def backup_paths(cfg: Config) -> list[Path]:
+    """Every backup, newest first: state/backup/ and outbox/_cadangan/ (one name in both:
+    the state's copy)."""
+    found: dict[str, Path] = {}
+    for folder in (cfg.outbox / OUTBOX_BACKUP_FOLDER, cfg.state_dir / BACKUP_FOLDER):
+        found.update((path.name, path) for path in folder.glob("perda-*.sqlite3"))
+    return [found[name] for name in sorted(found, reverse=True)]
 
 
 def backup_letters(cfg: Config) -> list[Letter]:
@@ -162,7 +185,7 @@ def backup_counters(cfg: Config) -> dict[int, int]:
 
 def _newest_backup(cfg: Config, read: Callable[[State], T]) -> T | None:
     """`read` of the newest backup that opens and reads, or None."""
-    for path in sorted((cfg.state_dir / BACKUP_FOLDER).glob("perda-*.sqlite3"), reverse=True):
+    for path in backup_paths(cfg):
         try:
             backup = State(path, readonly=True)
         except sqlite3.Error:
@@ -187,7 +210,7 @@ def _behind_backup(cfg: Config) -> str:
     (a version) the backup records and the state does not — the database was put back
     from an older copy. A letter whose number the state gives another letter (the outbox
     said so at a `perda pulihkan`) is not missing."""
-    backups = sorted((cfg.state_dir / BACKUP_FOLDER).glob("perda-*.sqlite3"), reverse=True)
+    backups = backup_paths(cfg)
     saved = backup_counters(cfg)
     if not backups or not saved:
         return ""

@@ -132,10 +132,11 @@ class Ledger:
 
     @staticmethod
     def watched(relative: str) -> bool:
-        """Files the pipeline must never change: all but registers, reports and the lock."""
+        """Files the pipeline must never change: all but registers, reports, the state's
+        backup copies (the newest few kept) and the lock."""
         parts = PurePosixPath(relative).parts
         name = parts[-1]
-        if parts[0] == "_perlu-perbaikan" or name == ".perda.lock":
+        if parts[0] in ("_perlu-perbaikan", "_cadangan") or name == ".perda.lock":
             return False
         return not (name.startswith(REGISTERS) and name.endswith(".xlsx") and len(parts) == 2)
 

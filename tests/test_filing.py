@@ -303,3 +303,22 @@ def test_a_letter_stamped_while_rendering_has_the_parts_of_one_stamped_afterward
                 assert a.read(name) == b.read(name), (doc.template, name)
         assert read_stamp(at_once) == record
         assert docx.Document(io.BytesIO(at_once)).paragraphs  # Word's reader opens it
+
+
+
+def test_a_register_is_written_into_a_year_folder_that_is_not_there(tmp_path):
+    # Found by the archive walk: with the year folder moved out to archive, the batch's
+    # Buku Agenda of that year stopped `perda run` with exit 15. Files were written before
+    # their folder was made and, on FileNotFoundError, written again; a write-only
+    # workbook with links saves only once, so the second save failed.
+    from pipeline.filing import write_atomic_with
+    saves: list[Path] = []
+
+    def save_once(tmp: Path) -> None:
+        assert not saves, "saved twice"
+        saves.append(tmp)
+        tmp.write_bytes(b"Buku Agenda")
+
+    path = tmp_path / "outbox" / "2025" / "Buku Agenda 2025.xlsx"
+    write_atomic_with(path, save_once)
+    assert path.read_bytes() == b"Buku Agenda" and len(saves) == 1

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from copy import copy
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,13 +34,14 @@ from openpyxl.drawing.text import (
     ParagraphProperties,
     RegularTextRun,
 )
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 
 from pipeline import indo
 from pipeline.layout import recap_path
+from pipeline.printing import column_width
 from pipeline.registers import HEADER_FILL
 from pipeline.schema import CARA_LAPOR, STATUS_AKHIR, STEPS
 from pipeline.status import (
@@ -54,14 +54,8 @@ from pipeline.status import (
     status_label,
 )
 from pipeline.tally import TERBUKA, Tally
-from pipeline.workbook import (
-    BOX,
-    STEP_FILLS,
-    as_text,
-    fill,
-    fit_row,
-    print_a4_landscape,
-)
+from pipeline.workbook import BOX, STEP_FILLS, fill, fit_row, print_a4_landscape
+from pipeline.xlsxrows import SheetRows, wrapped_height
 from pipeline.xlsxstream import RowBuffer, save_streaming
 
 if TYPE_CHECKING:
@@ -101,14 +95,15 @@ def write_recap(path: Path, cases: Iterable[Case], cfg: Config, tahun: int,
     wb = Workbook(write_only=True)
     ring, kasus, waktu = (RowBuffer(wb.create_sheet(name))
                           for name in (SHEET_RINGKASAN, SHEET_KASUS, SHEET_WAKTU))
-    tally = _write_kasus(kasus, head, chosen, cfg, now)
+    rows = SheetRows(kasus.ws, sheet_index=2)
+    tally = _write_kasus(kasus, rows, head, chosen, cfg, now)
     for_chart = _write_waktu(waktu, head, tally.service_times(cfg), cfg)
     _write_ringkasan(ring, head, tally, cfg, bulan, for_chart, menunggu_perbaikan)
     for sheet in (ring, kasus, waktu):
         sheet.flush()
     wb.properties.title = head[0]
     wb.properties.creator = f"{cfg.kantor.nama.title()} — perda-pipeline"
-    save_streaming(wb, Path(path))
+    save_streaming(wb, Path(path), rows=[rows])
 
 
 # --- titles and printing ----------------------------------------------------------------
@@ -290,8 +285,8 @@ def step_columns(step: int) -> tuple[int, int | None]:
     return time_col, time_col + 1
 
 
-def _write_kasus(ws: RowBuffer, head: Sequence[str], cases: Iterable[Case], cfg: Config,
-                 now: datetime) -> Tally:
+def _write_kasus(ws: RowBuffer, rows: SheetRows, head: Sequence[str], cases: Iterable[Case],
+                 cfg: Config, now: datetime) -> Tally:
     """One row per case: each step's time and minutes, late cells highlighted; returns the
     counts of the cases written."""
     last_col = step_columns(7)[1] + 2  # type: ignore[operator]
@@ -300,15 +295,17 @@ def _write_kasus(ws: RowBuffer, head: Sequence[str], cases: Iterable[Case], cfg:
     _titles(ws, head, last_col, "Kasus")
     _kasus_headers(ws, cfg, last_col)
     ws.flush(KASUS_HEAD)
-    looks: Looks = {}
+    looks = _Looks(rows)
+    widths = (column_width(ws, PERDA_COL), column_width(ws, last_col))
+    limit = cfg.waktu_baku.batas_kasus_hari
     tally = Tally()
     row = KASUS_HEAD
     for case in cases:
         row += 1
         t = case_times(case, cfg, now)
-        _kasus_row(ws, row, row - KASUS_HEAD, case, t, cfg, looks)
+        cells, remarks = _kasus_cells(row - KASUS_HEAD, case, t, limit, looks)
+        rows.add(row, cells, wrapped_height(((case.perda, widths[0]), (remarks, widths[1]))))
         tally.add(case, t)
-        ws.flush(row)
     end = max(row, KASUS_HEAD + 1)
     ws.auto_filter.ref = f"A{KASUS_HEAD}:{get_column_letter(last_col)}{end}"
     return tally
@@ -346,43 +343,50 @@ def _kasus_headers(ws: RowBuffer, cfg: Config, last_col: int) -> None:
 # How each kind of Kasus cell looks: (alignment, number format).
 KASUS_LOOKS = {"text": (TOP, "General"), "wrap": (WRAP_TOP, "General"), "id": (TOP, "@"),
                "time": (TOP, DATETIME_FORMAT), "days": (TOP, "0.0")}
-Looks = dict[tuple[str, bool], StyleArray]
 
 
-def _put(ws: RowBuffer, row: int, col: int, value: object, kind: str, late: bool,
-         looks: Looks) -> None:
-    """Write a Kasus cell, styling it once per (kind, late) and copying that style after."""
-    cell = as_text(ws.cell(row, col, value))
-    look = looks.get((kind, late))
-    if look is not None:  # copying the style ids skips openpyxl's hashing: 5x faster
-        cell._style = copy(look)
-        return
+class _Looks:
+    """The ` s="N"` of each (kind, late) look of a Kasus cell, registered on first use."""
+
+    def __init__(self, rows: SheetRows) -> None:
+        self.rows = rows
+        self.known: dict[tuple[str, bool], str] = {}
+
+    def __call__(self, kind: str, late: bool = False) -> str:
+        """The look of a cell of `kind` (a KASUS_LOOKS key), highlighted when `late`."""
+        found = self.known.get((kind, late))
+        if found is None:
+            found = self.known[(kind, late)] = self.rows.look(
+                (kind, late), lambda cell: _dress(cell, kind, late))
+        return found
+
+
+def _dress(cell: Cell, kind: str, late: bool) -> None:
+    """Box a Kasus cell, align and format it by kind, highlight it when late."""
     cell.border = BOX
     cell.alignment, cell.number_format = KASUS_LOOKS[kind]
     if late:
         _mark_late(cell)
-    looks[(kind, late)] = copy(cell._style)
 
 
-def _kasus_row(ws: RowBuffer, row: int, number: int, case: Case, t: CaseTimes,
-               cfg: Config, looks: Looks) -> None:
-    """One case: identity, status, step times and minutes, length, remarks."""
-    left = ((number, "text"), (case.no_laporan, "id"), (case.cara_lapor, "text"),
-            (case.desa, "text"), (case.perda, "wrap"))
-    for col, (value, kind) in enumerate(left, start=1):
-        _put(ws, row, col, value, kind, False, looks)
-    _put(ws, row, len(left) + 1, t.status, "text", t.terlambat, looks)
-    for st in t.steps:
-        time_col, min_col = step_columns(st.step)
-        _put(ws, row, time_col, st.waktu, "time", False, looks)
-        if min_col:
-            _put(ws, row, min_col, st.menit, "text", bool(st.terlambat), looks)
-    last = step_columns(len(STEPS))[1] + 1  # type: ignore[operator]
-    _put(ws, row, last, round(t.lama_hari, 1), "days",
-         t.lama_hari > cfg.waktu_baku.batas_kasus_hari, looks)
+def _kasus_cells(number: int, case: Case, t: CaseTimes, limit: int,
+                 looks: _Looks) -> tuple[list[tuple[object, str]], str]:
+    """One case's cells (identity, status, step times and minutes, length, remarks) with
+    their looks, and its remarks."""
+    text = looks("text")
+    cells: list[tuple[object, str]] = [
+        (number, text), (case.no_laporan, looks("id")), (case.cara_lapor, text),
+        (case.desa, text), (case.perda, looks("wrap")),
+        (t.status, looks("text", t.terlambat))]
+    time = looks("time")
+    for st in t.steps:  # steps 1..7: time, then minutes from step 2 on
+        cells.append((st.waktu, time))
+        if st.step > 1:
+            cells.append((st.menit, looks("text", bool(st.terlambat))))
     remarks = _remarks(t)
-    _put(ws, row, last + 1, remarks, "wrap", False, looks)
-    fit_row(ws, row, [(PERDA_COL, case.perda), (last + 1, remarks)])
+    cells.append((round(t.lama_hari, 1), looks("days", t.lama_hari > limit)))
+    cells.append((remarks, looks("wrap")))
+    return cells, remarks
 
 
 def _remarks(t: CaseTimes) -> str:

@@ -304,7 +304,7 @@ def _write_kasus(ws: RowBuffer, rows: SheetRows, head: Sequence[str], cases: Ite
         row += 1
         t = case_times(case, cfg, now)
         cells, remarks = _kasus_cells(row - KASUS_HEAD, case, t, limit, looks)
-        rows.add(row, cells, wrapped_height(((case.perda, widths[0]), (remarks, widths[1]))))
+        rows.add(row, cells, wrapped_height((case.perda, remarks), widths))
         tally.add(case, t)
     end = max(row, KASUS_HEAD + 1)
     ws.auto_filter.ref = f"A{KASUS_HEAD}:{get_column_letter(last_col)}{end}"

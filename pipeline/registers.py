@@ -91,7 +91,7 @@ def write_agenda(path: Path, letters: Iterable[Letter], cfg: Config, tahun: int)
             continue
         row += 1
         values = _letter_values(letter)
-        height = wrapped_height((values[i - 1], w) for i, w in zip(WRAPPED, widths))
+        height = wrapped_height([values[i - 1] for i in WRAPPED], widths)  # type: ignore[misc]
         rows.add(row, list(zip(values, looks)), height)
         links.add(f"{LINK_COLUMN}{row}", link(letter.path))
     last = get_column_letter(len(AGENDA_COLUMNS))

@@ -24,14 +24,20 @@ from typing import IO
 
 from openpyxl.cell.cell import Cell
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import to_excel
+from openpyxl.utils.datetime import WINDOWS_EPOCH, to_excel
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from pipeline.printing import CHARS_PER_WIDTH, DEFAULT_WIDTH, row_height, text_lines
+from pipeline.printing import CHARS_PER_WIDTH, row_height, text_lines
 
 EXCEL_TEXT_MAX = 32767  # openpyxl cuts a longer text here
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# A text with nothing to escape, no forbidden character and no space at either end.
+_PLAIN = re.compile("(?:[^\\s&<>\x00-\x1f\ud800-\udfff\ufffe\uffff]"
+                    "(?:[^&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]*"
+                    "[^\\s&<>\x00-\x1f\ud800-\udfff\ufffe\uffff])?)?").fullmatch
+_EXACT = 10**15  # an int below this is written by "%.16g" as str() writes it
+MAX_COLUMNS = 64
 FLUSH_BYTES = 1 << 20
 DATE_TYPES = (datetime, date, time, timedelta)
 
@@ -67,9 +73,9 @@ class SheetRows:
         self.file: IO[bytes] = tempfile.TemporaryFile("w+b")
         self.pending: list[str] = []
         self.size = 0
-        self.count = 0
-        self.letters = [""] + [get_column_letter(c) for c in range(1, 100)]
+        self.openings = [f'<c r="{get_column_letter(c)}' for c in range(1, MAX_COLUMNS + 1)]
         self._looks: dict[Hashable, str] = {}
+        self._dates: dict[date, str] = {}
 
     def look(self, key: Hashable, dress: Callable[[Cell], None]) -> str:
         """The ` s="N"` of a look (a cell style), registered in the workbook on first use
@@ -85,33 +91,56 @@ class SheetRows:
     def add(self, row: int, cells: Sequence[tuple[object, str]],
             height: float | None = None) -> None:
         """Row `row`: its cells from column A as (value, look), and its height in points."""
-        letters, epoch = self.letters, self.epoch
-        parts = [f'<row r="{row}" ht="{number_text(height)}" customHeight="1">'
-                 if height is not None else f'<row r="{row}">']
-        for column, (value, s) in enumerate(cells, start=1):
-            ref = f"{letters[column]}{row}"
+        r = str(row)
+        parts = [f'<row r="{r}" ht="{number_text(height)}" customHeight="1">'
+                 if height is not None else f'<row r="{r}">']
+        append = parts.append
+        for opening, (value, s) in zip(self.openings, cells):
             kind = type(value)
             if kind is str:
-                inner = text_xml(value)  # type: ignore[arg-type]
-                parts.append(f'<c r="{ref}"{s} t="inlineStr">{inner}</c>')
+                if _PLAIN(value) and len(value) <= EXCEL_TEXT_MAX:  # type: ignore[arg-type]
+                    append(f'{opening}{r}"{s} t="inlineStr"><is><t>{value}</t></is></c>'
+                           if value else f'{opening}{r}"{s} t="inlineStr"></c>')
+                else:
+                    append(f'{opening}{r}"{s} t="inlineStr">{text_xml(value)}</c>')  # type: ignore[arg-type]
             elif value is None:
-                parts.append(f'<c r="{ref}"{s} t="n"></c>')
-            elif kind is bool:
-                parts.append(f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>')  # type: ignore[call-overload]
-            elif kind is int or kind is float:
-                parts.append(f'<c r="{ref}"{s} t="n"><v>{number_text(value)}</v></c>')  # type: ignore[arg-type]
-            elif isinstance(value, DATE_TYPES):
-                serial = number_text(to_excel(value, epoch))
-                parts.append(f'<c r="{ref}"{s} t="n"><v>{serial}</v></c>')
+                append(f'{opening}{r}"{s} t="n"></c>')
+            elif kind is int and -_EXACT < value < _EXACT:  # type: ignore[operator]
+                append(f'{opening}{r}"{s} t="n"><v>{value}</v></c>')
+            elif kind is float or kind is int:
+                append(f'{opening}{r}"{s} t="n"><v>{number_text(value)}</v></c>')  # type: ignore[arg-type]
             else:
-                raise TypeError(f"cannot write {value!r} to {ref}")
-        parts.append("</row>")
+                append(f'{opening}{r}"{s}{self._other(value)}</c>')
+        if len(parts) <= len(cells):
+            raise ValueError(f"row {row}: more than {len(self.openings)} cells")
+        append("</row>")
         text = "".join(parts)
         self.pending.append(text)
         self.size += len(text)
-        self.count += 1
         if self.size >= FLUSH_BYTES:
             self.flush()
+
+    def _other(self, value: object) -> str:
+        """The type and value of a cell holding a date, time or truth value."""
+        if type(value) is datetime and value.tzinfo is None:  # type: ignore[union-attr]
+            days = (value - self.epoch).days  # openpyxl's to_excel, inlined
+            if 0 < days <= 60 and self.epoch == WINDOWS_EPOCH:
+                days -= 1
+            serial = days + (value.hour * 3600 + value.minute * 60 + value.second  # type: ignore[union-attr]
+                             + value.microsecond / 10**6) / 86400  # type: ignore[union-attr]
+            return f' t="n"><v>{number_text(serial)}</v>'
+        if type(value) is date:
+            serial = self._dates.get(value)  # type: ignore[call-overload]
+            if serial is None:
+                if len(self._dates) > 4096:
+                    self._dates.clear()
+                serial = self._dates[value] = number_text(to_excel(value, self.epoch))  # type: ignore[index]
+            return f' t="n"><v>{serial}</v>'
+        if isinstance(value, bool):
+            return f' t="b"><v>{int(value)}</v>'
+        if isinstance(value, DATE_TYPES):
+            return f' t="n"><v>{number_text(to_excel(value, self.epoch))}</v>'
+        raise TypeError(f"cannot write {value!r} to a cell")
 
     def flush(self) -> None:
         """Write the pending rows to the spool (non-ASCII as character references)."""
@@ -132,13 +161,12 @@ class SheetRows:
         self.file.close()
 
 
-def wrapped_height(texts: Iterable[tuple[str, float]]) -> float | None:
-    """The height a row needs for its wrapped (text, column width) pairs, as
+def wrapped_height(texts: Iterable[str], widths: Sequence[float]) -> float | None:
+    """The height a row needs for its wrapped texts in columns `widths` wide, as
     `printing.fit_row` sets it; None when one line is enough."""
     lines = 1
-    for text, width in texts:
-        if not text or (len(text) <= int((width or DEFAULT_WIDTH) * CHARS_PER_WIDTH)
-                        and "\n" not in text):
-            continue  # a text no longer than a line fits on one line
+    for text, width in zip(texts, widths):
+        if not text or (len(text) <= width * CHARS_PER_WIDTH and "\n" not in text):
+            continue  # no longer than a line: one line (quicker than text_lines)
         lines = max(lines, text_lines(text, width))
     return row_height(lines) if lines > 1 else None

@@ -34,7 +34,6 @@ AFTER_HYPERLINKS = ("<printOptions", "<pageMargins", "<pageSetup", "<headerFoote
                     "<rowBreaks", "<colBreaks", "<drawing", "<legacyDrawing", "<tableParts",
                     "</worksheet>")
 COPY_CHUNK = 1 << 20
-COMPRESS_LEVEL = 6  # zlib's default, as openpyxl
 
 
 class RowBuffer:
@@ -147,8 +146,7 @@ def _splice(source: Path, target: Path, rows: Sequence[SheetRows],
     linked = f"xl/worksheets/sheet{links.sheet_index}.xml" if links else None
     rels = f"xl/worksheets/_rels/sheet{links.sheet_index}.xml.rels" if links else None
     with zipfile.ZipFile(source) as src, \
-            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED,
-                            compresslevel=COMPRESS_LEVEL) as out:
+            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
         if rels in src.namelist():
             raise ValueError(f"{linked} already has relationships")  # not needed by us
         for info in src.infolist():
@@ -217,9 +215,12 @@ def _split_at_sheet_end(data: IO[bytes], dest: IO[bytes]) -> str:
 
 def _write_rels(dest: IO[bytes], links: HyperlinkSpool) -> None:
     """The sheet's relationships: one external hyperlink target per link."""
-    dest.write(f'<Relationships xmlns="{PKG_NS}">'.encode())
+    batch = [f'<Relationships xmlns="{PKG_NS}">']
     for number, _, target in links.lines():
-        dest.write(f'<Relationship Type="{HYPERLINK_TYPE}" Target={quoteattr(target)} '
-                   f'TargetMode="External" Id="rId{number}"/>'.encode())
-    dest.write(b"</Relationships>")
-
+        batch.append(f'<Relationship Type="{HYPERLINK_TYPE}" Target={quoteattr(target)} '
+                     f'TargetMode="External" Id="rId{number}"/>')
+        if len(batch) >= 4096:
+            dest.write("".join(batch).encode())
+            batch.clear()
+    batch.append("</Relationships>")
+    dest.write("".join(batch).encode())

@@ -55,7 +55,7 @@ from pipeline.status import (
 )
 from pipeline.tally import TERBUKA, Tally
 from pipeline.workbook import BOX, STEP_FILLS, fill, fit_row, print_a4_landscape
-from pipeline.xlsxrows import SheetRows, wrapped_height
+from pipeline.xlsxrows import NOT_XML, SheetRows, wrapped_height
 from pipeline.xlsxstream import RowBuffer, save_streaming
 
 if TYPE_CHECKING:
@@ -171,12 +171,25 @@ def _table(ws: RowBuffer, row: int, col: int, title: str, headers: Sequence[str]
                                  for i in range(1, len(headers)))])
     for r_off, values in enumerate(data, start=row + 2):
         for c_off, value in enumerate(values):
-            cell = ws.cell(r_off, col + c_off, value)
+            cell = _text_as_text(ws.cell(r_off, col + c_off, _writable(value)))
             cell.border = BOX
             cell.alignment = Alignment(vertical="top", wrap_text=c_off == 0)
             cell.font = Font(bold=total and r_off == row + 1 + len(data))
         fit_row(ws, r_off, [(col, str(values[0]))])
     return row + 2, row + 1 + len(rows)
+
+
+def _writable(value: object) -> object:
+    """A value without the characters XML forbids (openpyxl would refuse it)."""
+    return NOT_XML.sub("", value) if isinstance(value, str) else value
+
+
+def _text_as_text(cell: Cell) -> Cell:
+    """Keep a text that looks like a formula ('=1+1') or an error ('#N/A') as text, as
+    the Kasus sheet does: a desa or Perda is whatever a reporter typed."""
+    if isinstance(cell.value, str) and cell.data_type in ("f", "e"):
+        cell.data_type = "s"
+    return cell
 
 
 def _counts(counter: Counter[str], known: Iterable[str]) -> list[tuple[str, int]]:

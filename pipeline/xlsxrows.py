@@ -168,5 +168,5 @@ def wrapped_height(texts: Iterable[str], widths: Sequence[float]) -> float | Non
     for text, width in zip(texts, widths):
         if not text or (len(text) <= width * CHARS_PER_WIDTH and "\n" not in text):
             continue  # no longer than a line: one line (quicker than text_lines)
-        lines = max(lines, text_lines(text, width))
+        lines = max(lines, text_lines(NOT_XML.sub("", text), width))  # the text written
     return row_height(lines) if lines > 1 else None

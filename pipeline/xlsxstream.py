@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote
 from xml.sax.saxutils import quoteattr
 
 from openpyxl import Workbook
@@ -24,7 +25,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.cell_range import CellRange
 
 from pipeline.filing import write_atomic_with
-from pipeline.xlsxrows import SheetRows
+from pipeline.xlsxrows import NOT_XML, SheetRows
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -97,7 +98,7 @@ class HyperlinkSpool:
 
     def __init__(self, sheet_index: int) -> None:
         self.sheet_index = sheet_index  # 1-based, as in xl/worksheets/sheetN.xml
-        self.file: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self.file: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n")
         self.count = 0
 
     def add(self, ref: str, target: str) -> None:
@@ -217,6 +218,8 @@ def _write_rels(dest: IO[bytes], links: HyperlinkSpool) -> None:
     """The sheet's relationships: one external hyperlink target per link."""
     batch = [f'<Relationships xmlns="{PKG_NS}">']
     for number, _, target in links.lines():
+        if NOT_XML.search(target):  # not allowed in XML: percent-encoded, as in a URI
+            target = NOT_XML.sub(lambda m: quote(m.group(), errors="surrogatepass"), target)
         batch.append(f'<Relationship Type="{HYPERLINK_TYPE}" Target={quoteattr(target)} '
                      f'TargetMode="External" Id="rId{number}"/>')
         if len(batch) >= 4096:

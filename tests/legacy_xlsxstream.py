@@ -1,5 +1,6 @@
-"""The old pipeline/xlsxstream.py (commit 6580769), verbatim below this line: the
-reference writer of tests/test_registers_same.py."""
+"""The old pipeline/xlsxstream.py (commit 6580769), verbatim below this line but for the
+hyperlink spool's newline="\\n" (a link with \\r broke it): the reference writer of
+tests/test_registers_same.py."""
 
 from __future__ import annotations
 
@@ -89,7 +90,7 @@ class HyperlinkSpool:
 
     def __init__(self, sheet_index: int) -> None:
         self.sheet_index = sheet_index  # 1-based, as in xl/worksheets/sheetN.xml
-        self.file: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self.file: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n")
         self.count = 0
 
     def add(self, ref: str, target: str) -> None:

@@ -42,10 +42,20 @@ def prepare(folder: Path, rows: int) -> None:
         state.close()
 
 
-def stages(cfg: Config, state: State) -> dict[str, Callable[[], None]]:
-    """The two register writes, by name."""
-    return {"agenda": lambda: update_registers_for(cfg, state, TAHUN),
+def stages(cfg: Config, state: State, ab: bool = False) -> dict[str, Callable[[], None]]:
+    """The two register writes, by name; with `ab`, each beside the old openpyxl writer
+    (tests/legacy_registers.py) on the same state, to be timed in turn."""
+    work = {"agenda": lambda: update_registers_for(cfg, state, TAHUN),
             "recap": lambda: update_recaps(cfg, state, {TAHUN})}
+    if ab:
+        from tests import legacy_registers as legacy
+        folder = cfg.outbox / str(TAHUN)
+        work["agenda (old)"] = lambda: legacy.write_agenda(
+            folder / "lama.xlsx", state.each_letter_of_year(TAHUN), cfg, TAHUN)
+        work["recap (old)"] = lambda: legacy.write_recap(
+            folder / "lama.xlsx", state.each_case_of_year(TAHUN), cfg, TAHUN,
+            menunggu_perbaikan=0)
+    return work
 
 
 def main() -> None:
@@ -55,30 +65,32 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, required=True)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", choices=("agenda", "recap"))
+    parser.add_argument("--ab", action="store_true", help="also the old writers, in turn")
     args = parser.parse_args()
     prepare(args.keep, args.rows)
     cfg = load_config(args.keep / "office" / "config.toml")
     state = open_state(cfg)
     try:
-        work = stages(cfg, state)
+        work = stages(cfg, state, args.ab)
         if args.profile:
             profiler = cProfile.Profile()
             profiler.runcall(work[args.profile])
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
             return
-        for name, run in work.items():
-            wall, cpu, peaks = [], [], []
-            for _ in range(args.runs):
+        times: dict[str, list[tuple[float, float, float]]] = {name: [] for name in work}
+        for _ in range(args.runs):  # in turn, so that the machine's drift hits each alike
+            for name, run in work.items():
                 reset_peak()
                 began, began_cpu = time.perf_counter(), time.process_time()
                 run()
-                wall.append(time.perf_counter() - began)
-                cpu.append(time.process_time() - began_cpu)
-                peaks.append(peak_mb())
+                times[name].append((time.perf_counter() - began,
+                                    time.process_time() - began_cpu, peak_mb()))
+        for name, runs in times.items():
+            wall, cpu, peaks = zip(*runs, strict=True)
             print(f"{name}: {statistics.median(wall):.2f} s wall, "
                   f"{statistics.median(cpu):.2f} s CPU (median of {args.runs}; "
-                  f"min {min(wall):.2f}), peak {max(peaks):.0f} MB")
+                  f"CPU min {min(cpu):.2f} max {max(cpu):.2f}), peak {max(peaks):.0f} MB")
     finally:
         state.close()
 

@@ -45,7 +45,6 @@ from pipeline.printing import column_width
 from pipeline.registers import HEADER_FILL
 from pipeline.schema import CARA_LAPOR, STATUS_AKHIR, STEPS
 from pipeline.status import (
-    CaseTimes,
     ServiceTime,
     case_times,
     open_labels,
@@ -54,6 +53,7 @@ from pipeline.status import (
     status_label,
 )
 from pipeline.tally import TERBUKA, Tally
+from pipeline.verdicts import Standards, Verdicts, remarks, verdicts
 from pipeline.workbook import BOX, STEP_FILLS, fill, fit_row, print_a4_landscape
 from pipeline.xlsxrows import NOT_XML, SheetRows, wrapped_height
 from pipeline.xlsxstream import RowBuffer, save_streaming
@@ -310,15 +310,15 @@ def _write_kasus(ws: RowBuffer, rows: SheetRows, head: Sequence[str], cases: Ite
     ws.flush(KASUS_HEAD)
     looks = _Looks(rows)
     widths = (column_width(ws, PERDA_COL), column_width(ws, last_col))
-    limit = cfg.waktu_baku.batas_kasus_hari
+    std = Standards.of(cfg)
     tally = Tally()
     row = KASUS_HEAD
     for case in cases:
         row += 1
-        t = case_times(case, cfg, now)
-        cells, remarks = _kasus_cells(row - KASUS_HEAD, case, t, limit, looks)
-        rows.add(row, cells, wrapped_height((case.perda, remarks), widths))
-        tally.add(case, t)
+        v = verdicts(case, std, now)
+        cells, why = _kasus_cells(row - KASUS_HEAD, case, v, std.case_days, looks)
+        rows.add(row, cells, wrapped_height((case.perda, why), widths))
+        tally.add(case, v)
     end = max(row, KASUS_HEAD + 1)
     ws.auto_filter.ref = f"A{KASUS_HEAD}:{get_column_letter(last_col)}{end}"
     return tally
@@ -382,7 +382,7 @@ def _dress(cell: Cell, kind: str, late: bool) -> None:
         _mark_late(cell)
 
 
-def _kasus_cells(number: int, case: Case, t: CaseTimes, limit: int,
+def _kasus_cells(number: int, case: Case, v: Verdicts, limit: int,
                  looks: _Looks) -> tuple[list[tuple[object, str]], str]:
     """One case's cells (identity, status, step times and minutes, length, remarks) with
     their looks, and its remarks."""
@@ -390,25 +390,15 @@ def _kasus_cells(number: int, case: Case, t: CaseTimes, limit: int,
     cells: list[tuple[object, str]] = [
         (number, text), (case.no_laporan, looks("id")), (case.cara_lapor, text),
         (case.desa, text), (case.perda, looks("wrap")),
-        (t.status, looks("text", t.terlambat))]
+        (v.status, looks("text", v.terlambat)), (v.times[0], looks("time"))]
     time = looks("time")
-    for st in t.steps:  # steps 1..7: time, then minutes from step 2 on
-        cells.append((st.waktu, time))
-        if st.step > 1:
-            cells.append((st.menit, looks("text", bool(st.terlambat))))
-    remarks = _remarks(t)
-    cells.append((round(t.lama_hari, 1), looks("days", t.lama_hari > limit)))
-    cells.append((remarks, looks("wrap")))
-    return cells, remarks
-
-
-def _remarks(t: CaseTimes) -> str:
-    """Keterangan: why an open case is overdue, and which steps were late."""
-    late = [str(s.step) for s in t.steps if s.terlambat]
-    parts = [f"Terlambat: {t.alasan}."] if t.terlambat else []
-    if late:
-        parts.append(f"Langkah melewati waktu baku: {', '.join(late)}.")
-    return " ".join(parts)
+    for waktu, menit, late in zip(v.times[1:], v.minutes[1:], v.late[1:], strict=True):
+        cells.append((waktu, time))  # steps 2..7: time and minutes
+        cells.append((menit, looks("text", bool(late))))
+    why = remarks(v)
+    cells.append((round(v.lama_hari, 1), looks("days", v.lama_hari > limit)))
+    cells.append((why, looks("wrap")))
+    return cells, why
 
 
 # --- Waktu Layanan --------------------------------------------------------------------

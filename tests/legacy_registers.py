@@ -18,8 +18,8 @@ from openpyxl.utils import get_column_letter
 from pipeline import recap as rc
 from pipeline import registers as rg
 from pipeline.schema import STEPS
-from pipeline.status import CaseTimes, case_times
-from pipeline.tally import Tally
+from pipeline.status import CaseTimes, case_times, status_label
+from pipeline.tally import TERBUKA, Tally
 from pipeline.workbook import BOX, as_text, fit_row, print_a4_landscape
 from tests.legacy_xlsxstream import HyperlinkSpool, RowBuffer, save_streaming
 
@@ -142,7 +142,7 @@ def _write_kasus(ws: RowBuffer, head: tuple[str, ...], cases: Iterable[Case], cf
         row += 1
         t = case_times(case, cfg, now)
         _kasus_row(ws, row, row - rc.KASUS_HEAD, case, t, cfg, looks)
-        tally.add(case, t)
+        tally_add(tally, case, t)
         ws.flush(row)
     end = max(row, rc.KASUS_HEAD + 1)
     ws.auto_filter.ref = f"A{rc.KASUS_HEAD}:{get_column_letter(last_col)}{end}"
@@ -178,6 +178,29 @@ def _kasus_row(ws: RowBuffer, row: int, number: int, case: Case, t: CaseTimes,
     last = rc.step_columns(len(STEPS))[1] + 1  # type: ignore[operator]
     _put(ws, row, last, round(t.lama_hari, 1), "days",
          t.lama_hari > cfg.waktu_baku.batas_kasus_hari, looks)
-    remarks = rc._remarks(t)
-    _put(ws, row, last + 1, remarks, "wrap", False, looks)
-    fit_row(ws, row, [(rc.PERDA_COL, case.perda), (last + 1, remarks)])
+    remarks_ = remarks(t)
+    _put(ws, row, last + 1, remarks_, "wrap", False, looks)
+    fit_row(ws, row, [(rc.PERDA_COL, case.perda), (last + 1, remarks_)])
+
+
+def tally_add(tally: Tally, case: Case, t: CaseTimes) -> None:
+    """The old `Tally.add`: count one case from its `status.case_times`."""
+    tally.status[status_label(t)] += 1
+    tally.months[(case.waktu_lapor.month, TERBUKA if not t.closed else t.status)] += 1
+    tally.cara_lapor[case.cara_lapor] += 1
+    tally.desa[case.desa] += 1
+    tally.perda[case.perda] += 1
+    tally.late += t.terlambat
+    for index, st in enumerate(t.steps):
+        if st.menit is not None:
+            tally.minutes[index].append(st.menit)
+            tally.steps_late[index] += bool(st.terlambat)
+
+
+def remarks(t: CaseTimes) -> str:
+    """The old `recap._remarks`."""
+    late = [str(s.step) for s in t.steps if s.terlambat]
+    parts = [f"Terlambat: {t.alasan}."] if t.terlambat else []
+    if late:
+        parts.append(f"Langkah melewati waktu baku: {', '.join(late)}.")
+    return " ".join(parts)

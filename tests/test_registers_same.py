@@ -29,6 +29,8 @@ from pipeline.config import Config
 from pipeline.model import Case, Letter
 from pipeline.recap import SHEET_KASUS, write_recap
 from pipeline.registers import write_agenda
+from pipeline.status import case_times
+from pipeline.verdicts import Standards, remarks, verdicts
 from pipeline.xlsxrows import NOT_XML
 from tests import legacy_registers as legacy
 from tests.conftest import timed_case
@@ -233,3 +235,20 @@ def test_forbidden_characters_are_dropped_where_openpyxl_lost_the_register(
     assert (ws["E6"].value, ws["E6"].data_type) == ("=1+1", "s")  # text, not a formula
     assert not any(ILLEGAL_CHARACTERS_RE.search(str(c.value)) for row in ws.iter_rows()
                    for c in row if c.value)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_verdicts_are_case_times(seed: int) -> None:
+    """The recap's per-case figures are `status.case_times`'s, field by field."""
+    rng = random.Random(seed)
+    cfg = Config()
+    std = Standards.of(cfg)
+    for case in random_cases(rng, 400):
+        now = case.waktu_lapor + timedelta(minutes=rng.randrange(-100, 40_000))
+        t, v = case_times(case, cfg, now), verdicts(case, std, now)
+        assert v.times == tuple(s.waktu for s in t.steps)
+        assert v.minutes == tuple(s.menit for s in t.steps)
+        assert v.late == tuple(s.terlambat for s in t.steps)
+        assert (v.status, v.langkah, v.terlambat, v.alasan, v.lama_hari) == \
+            (t.status, t.langkah, t.terlambat, t.alasan, t.lama_hari)
+        assert remarks(v) == legacy.remarks(t)

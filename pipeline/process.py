@@ -275,7 +275,7 @@ def update_recaps(cfg: Config, state: State, years: set[int]) -> None:
     waiting = rows_to_correct(cfg, state)
     for tahun in sorted(years):
         try:
-            write_recap(recap_path(cfg, tahun), state.each_case_of_year(tahun), cfg, tahun,
+            write_recap(recap_path(cfg, tahun), state.each_recap_case_of_year(tahun), cfg, tahun,
                         menunggu_perbaikan=waiting)
         except PermissionError:  # Windows: the recap is open in Excel
             log.warning("Laporan Pengamanan %d sedang dibuka di program lain; diperbarui pada "

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.text import RichText, Text
 from openpyxl.chart.title import Title
@@ -34,7 +35,6 @@ from openpyxl.drawing.text import (
     ParagraphProperties,
     RegularTextRun,
 )
-from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
@@ -60,7 +60,7 @@ from pipeline.xlsxstream import RowBuffer, save_streaming
 
 if TYPE_CHECKING:
     from pipeline.config import Config
-    from pipeline.model import Case
+    from pipeline.verdicts import AnyCase
 
 __all__ = ["case_times", "percentile", "recap_path", "service_times", "status_label",
            "write_recap"]
@@ -76,7 +76,7 @@ WRAP_TOP = Alignment(vertical="top", wrap_text=True)
 TOP = Alignment(vertical="top")
 
 
-def write_recap(path: Path, cases: Iterable[Case], cfg: Config, tahun: int,
+def write_recap(path: Path, cases: Iterable[AnyCase], cfg: Config, tahun: int,
                 bulan: int | None = None, now: datetime | None = None,
                 menunggu_perbaikan: int | None = None) -> None:
     """Write the Laporan Pengamanan of a year (or one month of it), atomically.
@@ -298,8 +298,8 @@ def step_columns(step: int) -> tuple[int, int | None]:
     return time_col, time_col + 1
 
 
-def _write_kasus(ws: RowBuffer, rows: SheetRows, head: Sequence[str], cases: Iterable[Case],
-                 cfg: Config, now: datetime) -> Tally:
+def _write_kasus(ws: RowBuffer, rows: SheetRows, head: Sequence[str],
+                 cases: Iterable[AnyCase], cfg: Config, now: datetime) -> Tally:
     """One row per case: each step's time and minutes, late cells highlighted; returns the
     counts of the cases written."""
     last_col = step_columns(7)[1] + 2  # type: ignore[operator]
@@ -382,7 +382,7 @@ def _dress(cell: Cell, kind: str, late: bool) -> None:
         _mark_late(cell)
 
 
-def _kasus_cells(number: int, case: Case, v: Verdicts, limit: int,
+def _kasus_cells(number: int, case: AnyCase, v: Verdicts, limit: int,
                  looks: _Looks) -> tuple[list[tuple[object, str]], str]:
     """One case's cells (identity, status, step times and minutes, length, remarks) with
     their looks, and its remarks."""

@@ -92,7 +92,7 @@ def write_agenda(path: Path, letters: Iterable[Letter], cfg: Config, tahun: int)
         row += 1
         values = _letter_values(letter)
         height = wrapped_height([values[i - 1] for i in WRAPPED], widths)  # type: ignore[misc]
-        rows.add(row, list(zip(values, looks)), height)
+        rows.add(row, list(zip(values, looks, strict=True)), height)
         links.add(f"{LINK_COLUMN}{row}", link(letter.path))
     last = get_column_letter(len(AGENDA_COLUMNS))
     ws.auto_filter.ref = f"A{AGENDA_HEADER_ROW}:{last}{max(row, AGENDA_HEADER_ROW + 1)}"

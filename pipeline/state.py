@@ -34,6 +34,7 @@ from pipeline.model import (
 )
 from pipeline.rowcache import RowCache
 from pipeline.state_schema import CONTENTS_TABLE, LETTER_COLUMNS, SCHEMA, Contents, migrate
+from pipeline.verdicts import RecapCase, recap_case
 
 __all__ = ["Booking", "Contents", "State", "case_json"]
 
@@ -249,6 +250,14 @@ class State:
         rows = self.db.execute("SELECT data FROM cases WHERE tahun=? ORDER BY "
                                "json_extract(data, '$.waktu_lapor'), no_laporan", (tahun,))
         return (case_from_json(json.loads(r["data"])) for r in rows)
+
+    def each_recap_case_of_year(self, tahun: int) -> Iterator[RecapCase]:
+        """`each_case_of_year` with only what the recap shows, taken out by SQLite (a
+        quarter of the time of the whole case)."""
+        fields = ", ".join(f"json_extract(data, '$.{name}')" for name in RecapCase._fields)
+        rows = self.db.execute(f"SELECT {fields} FROM cases WHERE tahun=? ORDER BY "  # noqa: S608
+                               "json_extract(data, '$.waktu_lapor'), no_laporan", (tahun,))
+        return map(recap_case, rows)
 
     def case_data(self, case_ids: set[str]) -> dict[str, dict[str, object]]:
         """The stored data of some cases, by case_id."""

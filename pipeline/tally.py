@@ -13,8 +13,7 @@ from pipeline.status import ServiceTime, open_labels, percentile
 
 if TYPE_CHECKING:
     from pipeline.config import Config
-    from pipeline.model import Case
-    from pipeline.verdicts import Verdicts
+    from pipeline.verdicts import AnyCase, Verdicts
 
 TERBUKA = "Terbuka"
 OPEN_LABELS = open_labels()  # the status of an open case waiting for step 2..7 (status_label)
@@ -34,7 +33,7 @@ class Tally:
         default_factory=lambda: [array("q") for _ in STEPS])  # per step, done steps only
     steps_late: list[int] = field(default_factory=lambda: [0] * len(STEPS))
 
-    def add(self, case: Case, v: Verdicts) -> None:
+    def add(self, case: AnyCase, v: Verdicts) -> None:
         """Count one case."""
         self.status[v.status if v.langkah is None else OPEN_LABELS[v.langkah - 2]] += 1
         self.months[(case.waktu_lapor.month, TERBUKA if v.langkah is not None else v.status)] += 1

@@ -20,7 +20,7 @@ import re
 import tempfile
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
-from typing import IO
+from typing import IO, Any
 
 from openpyxl.cell.cell import Cell
 from openpyxl.utils import get_column_letter
@@ -60,7 +60,7 @@ def number_text(value: float) -> str:
     """A number as openpyxl writes it (`%.16g`; NaN and infinities as nothing)."""
     if value != value or value in (float("inf"), float("-inf")):
         return ""
-    return "%.16g" % value
+    return "%.16g" % value  # noqa: UP031  (openpyxl's safe_string, to the byte)
 
 
 class SheetRows:
@@ -88,31 +88,32 @@ class SheetRows:
             self._looks[key] = found
         return found
 
-    def add(self, row: int, cells: Sequence[tuple[object, str]],
+    def add(self, row: int, cells: Sequence[tuple[Any, str]],
             height: float | None = None) -> None:
         """Row `row`: its cells from column A as (value, look), and its height in points."""
+        if len(cells) > len(self.openings):
+            raise ValueError(f"row {row}: more than {len(self.openings)} cells")
         r = str(row)
         parts = [f'<row r="{r}" ht="{number_text(height)}" customHeight="1">'
                  if height is not None else f'<row r="{r}">']
         append = parts.append
-        for opening, (value, s) in zip(self.openings, cells):
+        for opening, (value, s) in zip(self.openings, cells, strict=False):
             kind = type(value)
             if kind is str:
-                if _PLAIN(value) and len(value) <= EXCEL_TEXT_MAX:  # type: ignore[arg-type]
-                    append(f'{opening}{r}"{s} t="inlineStr"><is><t>{value}</t></is></c>'
-                           if value else f'{opening}{r}"{s} t="inlineStr"></c>')
+                if not value:
+                    append(f'{opening}{r}"{s} t="inlineStr"></c>')
+                elif _PLAIN(value) and len(value) <= EXCEL_TEXT_MAX:  # nothing to escape
+                    append(f'{opening}{r}"{s} t="inlineStr"><is><t>{value}</t></is></c>')
                 else:
-                    append(f'{opening}{r}"{s} t="inlineStr">{text_xml(value)}</c>')  # type: ignore[arg-type]
+                    append(f'{opening}{r}"{s} t="inlineStr">{text_xml(value)}</c>')
             elif value is None:
                 append(f'{opening}{r}"{s} t="n"></c>')
-            elif kind is int and -_EXACT < value < _EXACT:  # type: ignore[operator]
+            elif kind is int and -_EXACT < value < _EXACT:
                 append(f'{opening}{r}"{s} t="n"><v>{value}</v></c>')
             elif kind is float or kind is int:
-                append(f'{opening}{r}"{s} t="n"><v>{number_text(value)}</v></c>')  # type: ignore[arg-type]
+                append(f'{opening}{r}"{s} t="n"><v>{number_text(value)}</v></c>')
             else:
                 append(f'{opening}{r}"{s}{self._other(value)}</c>')
-        if len(parts) <= len(cells):
-            raise ValueError(f"row {row}: more than {len(self.openings)} cells")
         append("</row>")
         text = "".join(parts)
         self.pending.append(text)
@@ -120,21 +121,21 @@ class SheetRows:
         if self.size >= FLUSH_BYTES:
             self.flush()
 
-    def _other(self, value: object) -> str:
+    def _other(self, value: Any) -> str:
         """The type and value of a cell holding a date, time or truth value."""
-        if type(value) is datetime and value.tzinfo is None:  # type: ignore[union-attr]
+        if type(value) is datetime and value.tzinfo is None:
             days = (value - self.epoch).days  # openpyxl's to_excel, inlined
             if 0 < days <= 60 and self.epoch == WINDOWS_EPOCH:
                 days -= 1
-            serial = days + (value.hour * 3600 + value.minute * 60 + value.second  # type: ignore[union-attr]
-                             + value.microsecond / 10**6) / 86400  # type: ignore[union-attr]
+            seconds = value.hour * 3600 + value.minute * 60 + value.second
+            serial = days + (seconds + value.microsecond / 10**6) / 86400
             return f' t="n"><v>{number_text(serial)}</v>'
         if type(value) is date:
-            serial = self._dates.get(value)  # type: ignore[call-overload]
+            serial = self._dates.get(value)
             if serial is None:
                 if len(self._dates) > 4096:
                     self._dates.clear()
-                serial = self._dates[value] = number_text(to_excel(value, self.epoch))  # type: ignore[index]
+                serial = self._dates[value] = number_text(to_excel(value, self.epoch))
             return f' t="n"><v>{serial}</v>'
         if isinstance(value, bool):
             return f' t="b"><v>{int(value)}</v>'
@@ -165,7 +166,7 @@ def wrapped_height(texts: Iterable[str], widths: Sequence[float]) -> float | Non
     """The height a row needs for its wrapped texts in columns `widths` wide, as
     `printing.fit_row` sets it; None when one line is enough."""
     lines = 1
-    for text, width in zip(texts, widths):
+    for text, width in zip(texts, widths, strict=True):
         if not text or (len(text) <= width * CHARS_PER_WIDTH and "\n" not in text):
             continue  # no longer than a line: one line (quicker than text_lines)
         lines = max(lines, text_lines(NOT_XML.sub("", text), width))  # the text written

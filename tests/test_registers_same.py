@@ -12,9 +12,10 @@ those characters, and an error cell of theirs must be the same text in ours.
 from __future__ import annotations
 
 import random
-from copy import copy
 import re
 import zipfile
+from collections.abc import Callable
+from copy import copy
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,10 +28,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.config import Config
 from pipeline.model import Case, Letter
+from pipeline.process import open_state
 from pipeline.recap import SHEET_KASUS, write_recap
 from pipeline.registers import write_agenda
 from pipeline.status import case_times
-from pipeline.verdicts import Standards, remarks, verdicts
+from pipeline.verdicts import RecapCase, Standards, remarks, verdicts
 from pipeline.xlsxrows import NOT_XML
 from tests import legacy_registers as legacy
 from tests.conftest import timed_case
@@ -42,6 +44,7 @@ HOSTILE = ("&", "a & b", "<b>bold</b>", "]]>", "x > y", '=HYPERLINK("http://x.te
            "_x0041_", "0123", "NIK 3313016508900002", "telp 0812-3456-7890", "\x85\xa0",
            "x" * 33000, "kata " * 90, "")
 FORBIDDEN_IN_NAMES = re.compile('[<>:"|?*\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]')
+SURROGATE = re.compile("[\ud800-\udfff]")
 WORDS = ("Permohonan", "koordinasi", "tindak", "lanjut", "laporan", "sampah", "Kepala",
          "Dinas", "Pekerjaan", "Umum", "Desa", "Kuto", "—", "nomor", "12", "u.p.")
 
@@ -84,14 +87,15 @@ def random_letters(rng: random.Random, count: int) -> list[Letter]:
     return letters
 
 
-def random_cases(rng: random.Random, count: int) -> list[Case]:
+def random_cases(rng: random.Random, count: int,
+                 text: Callable[[random.Random], str] = text) -> list[Case]:
     """Cases of 2024 (a few of 2023) at every step, some late, some closed."""
     cases = []
     for n in range(count):
         lapor = datetime(2023, 12, 20) + timedelta(minutes=rng.randrange(400_000))
         minutes = [rng.choice((1, 5, 14, 16, 40, 3000)) for _ in range(rng.randrange(0, 7))]
         status = rng.choice(("Selesai", "Tidak Terbukti", "Dilimpahkan", text(rng)))
-        cases.append(timed_case(f"LP-{n}{text(rng)[:20]}", lapor, *minutes,
+        cases.append(timed_case(f"LP-{n}-{text(rng)[:20]}", lapor, *minutes,
                                 status=status if len(minutes) == 6 else "",
                                 desa=text(rng), perda=text(rng), cara_lapor=text(rng)))
     return cases
@@ -252,3 +256,23 @@ def test_verdicts_are_case_times(seed: int) -> None:
         assert (v.status, v.langkah, v.terlambat, v.alasan, v.lama_hari) == \
             (t.status, t.langkah, t.terlambat, t.alasan, t.lama_hari)
         assert remarks(v) == legacy.remarks(t)
+
+
+def test_recap_cases_are_the_stored_cases(cfg: Config) -> None:
+    """What SQLite takes out of the stored cases for the recap is what the cases say, in
+    the same order (any text, control characters included, and every step's time)."""
+    cases = random_cases(random.Random(3), 300, lambda rng: SURROGATE.sub("", text(rng)))
+    state = open_state(cfg)
+    try:
+        with state.db:
+            for case in cases:
+                state._save_case(state.db, case, True)  # noqa: SLF001
+        for tahun in (2023, 2024):
+            whole = list(state.each_case_of_year(tahun))
+            seen = list(state.each_recap_case_of_year(tahun))
+            assert len(seen) == len(whole) > 0
+            for mine, case in zip(seen, whole, strict=True):
+                assert mine == tuple(getattr(case, name) for name in RecapCase._fields)
+                assert mine.tahun == case.tahun == tahun
+    finally:
+        state.close()

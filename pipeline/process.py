@@ -232,7 +232,7 @@ def update_registers(cfg: Config, state: State, made: list[Letter],
 
 def update_registers_for(cfg: Config, state: State, tahun: int) -> None:
     """Rewrite one year's Buku Agenda from the state."""
-    letters = state.each_letter_of_year(tahun)
+    letters = state.each_agenda_row_of_year(tahun)
     try:
         write_agenda(agenda_path(cfg, tahun), letters, cfg, tahun)
     except PermissionError:  # Windows: the clerk has the register open in Excel

@@ -60,7 +60,7 @@ from pipeline.xlsxstream import RowBuffer, save_streaming
 
 if TYPE_CHECKING:
     from pipeline.config import Config
-    from pipeline.verdicts import AnyCase
+    from pipeline.register_rows import AnyCase
 
 __all__ = ["case_times", "percentile", "recap_path", "service_times", "status_label",
            "write_recap"]

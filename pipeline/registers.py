@@ -28,6 +28,7 @@ from pipeline.xlsxstream import HyperlinkSpool, RowBuffer, save_streaming
 if TYPE_CHECKING:
     from pipeline.config import Config
     from pipeline.model import Letter
+    from pipeline.register_rows import AgendaRow
 
 __all__ = ["agenda_name", "mask_personal_numbers", "write_agenda"]
 
@@ -62,11 +63,12 @@ def _mask_run(match: re.Match[str]) -> str:
     return MASKED
 
 
-def write_agenda(path: Path, letters: Iterable[Letter], cfg: Config, tahun: int) -> None:
+def write_agenda(path: Path, letters: Iterable[Letter | AgendaRow], cfg: Config,
+                 tahun: int) -> None:
     """Write the Buku Agenda: one row per numbered letter (and version), by No. Urut.
 
     Streamed: `letters` may be any size. A list is sorted here; any other iterable must
-    come in order of (No. Urut, version), as `State.each_letter_of_year` gives them.
+    come in order of (No. Urut, version), as `State.each_agenda_row_of_year` gives them.
     """
     path = Path(path)
     if isinstance(letters, list):
@@ -124,7 +126,7 @@ def _write_table_header(ws: RowBuffer) -> None:
     ws.flush(AGENDA_HEADER_ROW)
 
 
-def _letter_values(letter: Letter) -> tuple[object, ...]:
+def _letter_values(letter: Letter | AgendaRow) -> tuple[object, ...]:
     """The cells of one register row, from No. Urut to Keterangan."""
     step = STEPS[letter.step - 1] if 1 <= letter.step <= len(STEPS) else None
     return (letter.urut, letter.nomor, letter.tanggal.date(),

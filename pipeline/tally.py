@@ -13,7 +13,8 @@ from pipeline.status import ServiceTime, open_labels, percentile
 
 if TYPE_CHECKING:
     from pipeline.config import Config
-    from pipeline.verdicts import AnyCase, Verdicts
+    from pipeline.register_rows import AnyCase
+    from pipeline.verdicts import Verdicts
 
 TERBUKA = "Terbuka"
 OPEN_LABELS = open_labels()  # the status of an open case waiting for step 2..7 (status_label)

@@ -8,51 +8,16 @@ plain tuples; the definitions are `pipeline.status`'s.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple, Union
+from typing import TYPE_CHECKING, NamedTuple
 
 from pipeline.schema import STEPS, TIME_KEYS
 
 if TYPE_CHECKING:
     from pipeline.config import Config
-    from pipeline.model import Case
+    from pipeline.register_rows import AnyCase
 
 LAST_STEP = len(STEPS)
-
-
-class RecapCase(NamedTuple):
-    """A case as the recap sees it: no personal field (`State.each_recap_case_of_year`);
-    a `model.Case` has the same attributes and serves as well."""
-
-    no_laporan: str
-    cara_lapor: str
-    desa: str
-    perda: str
-    status_akhir: str
-    waktu_lapor: datetime
-    waktu_diteruskan: datetime | None
-    waktu_disposisi: datetime | None
-    waktu_koordinasi: datetime | None
-    waktu_selesai: datetime | None
-    waktu_lapor_camat: datetime | None
-    waktu_pemberitahuan: datetime | None
-
-    @property
-    def tahun(self) -> int:
-        """The year of the case (of its Waktu Lapor)."""
-        return self.waktu_lapor.year
-
-
-AnyCase = Union["Case", RecapCase]  # what the recap reads
-assert RecapCase._fields[5:] == TIME_KEYS, "RecapCase's times are the steps' (schema.STEPS)"
-
-
-def recap_case(row: Sequence[object]) -> RecapCase:
-    """A RecapCase from the stored texts and ISO times (`State.each_recap_case_of_year`)."""
-    iso = datetime.fromisoformat
-    return RecapCase(*(text or "" for text in row[:5]),  # type: ignore[arg-type]
-                     *(iso(t) if t else None for t in row[5:]))  # type: ignore[arg-type]
 
 
 class Verdicts(NamedTuple):

@@ -30,9 +30,12 @@ from pipeline.config import Config
 from pipeline.model import Case, Letter
 from pipeline.process import open_state
 from pipeline.recap import SHEET_KASUS, write_recap
+from pipeline.register_rows import AgendaRow, RecapCase
 from pipeline.registers import write_agenda
+from pipeline.state import _values
+from pipeline.state_schema import LETTER_COLUMNS
 from pipeline.status import case_times
-from pipeline.verdicts import RecapCase, Standards, remarks, verdicts
+from pipeline.verdicts import Standards, remarks, verdicts
 from pipeline.xlsxrows import NOT_XML
 from tests import legacy_registers as legacy
 from tests.conftest import timed_case
@@ -274,5 +277,31 @@ def test_recap_cases_are_the_stored_cases(cfg: Config) -> None:
             for mine, case in zip(seen, whole, strict=True):
                 assert mine == tuple(getattr(case, name) for name in RecapCase._fields)
                 assert mine.tahun == case.tahun == tahun
+    finally:
+        state.close()
+
+
+def test_agenda_rows_are_the_stored_letters(cfg: Config) -> None:
+    """What SQLite takes out of the letters for the Buku Agenda is what `Letter`s say."""
+    letters = [replace(x, case_id=f"2024/LP-{n}", no_laporan=rng_no if n % 3 else "",
+                       hal=SURROGATE.sub("", x.hal), tujuan=SURROGATE.sub("", x.tujuan),
+                       id=0, made_at=datetime(2024, 12, 1), sha256="0" * 64)
+               for n, (x, rng_no) in enumerate(
+                   (x, SURROGATE.sub("", x.no_laporan))
+                   for x in random_letters(random.Random(4), 200))]
+    state = open_state(cfg)
+    try:
+        with state.db:
+            for letter in letters:
+                state.db.execute(f"INSERT INTO letters ({', '.join(LETTER_COLUMNS)}) VALUES "
+                                 f"({', '.join('?' * len(LETTER_COLUMNS))})",
+                                 _values(letter))
+        for tahun in (2023, 2024):
+            whole = list(state.each_letter_of_year(tahun))
+            rows = list(state.each_agenda_row_of_year(tahun))
+            assert len(rows) == len(whole) > 0
+            for row, letter in zip(rows, whole, strict=True):
+                assert row == tuple(getattr(letter, name) for name in AgendaRow._fields)
+                assert row.keterangan == letter.keterangan
     finally:
         state.close()

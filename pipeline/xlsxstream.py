@@ -35,6 +35,9 @@ AFTER_HYPERLINKS = ("<printOptions", "<pageMargins", "<pageSetup", "<headerFoote
                     "<rowBreaks", "<colBreaks", "<drawing", "<legacyDrawing", "<tableParts",
                     "</worksheet>")
 COPY_CHUNK = 1 << 20
+# zlib level of the entries that grow with the rows: 3 deflates the sheet XML 3x faster
+# than the default 6, for a file some 13% larger.
+BIG_LEVEL = 3
 
 
 class RowBuffer:
@@ -152,21 +155,26 @@ def _splice(source: Path, target: Path, rows: Sequence[SheetRows],
             raise ValueError(f"{linked} already has relationships")  # not needed by us
         for info in src.infolist():
             name = info.filename
-            with src.open(info) as data, out.open(_fresh(info), "w", force_zip64=True) as dest:
-                if name in by_sheet or name == linked:
+            level = BIG_LEVEL if name in by_sheet or name == linked else None
+            with src.open(info) as data, \
+                    out.open(_fresh(info, level), "w", force_zip64=True) as dest:
+                if level is not None:
                     _copy_sheet(data, dest, by_sheet.get(name),
                                 links if name == linked else None)
                 else:
                     shutil.copyfileobj(data, dest, COPY_CHUNK)
         if links is not None and rels is not None:
-            with out.open(_fresh(zipfile.ZipInfo(rels)), "w", force_zip64=True) as dest:
+            with out.open(_fresh(zipfile.ZipInfo(rels), BIG_LEVEL), "w",
+                          force_zip64=True) as dest:
                 _write_rels(dest, links)
 
 
-def _fresh(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
-    """A deflated entry of the same name and date."""
+def _fresh(info: zipfile.ZipInfo, level: int | None = None) -> zipfile.ZipInfo:
+    """A deflated entry of the same name and date (at zlib's `level`, default 6)."""
     entry = zipfile.ZipInfo(info.filename, info.date_time)
     entry.compress_type = zipfile.ZIP_DEFLATED
+    if level is not None:  # ZipFile.open takes the level from the entry only
+        entry._compresslevel = level  # type: ignore[attr-defined]  # compress_level in 3.13
     return entry
 
 

@@ -358,19 +358,17 @@ KASUS_LOOKS = {"text": (TOP, "General"), "wrap": (WRAP_TOP, "General"), "id": (T
                "time": (TOP, DATETIME_FORMAT), "days": (TOP, "0.0")}
 
 
-class _Looks:
-    """The ` s="N"` of each (kind, late) look of a Kasus cell, registered on first use."""
+class _Looks(dict[tuple[str, bool], str]):
+    """The ` s="N"` of each (kind, late) look of a Kasus cell (a KASUS_LOOKS key,
+    highlighted when late), registered on first use."""
 
     def __init__(self, rows: SheetRows) -> None:
+        super().__init__()
         self.rows = rows
-        self.known: dict[tuple[str, bool], str] = {}
 
-    def __call__(self, kind: str, late: bool = False) -> str:
-        """The look of a cell of `kind` (a KASUS_LOOKS key), highlighted when `late`."""
-        found = self.known.get((kind, late))
-        if found is None:
-            found = self.known[(kind, late)] = self.rows.look(
-                (kind, late), lambda cell: _dress(cell, kind, late))
+    def __missing__(self, key: tuple[str, bool]) -> str:
+        kind, late = key
+        found = self[key] = self.rows.look(key, lambda cell: _dress(cell, kind, late))
         return found
 
 
@@ -386,18 +384,18 @@ def _kasus_cells(number: int, case: AnyCase, v: Verdicts, limit: int,
                  looks: _Looks) -> tuple[list[tuple[object, str]], str]:
     """One case's cells (identity, status, step times and minutes, length, remarks) with
     their looks, and its remarks."""
-    text = looks("text")
+    text = looks["text", False]
     cells: list[tuple[object, str]] = [
-        (number, text), (case.no_laporan, looks("id")), (case.cara_lapor, text),
-        (case.desa, text), (case.perda, looks("wrap")),
-        (v.status, looks("text", v.terlambat)), (v.times[0], looks("time"))]
-    time = looks("time")
+        (number, text), (case.no_laporan, looks["id", False]), (case.cara_lapor, text),
+        (case.desa, text), (case.perda, looks["wrap", False]),
+        (v.status, looks["text", v.terlambat]), (v.times[0], looks["time", False])]
+    time = looks["time", False]
     for waktu, menit, late in zip(v.times[1:], v.minutes[1:], v.late[1:], strict=True):
         cells.append((waktu, time))  # steps 2..7: time and minutes
-        cells.append((menit, looks("text", bool(late))))
+        cells.append((menit, looks["text", bool(late)]))
     why = remarks(v)
-    cells.append((round(v.lama_hari, 1), looks("days", v.lama_hari > limit)))
-    cells.append((why, looks("wrap")))
+    cells.append((round(v.lama_hari, 1), looks["days", v.lama_hari > limit]))
+    cells.append((why, looks["wrap", False]))
     return cells, why
 
 

@@ -1,11 +1,13 @@
-"""Streaming xlsx writing for registers of any size: openpyxl's write-only mode, addressed
-by (row, column) like an ordinary sheet, and hyperlinks added without holding them.
+"""Streaming xlsx writing for registers of any size: openpyxl's write-only mode for the
+workbook's shell, and the rows that grow with the data added at save time.
 
-`RowBuffer` keeps only the rows not yet finished; `flush` sends finished rows to the
-write-only sheet, which writes them to a temporary file at once. openpyxl keeps every
-hyperlink of a write-only sheet in memory (about 2.4 KB each), so `HyperlinkSpool` writes
-them to a temporary file instead, and `save_streaming` adds them to the saved sheet by
-copying the xlsx zip entry by entry.
+`RowBuffer` addresses a write-only sheet by (row, column) like an ordinary sheet and keeps
+only the rows not yet finished: the titles, headers and small tables. The rows of the
+big tables come from `xlsxrows.SheetRows` (rows as XML text in a temporary file). openpyxl
+keeps every hyperlink of a write-only sheet in memory (about 2.4 KB each), so
+`HyperlinkSpool` writes them to a temporary file instead. `save_streaming` saves the shell
+with openpyxl and copies its zip entry by entry, splicing the spooled rows in before
+`</sheetData>` and the links after it.
 """
 
 from __future__ import annotations

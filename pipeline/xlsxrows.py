@@ -76,6 +76,7 @@ class SheetRows:
         self.openings = [f'<c r="{get_column_letter(c)}' for c in range(1, MAX_COLUMNS + 1)]
         self._looks: dict[Hashable, str] = {}
         self._dates: dict[date, str] = {}
+        self._heights: dict[float, str] = {}
 
     def look(self, key: Hashable, dress: Callable[[Cell], None]) -> str:
         """The ` s="N"` of a look (a cell style), registered in the workbook on first use
@@ -94,8 +95,13 @@ class SheetRows:
         if len(cells) > len(self.openings):
             raise ValueError(f"row {row}: more than {len(self.openings)} cells")
         r = str(row)
-        parts = [f'<row r="{r}" ht="{number_text(height)}" customHeight="1">'
-                 if height is not None else f'<row r="{r}">']
+        if height is None:
+            parts = [f'<row r="{r}">']
+        else:
+            ht = self._heights.get(height)
+            if ht is None:  # few heights: one per number of lines
+                ht = self._heights[height] = f'" ht="{number_text(height)}" customHeight="1">'
+            parts = [f'<row r="{r}{ht}']
         append = parts.append
         for opening, (value, s) in zip(self.openings, cells, strict=False):
             kind = type(value)

@@ -2,11 +2,13 @@
 
     .venv/bin/python -m bench.bench_registers --rows 20000 --keep /tmp/regs   # make once
     .venv/bin/python -m bench.bench_registers --keep /tmp/regs --runs 3       # time again
+    .venv/bin/python -m bench.bench_registers --keep /tmp/regs --runs 3 --ab  # old too
     .venv/bin/python -m bench.bench_registers --keep /tmp/regs --profile agenda
 
 The office (a 20,000-row workbook at step 1 processed by `process_file`, PDFs off) is
 made once in --keep and reused, so only the registers are timed. Seconds are the median
-of --runs; CPU seconds beside them, since the machine is shared.
+of --runs; CPU seconds beside them, since the machine is shared. With --ab the old
+openpyxl writers (tests/legacy_registers.py) run in turn with the new ones.
 """
 
 from __future__ import annotations

@@ -165,7 +165,7 @@ def cmd_report(args: argparse.Namespace) -> ExitCode:
     path = recap_path(cfg, tahun, bulan)
     state = open_state(cfg)
     try:
-        write_recap(path, state.each_case_of_year(tahun), cfg, tahun, bulan,
+        write_recap(path, state.each_recap_case_of_year(tahun), cfg, tahun, bulan,
                     menunggu_perbaikan=rows_to_correct(cfg, state))
     finally:
         state.close()

@@ -232,7 +232,7 @@ def update_registers(cfg: Config, state: State, made: list[Letter],
 
 def update_registers_for(cfg: Config, state: State, tahun: int) -> None:
     """Rewrite one year's Buku Agenda from the state."""
-    letters = state.each_letter_of_year(tahun)
+    letters = state.each_agenda_row_of_year(tahun)
     try:
         write_agenda(agenda_path(cfg, tahun), letters, cfg, tahun)
     except PermissionError:  # Windows: the clerk has the register open in Excel
@@ -275,7 +275,7 @@ def update_recaps(cfg: Config, state: State, years: set[int]) -> None:
     waiting = rows_to_correct(cfg, state)
     for tahun in sorted(years):
         try:
-            write_recap(recap_path(cfg, tahun), state.each_case_of_year(tahun), cfg, tahun,
+            write_recap(recap_path(cfg, tahun), state.each_recap_case_of_year(tahun), cfg, tahun,
                         menunggu_perbaikan=waiting)
         except PermissionError:  # Windows: the recap is open in Excel
             log.warning("Laporan Pengamanan %d sedang dibuka di program lain; diperbarui pada "

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from copy import copy
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.text import RichText, Text
 from openpyxl.chart.title import Title
@@ -36,16 +36,15 @@ from openpyxl.drawing.text import (
     RegularTextRun,
 )
 from openpyxl.styles import Alignment, Font
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 
 from pipeline import indo
 from pipeline.layout import recap_path
+from pipeline.printing import column_width
 from pipeline.registers import HEADER_FILL
 from pipeline.schema import CARA_LAPOR, STATUS_AKHIR, STEPS
 from pipeline.status import (
-    CaseTimes,
     ServiceTime,
     case_times,
     open_labels,
@@ -54,19 +53,14 @@ from pipeline.status import (
     status_label,
 )
 from pipeline.tally import TERBUKA, Tally
-from pipeline.workbook import (
-    BOX,
-    STEP_FILLS,
-    as_text,
-    fill,
-    fit_row,
-    print_a4_landscape,
-)
+from pipeline.verdicts import Standards, Verdicts, remarks, verdicts
+from pipeline.workbook import BOX, STEP_FILLS, fill, fit_row, print_a4_landscape
+from pipeline.xlsxrows import NOT_XML, SheetRows, wrapped_height
 from pipeline.xlsxstream import RowBuffer, save_streaming
 
 if TYPE_CHECKING:
     from pipeline.config import Config
-    from pipeline.model import Case
+    from pipeline.register_rows import AnyCase
 
 __all__ = ["case_times", "percentile", "recap_path", "service_times", "status_label",
            "write_recap"]
@@ -82,7 +76,7 @@ WRAP_TOP = Alignment(vertical="top", wrap_text=True)
 TOP = Alignment(vertical="top")
 
 
-def write_recap(path: Path, cases: Iterable[Case], cfg: Config, tahun: int,
+def write_recap(path: Path, cases: Iterable[AnyCase], cfg: Config, tahun: int,
                 bulan: int | None = None, now: datetime | None = None,
                 menunggu_perbaikan: int | None = None) -> None:
     """Write the Laporan Pengamanan of a year (or one month of it), atomically.
@@ -101,14 +95,15 @@ def write_recap(path: Path, cases: Iterable[Case], cfg: Config, tahun: int,
     wb = Workbook(write_only=True)
     ring, kasus, waktu = (RowBuffer(wb.create_sheet(name))
                           for name in (SHEET_RINGKASAN, SHEET_KASUS, SHEET_WAKTU))
-    tally = _write_kasus(kasus, head, chosen, cfg, now)
+    rows = SheetRows(kasus.ws, sheet_index=2)
+    tally = _write_kasus(kasus, rows, head, chosen, cfg, now)
     for_chart = _write_waktu(waktu, head, tally.service_times(cfg), cfg)
     _write_ringkasan(ring, head, tally, cfg, bulan, for_chart, menunggu_perbaikan)
     for sheet in (ring, kasus, waktu):
         sheet.flush()
     wb.properties.title = head[0]
     wb.properties.creator = f"{cfg.kantor.nama.title()} — perda-pipeline"
-    save_streaming(wb, Path(path))
+    save_streaming(wb, Path(path), rows=[rows])
 
 
 # --- titles and printing ----------------------------------------------------------------
@@ -176,12 +171,25 @@ def _table(ws: RowBuffer, row: int, col: int, title: str, headers: Sequence[str]
                                  for i in range(1, len(headers)))])
     for r_off, values in enumerate(data, start=row + 2):
         for c_off, value in enumerate(values):
-            cell = ws.cell(r_off, col + c_off, value)
+            cell = _text_as_text(ws.cell(r_off, col + c_off, _writable(value)))
             cell.border = BOX
             cell.alignment = Alignment(vertical="top", wrap_text=c_off == 0)
             cell.font = Font(bold=total and r_off == row + 1 + len(data))
         fit_row(ws, r_off, [(col, str(values[0]))])
     return row + 2, row + 1 + len(rows)
+
+
+def _writable(value: object) -> object:
+    """A value without the characters XML forbids (openpyxl would refuse it)."""
+    return NOT_XML.sub("", value) if isinstance(value, str) else value
+
+
+def _text_as_text(cell: Cell) -> Cell:
+    """Keep a text that looks like a formula ('=1+1') or an error ('#N/A') as text, as
+    the Kasus sheet does: a desa or Perda is whatever a reporter typed."""
+    if isinstance(cell.value, str) and cell.data_type in ("f", "e"):
+        cell.data_type = "s"
+    return cell
 
 
 def _counts(counter: Counter[str], known: Iterable[str]) -> list[tuple[str, int]]:
@@ -290,8 +298,8 @@ def step_columns(step: int) -> tuple[int, int | None]:
     return time_col, time_col + 1
 
 
-def _write_kasus(ws: RowBuffer, head: Sequence[str], cases: Iterable[Case], cfg: Config,
-                 now: datetime) -> Tally:
+def _write_kasus(ws: RowBuffer, rows: SheetRows, head: Sequence[str],
+                 cases: Iterable[AnyCase], cfg: Config, now: datetime) -> Tally:
     """One row per case: each step's time and minutes, late cells highlighted; returns the
     counts of the cases written."""
     last_col = step_columns(7)[1] + 2  # type: ignore[operator]
@@ -300,15 +308,17 @@ def _write_kasus(ws: RowBuffer, head: Sequence[str], cases: Iterable[Case], cfg:
     _titles(ws, head, last_col, "Kasus")
     _kasus_headers(ws, cfg, last_col)
     ws.flush(KASUS_HEAD)
-    looks: Looks = {}
+    looks = _Looks(rows)
+    widths = (column_width(ws, PERDA_COL), column_width(ws, last_col))
+    std = Standards.of(cfg)
     tally = Tally()
     row = KASUS_HEAD
     for case in cases:
         row += 1
-        t = case_times(case, cfg, now)
-        _kasus_row(ws, row, row - KASUS_HEAD, case, t, cfg, looks)
-        tally.add(case, t)
-        ws.flush(row)
+        v = verdicts(case, std, now)
+        cells, why = _kasus_cells(row - KASUS_HEAD, case, v, std.case_days, looks)
+        rows.add(row, cells, wrapped_height((case.perda, why), widths))
+        tally.add(case, v)
     end = max(row, KASUS_HEAD + 1)
     ws.auto_filter.ref = f"A{KASUS_HEAD}:{get_column_letter(last_col)}{end}"
     return tally
@@ -346,52 +356,47 @@ def _kasus_headers(ws: RowBuffer, cfg: Config, last_col: int) -> None:
 # How each kind of Kasus cell looks: (alignment, number format).
 KASUS_LOOKS = {"text": (TOP, "General"), "wrap": (WRAP_TOP, "General"), "id": (TOP, "@"),
                "time": (TOP, DATETIME_FORMAT), "days": (TOP, "0.0")}
-Looks = dict[tuple[str, bool], StyleArray]
 
 
-def _put(ws: RowBuffer, row: int, col: int, value: object, kind: str, late: bool,
-         looks: Looks) -> None:
-    """Write a Kasus cell, styling it once per (kind, late) and copying that style after."""
-    cell = as_text(ws.cell(row, col, value))
-    look = looks.get((kind, late))
-    if look is not None:  # copying the style ids skips openpyxl's hashing: 5x faster
-        cell._style = copy(look)
-        return
+class _Looks(dict[tuple[str, bool], str]):
+    """The ` s="N"` of each (kind, late) look of a Kasus cell (a KASUS_LOOKS key,
+    highlighted when late), registered on first use."""
+
+    def __init__(self, rows: SheetRows) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def __missing__(self, key: tuple[str, bool]) -> str:
+        kind, late = key
+        found = self[key] = self.rows.look(key, lambda cell: _dress(cell, kind, late))
+        return found
+
+
+def _dress(cell: Cell, kind: str, late: bool) -> None:
+    """Box a Kasus cell, align and format it by kind, highlight it when late."""
     cell.border = BOX
     cell.alignment, cell.number_format = KASUS_LOOKS[kind]
     if late:
         _mark_late(cell)
-    looks[(kind, late)] = copy(cell._style)
 
 
-def _kasus_row(ws: RowBuffer, row: int, number: int, case: Case, t: CaseTimes,
-               cfg: Config, looks: Looks) -> None:
-    """One case: identity, status, step times and minutes, length, remarks."""
-    left = ((number, "text"), (case.no_laporan, "id"), (case.cara_lapor, "text"),
-            (case.desa, "text"), (case.perda, "wrap"))
-    for col, (value, kind) in enumerate(left, start=1):
-        _put(ws, row, col, value, kind, False, looks)
-    _put(ws, row, len(left) + 1, t.status, "text", t.terlambat, looks)
-    for st in t.steps:
-        time_col, min_col = step_columns(st.step)
-        _put(ws, row, time_col, st.waktu, "time", False, looks)
-        if min_col:
-            _put(ws, row, min_col, st.menit, "text", bool(st.terlambat), looks)
-    last = step_columns(len(STEPS))[1] + 1  # type: ignore[operator]
-    _put(ws, row, last, round(t.lama_hari, 1), "days",
-         t.lama_hari > cfg.waktu_baku.batas_kasus_hari, looks)
-    remarks = _remarks(t)
-    _put(ws, row, last + 1, remarks, "wrap", False, looks)
-    fit_row(ws, row, [(PERDA_COL, case.perda), (last + 1, remarks)])
-
-
-def _remarks(t: CaseTimes) -> str:
-    """Keterangan: why an open case is overdue, and which steps were late."""
-    late = [str(s.step) for s in t.steps if s.terlambat]
-    parts = [f"Terlambat: {t.alasan}."] if t.terlambat else []
-    if late:
-        parts.append(f"Langkah melewati waktu baku: {', '.join(late)}.")
-    return " ".join(parts)
+def _kasus_cells(number: int, case: AnyCase, v: Verdicts, limit: int,
+                 looks: _Looks) -> tuple[list[tuple[object, str]], str]:
+    """One case's cells (identity, status, step times and minutes, length, remarks) with
+    their looks, and its remarks."""
+    text = looks["text", False]
+    cells: list[tuple[object, str]] = [
+        (number, text), (case.no_laporan, looks["id", False]), (case.cara_lapor, text),
+        (case.desa, text), (case.perda, looks["wrap", False]),
+        (v.status, looks["text", v.terlambat]), (v.times[0], looks["time", False])]
+    time = looks["time", False]
+    for waktu, menit, late in zip(v.times[1:], v.minutes[1:], v.late[1:], strict=True):
+        cells.append((waktu, time))  # steps 2..7: time and minutes
+        cells.append((menit, looks["text", bool(late)]))
+    why = remarks(v)
+    cells.append((round(v.lama_hari, 1), looks["days", v.lama_hari > limit]))
+    cells.append((why, looks["wrap", False]))
+    return cells, why
 
 
 # --- Waktu Layanan --------------------------------------------------------------------

@@ -9,23 +9,26 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from copy import copy
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 
 from pipeline.layout import agenda_name
+from pipeline.printing import column_width
 from pipeline.schema import STEPS
-from pipeline.workbook import BOX, as_text, fill, fit_row, print_a4_landscape
+from pipeline.workbook import BOX, fill, print_a4_landscape
+from pipeline.xlsxrows import SheetRows, wrapped_height
 from pipeline.xlsxstream import HyperlinkSpool, RowBuffer, save_streaming
 
 if TYPE_CHECKING:
     from pipeline.config import Config
     from pipeline.model import Letter
+    from pipeline.register_rows import AgendaRow
 
 __all__ = ["agenda_name", "mask_personal_numbers", "write_agenda"]
 
@@ -60,11 +63,12 @@ def _mask_run(match: re.Match[str]) -> str:
     return MASKED
 
 
-def write_agenda(path: Path, letters: Iterable[Letter], cfg: Config, tahun: int) -> None:
+def write_agenda(path: Path, letters: Iterable[Letter | AgendaRow], cfg: Config,
+                 tahun: int) -> None:
     """Write the Buku Agenda: one row per numbered letter (and version), by No. Urut.
 
     Streamed: `letters` may be any size. A list is sorted here; any other iterable must
-    come in order of (No. Urut, version), as `State.each_letter_of_year` gives them.
+    come in order of (No. Urut, version), as `State.each_agenda_row_of_year` gives them.
     """
     path = Path(path)
     if isinstance(letters, list):
@@ -78,19 +82,24 @@ def write_agenda(path: Path, letters: Iterable[Letter], cfg: Config, tahun: int)
     _write_title(ws, cfg, tahun)
     _write_table_header(ws)
     links = HyperlinkSpool(sheet_index=1)
-    looks: dict[int, StyleArray] = {}
+    rows = SheetRows(ws.ws, sheet_index=1)
+    looks = [rows.look(index, partial(_dress, index))
+             for index in range(1, len(AGENDA_COLUMNS) + 1)]
+    widths = [column_width(ws, index) for index in WRAPPED]
+    link = _Linker(cfg.outbox, path.parent)
     row = AGENDA_HEADER_ROW
     for letter in letters:
         if letter.tahun != tahun:
             continue
         row += 1
-        _write_letter(ws, row, letter, looks)
-        links.add(f"{LINK_COLUMN}{row}", _link(cfg.outbox / letter.path, path.parent))
-        ws.flush(row)
+        values = _letter_values(letter)
+        height = wrapped_height([values[i - 1] for i in WRAPPED], widths)  # type: ignore[misc]
+        rows.add(row, list(zip(values, looks, strict=True)), height)
+        links.add(f"{LINK_COLUMN}{row}", link(letter.path))
     last = get_column_letter(len(AGENDA_COLUMNS))
     ws.auto_filter.ref = f"A{AGENDA_HEADER_ROW}:{last}{max(row, AGENDA_HEADER_ROW + 1)}"
     wb.properties.title = f"Buku Agenda {tahun}"
-    save_streaming(wb, path, links)
+    save_streaming(wb, path, links, [rows])
 
 
 def _write_title(ws: RowBuffer, cfg: Config, tahun: int) -> None:
@@ -117,30 +126,54 @@ def _write_table_header(ws: RowBuffer) -> None:
     ws.flush(AGENDA_HEADER_ROW)
 
 
-def _write_letter(ws: RowBuffer, row: int, letter: Letter,
-                  looks: dict[int, StyleArray]) -> None:
-    """One register row, as tall as its longest wrapped text."""
+def _letter_values(letter: Letter | AgendaRow) -> tuple[object, ...]:
+    """The cells of one register row, from No. Urut to Keterangan."""
     step = STEPS[letter.step - 1] if 1 <= letter.step <= len(STEPS) else None
-    values = (letter.urut, letter.nomor, letter.tanggal.date(),
-              mask_personal_numbers(letter.hal), mask_personal_numbers(letter.tujuan),
-              letter.no_laporan, f"{letter.step}. {step.name}" if step else str(letter.step),
-              letter.path, letter.version, letter.keterangan)
-    for index, value in enumerate(values, start=1):
-        cell = as_text(ws.cell(row, index, value))
-        look = looks.get(index)
-        if look is not None:  # copying the style ids skips openpyxl's hashing
-            cell._style = copy(look)
-            continue
-        cell.border = BOX
-        cell.alignment = Alignment(vertical="top", wrap_text=index in WRAPPED)
-        if index in (2, 6):
-            cell.number_format = "@"
-        if index == 2:
-            cell.font = Font(color="0563C1", underline="single")
-        elif index == 3:
-            cell.number_format = DATE_FORMAT
-        looks[index] = copy(cell._style)
-    fit_row(ws, row, ((i, values[i - 1]) for i in WRAPPED))
+    return (letter.urut, letter.nomor, letter.tanggal.date(),
+            mask_personal_numbers(letter.hal), mask_personal_numbers(letter.tujuan),
+            letter.no_laporan, f"{letter.step}. {step.name}" if step else str(letter.step),
+            letter.path, letter.version, letter.keterangan)
+
+
+def _dress(index: int, cell: Cell) -> None:
+    """The look of the register's column `index`: boxed, from the top, texts wrapped; the
+    number a blue link, kept as text with No. Laporan; the date as a date."""
+    cell.border = BOX
+    cell.alignment = Alignment(vertical="top", wrap_text=index in WRAPPED)
+    if index in (2, 6):
+        cell.number_format = "@"
+    if index == 2:
+        cell.font = Font(color="0563C1", underline="single")
+    elif index == 3:
+        cell.number_format = DATE_FORMAT
+
+
+class _Linker:
+    """Relative links from the register's folder to letters under outbox/ (`_link`),
+    worked out once per letter folder."""
+
+    def __init__(self, outbox: Path, base: Path) -> None:
+        self.outbox, self.base = outbox, base
+        self.folders: dict[str, str | None] = {}
+
+    def __call__(self, letter_path: str) -> str:
+        """The link to outbox/`letter_path` ('/'-separated)."""
+        folder, _, name = letter_path.rpartition("/")
+        if not name or name in (".", ".."):
+            return _link(self.outbox / letter_path, self.base)
+        if folder not in self.folders:
+            self.folders[folder] = self._prefix(folder)
+        prefix = self.folders[folder]
+        return prefix + name if prefix is not None else _link(self.outbox / letter_path,
+                                                             self.base)
+
+    def _prefix(self, folder: str) -> str | None:
+        """The link to a folder, ending in '/' (nothing for the base itself); None when
+        it is a URI (another drive)."""
+        rel = _link(self.outbox / folder, self.base)
+        if ":" in rel.split("/", 1)[0]:
+            return None
+        return "" if rel == "." else rel + "/"
 
 
 def _link(target: Path, base: Path) -> str:

@@ -32,6 +32,14 @@ from pipeline.model import (
     case_to_json,
     fold_no_laporan,
 )
+from pipeline.register_rows import (
+    AGENDA_SQL,
+    RECAP_SQL,
+    AgendaRow,
+    RecapCase,
+    agenda_row,
+    recap_case,
+)
 from pipeline.rowcache import RowCache
 from pipeline.state_schema import CONTENTS_TABLE, LETTER_COLUMNS, SCHEMA, Contents, migrate
 
@@ -250,6 +258,10 @@ class State:
                                "json_extract(data, '$.waktu_lapor'), no_laporan", (tahun,))
         return (case_from_json(json.loads(r["data"])) for r in rows)
 
+    def each_recap_case_of_year(self, tahun: int) -> Iterator[RecapCase]:
+        """`each_case_of_year` with only the fields the recap shows (register_rows)."""
+        return map(recap_case, self.db.execute(RECAP_SQL, (tahun,)))
+
     def case_data(self, case_ids: set[str]) -> dict[str, dict[str, object]]:
         """The stored data of some cases, by case_id."""
         found = {}
@@ -397,6 +409,10 @@ class State:
             "version = (SELECT MAX(version) FROM letters m WHERE m.tahun=l.tahun "
             "AND m.urut=l.urut AND m.status='done') ORDER BY urut", (tahun,))
         return map(_letter, rows)
+
+    def each_agenda_row_of_year(self, tahun: int) -> Iterator[AgendaRow]:
+        """`each_letter_of_year` with only the fields the Buku Agenda shows (register_rows)."""
+        return map(agenda_row, self.db.execute(AGENDA_SQL, (tahun,)))
 
     def all_letters(self) -> list[Letter]:
         """Every recorded letter, every version, in the order recorded."""

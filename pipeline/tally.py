@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pipeline.schema import STEPS
-from pipeline.status import CaseTimes, ServiceTime, percentile, status_label
+from pipeline.status import ServiceTime, open_labels, percentile
 
 if TYPE_CHECKING:
     from pipeline.config import Config
-    from pipeline.model import Case
+    from pipeline.register_rows import AnyCase
+    from pipeline.verdicts import Verdicts
 
 TERBUKA = "Terbuka"
+OPEN_LABELS = open_labels()  # the status of an open case waiting for step 2..7 (status_label)
 
 
 @dataclass
@@ -32,18 +34,18 @@ class Tally:
         default_factory=lambda: [array("q") for _ in STEPS])  # per step, done steps only
     steps_late: list[int] = field(default_factory=lambda: [0] * len(STEPS))
 
-    def add(self, case: Case, t: CaseTimes) -> None:
+    def add(self, case: AnyCase, v: Verdicts) -> None:
         """Count one case."""
-        self.status[status_label(t)] += 1
-        self.months[(case.waktu_lapor.month, TERBUKA if not t.closed else t.status)] += 1
+        self.status[v.status if v.langkah is None else OPEN_LABELS[v.langkah - 2]] += 1
+        self.months[(case.waktu_lapor.month, TERBUKA if v.langkah is not None else v.status)] += 1
         self.cara_lapor[case.cara_lapor] += 1
         self.desa[case.desa] += 1
         self.perda[case.perda] += 1
-        self.late += t.terlambat
-        for index, st in enumerate(t.steps):
-            if st.menit is not None:
-                self.minutes[index].append(st.menit)
-                self.steps_late[index] += bool(st.terlambat)
+        self.late += v.terlambat
+        for index, menit in enumerate(v.minutes):
+            if menit is not None:
+                self.minutes[index].append(menit)
+                self.steps_late[index] += bool(v.late[index])
 
     def service_times(self, cfg: Config) -> list[ServiceTime]:
         """Median, 90th percentile and share within the standard, per step

@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from pipeline.recap import SHEET_KASUS, write_recap
 from pipeline.registers import write_agenda
 from pipeline.schema import COLUMNS, FIRST_DATA_ROW, SHEET_DATA
 from pipeline.workbook import write_blank_intake
+from tests import legacy_registers as legacy
 from tests.conftest import full_row
 from tests.test_recap import case
 
@@ -166,3 +168,31 @@ def test_problem_report_and_marked_copy_print_whole(cfg: Config, tmp_path: Path,
     assert_headers_on_every_page(text, "Langkah 1 —", "Langkah 7 —", at_least=2)  # the copy
     assert load_workbook(xlsx)[SHEET_PROBLEMS].print_title_rows == "$1:$1"
     assert load_workbook(xlsx)[SHEET_DATA].page_setup.fitToWidth == 1
+
+
+def test_registers_print_as_openpyxl_wrote_them(cfg: Config, lo_home: Path) -> None:
+    """The row writer's registers print page for page as openpyxl's did (the old writers
+    of tests/legacy_registers.py): same pages, same sizes, same text on each."""
+    folder = cfg.outbox / "2024"
+    letters = [letter(n) for n in range(1, 61)]
+    letters[7] = replace(letters[7], hal="Hal & <b> — \"kutip\" =1+1", tujuan="  spasi  ")
+    start = datetime(2024, 3, 1, 8, 0)
+    cases = [case(f"LP-{n:03d}", start + timedelta(days=n, minutes=n), *range(5, 5 + n % 7),
+                  status="Selesai" if n % 7 == 6 else "", perda=f"Perda & <{n}> " * (n % 4))
+             for n in range(1, 61)]
+    now = datetime(2024, 12, 31, 12, 0)
+    pairs = []
+    for name, new, old in (("agenda", write_agenda, legacy.write_agenda),
+                           ("recap", write_recap, legacy.write_recap)):
+        data = letters if name == "agenda" else cases
+        extra = {} if name == "agenda" else {"now": now}
+        (folder / "baru").mkdir(parents=True, exist_ok=True)
+        (folder / "lama").mkdir(parents=True, exist_ok=True)
+        ours, theirs = folder / "baru" / f"{name}.xlsx", folder / "lama" / f"{name}.xlsx"
+        new(ours, data, cfg, 2024, **extra)
+        old(theirs, data, cfg, 2024, **extra)
+        pairs.append((ours, theirs))
+    for ours, theirs in pairs:
+        mine, reference = to_pdf(ours, lo_home), to_pdf(theirs, lo_home)
+        assert page_sizes(mine) == page_sizes(reference)
+        assert len(pages(mine)) > 1 and pages(mine) == pages(reference)

@@ -176,7 +176,8 @@ def _fresh(info: zipfile.ZipInfo, level: int | None = None) -> zipfile.ZipInfo:
     entry = zipfile.ZipInfo(info.filename, info.date_time)
     entry.compress_type = zipfile.ZIP_DEFLATED
     if level is not None:  # ZipFile.open takes the level from the entry only
-        entry._compresslevel = level  # type: ignore[attr-defined]  # compress_level in 3.13
+        entry._compresslevel = level  # type: ignore[attr-defined]  # Python 3.11, 3.12
+        entry.compress_level = level  # type: ignore[attr-defined]  # its name from 3.13
     return entry
 
 

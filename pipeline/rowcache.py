@@ -471,8 +471,8 @@ def _split(source: Any, buf: bytes, pos: int, eof: bool, feeder: _Feeder,
             feeder.stop_matching()
             yield from _feed_rest(source, buf[pos:], eof, feeder)
             return
-        if not token.row:  # </sheetData>: nothing after it is read
-            feeder.add(buf[pos:token.end])
+        if not token.row:  # </sheetData>: the rest of the chunk read, as the parser of
+            feeder.add(buf[pos:])  # `stored_rows` parses it (no more is read)
             yield from feeder.close()
             return
         piece = buf[token.start:token.end]

@@ -37,7 +37,33 @@ SHAREDSTRINGS = ("pipeline/sharedstrings.py", ["tests/test_sharedstrings.py"], [
     ("size bound", "while size <= MAX_PLAIN:", "while True:"),
 ])
 
-SETS = {"sharedstrings": SHAREDSTRINGS}
+ROWCACHE = ("pipeline/rowcache.py", ["tests/test_reader_cache.py"], [
+    ("raw digest: no changed string below the top", "if top <= self.first_changed:",
+     "if True:"),
+    ("key: other values checked when their top says so",
+     "other <= self.first_changed or not _may_name(keyed, self.changed)", "True"),
+    ("top of a parsed row covers its other values",
+     "return None, raw + key + _TOPS.pack(max(top, other), other)",
+     "return None, raw + key + _TOPS.pack(top, other)"),
+    ("top of a row found by key covers its other values",
+     "return entry, raw + key + _TOPS.pack(max(top, other), other)",
+     "return entry, raw + key + _TOPS.pack(top, other)"),
+    ("top of a row found by key covers its shared cells",
+     "return entry, raw + key + _TOPS.pack(max(top, other), other)",
+     "return entry, raw + key + _TOPS.pack(other, other)"),
+    ("top: undelimited <v>", "        return ANY\n    top = 0", "        pass\n    top = 0"),
+    ("top: digits", "top = max(top, int(text) + 1)", "pass"),
+    ("top: character reference", "    if b\"&\" in text:\n            return ANY",
+     "    if False:\n            return ANY"),
+    ("top: int() of other text", "        top = max(top, index + 1)\n", "        pass\n"),
+    ("top: negative index", "if index < 0:\n            return ANY",
+     "if False:\n            return ANY"),
+    ("_may_name: character reference before '#'",
+     "if b\"&\" in text:\n            return True  #", "if False:\n            return True  #"),
+    ("earlier release's entries", "return cls(rules)  # another release's format", "pass"),
+])
+
+SETS = {"sharedstrings": SHAREDSTRINGS, "rowcache": ROWCACHE}
 
 
 def main() -> int:

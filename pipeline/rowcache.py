@@ -68,6 +68,7 @@ STRING_DIGEST = 16  # bytes per shared string digest (equal digests: equal strin
 _RECORD = struct.Struct("<16s16s16sIIIHH")
 _MAGIC = b"rowcache-2\n"  # the stored entries' format (an earlier one loads as empty)
 _TOPS = struct.Struct("<II")
+_SAME = struct.Struct("<QQ")  # a handle: last time's record, from .. to, kept as it is
 ANY = 0xFFFFFFFF  # a top: the slice may name any shared string
 NOTHING_CHANGED = 1 << 40  # above every top: no shared string differs from last time
 WORKSHEET_TAG = f"{{{SHEET_MAIN_NS}}}worksheet"
@@ -155,12 +156,12 @@ class RowCache:
         at = self.entries.get(key)
         return None if at is None else self._entry(at)[0]
 
-    def _entry(self, at: int) -> tuple[Entry, bytes, int, int]:
-        """The entry stored at `at`, its key, its top and the top of its other values."""
-        _raw, key, digest, row, top, other, year, length = _RECORD.unpack_from(self.blob, at)
+    def _entry(self, at: int) -> tuple[Entry, bytes, bytes, int, int, int]:
+        """The entry stored at `at`, its digest, key, top, top of its other values, end."""
+        raw, key, digest, row, top, other, year, length = _RECORD.unpack_from(self.blob, at)
         start = at + _RECORD.size
         return Entry(row, digest, year, self.blob[start:start + length].decode(
-            "utf-8", "surrogatepass")), key, top, other
+            "utf-8", "surrogatepass")), raw, key, top, other, start + length
 
     def dump(self) -> tuple[bytes, bytes, bytes | memoryview]:
         """(context, shared string digests, entries) to store; an empty context when this
@@ -232,28 +233,38 @@ class RowCache:
         values must not name a changed string (`_may_name`, unless their top says so).
         """
         raw = hashlib.blake2b(piece, digest_size=16).digest()
-        if self.enabled and (at := self.raw.get(raw)) is not None:
+        if self.raw and self.enabled and (at := self.raw.get(raw)) is not None:
             # the same bytes: the same row number (r="N" is in them) and cells
-            entry, key, top, other = self._entry(at)
+            entry, _raw, key, top, other, end = self._entry(at)
             if top <= self.first_changed:
                 self.reused += 1
-                return entry, raw + key + _TOPS.pack(top, other)
-        found = self._key(piece, raw)
-        if found is None:
-            return None, None
-        key, keyed, top = found
+                return entry, _SAME.pack(at, end)
+        if b't="s"' not in piece and b"#" not in piece:  # no shared string: key = digest
+            key, keyed, top = raw, piece, 0
+        else:
+            found = self._key(piece, raw)
+            if found is None:
+                return None, None
+            key, keyed, top = found
         if self.enabled and (at := self.entries.get(key)) is not None:
-            entry, _key, _top, other = self._entry(at)
+            entry, last_raw, _key, last_top, other, end = self._entry(at)
             if entry.row == row and 1 <= row <= EXCEL_MAX_ROW and (
                     other <= self.first_changed or not _may_name(keyed, self.changed)):
                 self.reused += 1
-                return entry, raw + key + _TOPS.pack(max(top, other), other)
+                top = max(top, other)
+                if raw == last_raw and top == last_top:
+                    return entry, _SAME.pack(at, end)
+                return entry, raw + key + _TOPS.pack(top, other)
         other = _top_of_values(keyed) if self.new_strings else ANY
         return None, raw + key + _TOPS.pack(max(top, other), other)
 
     def keep(self, handle: bytes, digest: bytes, row: int, year: int, number: str) -> None:
         """Record a good row's slice (its handle from `match`) for next time."""
         if not self.new_context or not 0 <= year <= 0xFFFF or row > 0xFFFFFFFF:
+            return
+        if len(handle) == _SAME.size:  # a reused row: its record of last time, as it is
+            start, end = _SAME.unpack(handle)
+            self.kept += self.blob[start:end]
             return
         text = number.encode("utf-8", "surrogatepass")
         if len(text) > 0xFFFF:

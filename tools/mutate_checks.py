@@ -37,7 +37,8 @@ SHAREDSTRINGS = ("pipeline/sharedstrings.py", ["tests/test_sharedstrings.py"], [
     ("size bound", "while size <= MAX_PLAIN:", "while True:"),
 ])
 
-ROWCACHE = ("pipeline/rowcache.py", ["tests/test_reader_cache.py"], [
+ROWCACHE = ("pipeline/rowcache.py", ["tests/test_reader_cache.py",
+                                     "tests/test_reader_cache_versions.py"], [
     ("raw digest: no changed string below the top", "if top <= self.first_changed:",
      "if True:"),
     ("key: other values checked when their top says so",

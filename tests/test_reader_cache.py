@@ -643,5 +643,6 @@ def test_renumbered_row_whose_odd_cell_kept_its_index_is_read_again(
 def test_cache_of_an_earlier_release_loads_empty() -> None:
     """Entries stored in the format of an earlier release are not read as this one's."""
     digest = b"d" * 16
-    old = struct.pack("<16s16sIHH", b"k" * 16, digest, 17, 2024, 6) + b"LP-006"
+    number = b"LP-" + digest  # read as this format's, its bytes would give `digest`
+    old = struct.pack("<16s16sIHH", b"k" * 16, digest, 17, 2024, len(number)) + number
     assert RowCache.load(RULES, b"c" * 16, b"", old * 3, {digest}).entries == {}

@@ -23,7 +23,6 @@ from pathlib import PurePath
 from typing import Any
 
 from openpyxl import load_workbook
-from openpyxl.cell.text import Text
 from openpyxl.reader import excel as excel_reader
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -46,6 +45,7 @@ from pipeline.schema import (
     Need,
     fold_header,
 )
+from pipeline.sharedstrings import read_strings
 from pipeline.sheet import EXCEL_MAX_ROW, BeyondLastRow, Cells, Formula, stored_rows
 
 log = logging.getLogger(__name__)
@@ -127,25 +127,7 @@ def _sheet_size(ws: ReadOnlyWorksheet) -> None:
 
 _SHEET_DATA_TAG = f"{{{SHEET_MAIN_NS}}}sheetData"
 ReadOnlyWorksheet._get_size = _sheet_size  # type: ignore[method-assign]
-_STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
-_TEXT_TAG = f"{{{SHEET_MAIN_NS}}}t"
-
-
-def _string_table(xml_source: Any) -> list[str]:
-    """openpyxl's `read_string_table`, same parser and values, without its per-string
-    object model for the usual `<si><t>…</t></si>` (3x less CPU on a large table)."""
-    strings = []
-    for _event, node in iterparse(xml_source):
-        if node.tag == _STRING_TAG:
-            if not node.attrib and len(node) == 1 and node[0].tag == _TEXT_TAG:
-                text = node[0].text or ""  # what Text.from_tree(node).content gives
-            else:
-                text = Text.from_tree(node).content
-            strings.append(text.replace("x005F_", ""))
-            node.clear()
-    return strings
-
-
+_string_table = read_strings  # the fast path, or openpyxl's parser (sharedstrings.py)
 excel_reader.read_string_table = _string_table  # load_workbook's shared strings
 
 

@@ -17,6 +17,15 @@ string N, not by N, so a table renumbered in order of use (LibreOffice) changes 
 any other <v> value is taken for an index too, and a slice where one may name a string
 that changed, is new or was removed since last time (digests by index) is parsed.
 
+Keying a slice by content costs a regular-expression pass over its cells, so a slice is
+first looked up by the digest of its bytes as they are (`RowCache.match`): the same bytes
+as a good row of last time name the same indices, and each record keeps its top (1 + the
+largest index its <v> values may name, by `_may_name`'s reading); when no shared string
+below the top changed (`first_changed`), the row is last time's. Only the slices whose
+bytes changed (a renumbered table moves the indices of the rows after the first new
+string) are keyed by content. A record holds both the digest and the key, so either
+finds it next time.
+
 Conservative by construction: a slice is only recorded when it has the plain shape checked
 by byte tests (no formula, no `xmlns`, r="N" first), and reused when its key is known (so
 its bytes are such a slice's, up to shared-string indices); anything
@@ -49,13 +58,19 @@ from openpyxl.xml.constants import SHEET_MAIN_NS
 from pipeline import __version__
 from pipeline.sheet import EXCEL_MAX_ROW, BeyondLastRow, Cells, _row_number, _Sheet, stored_rows
 
-CACHE_VERSION = 1  # raise when the reader or the cache format changes
+CACHE_VERSION = 2  # raise when the reader or the cache format changes
 CHUNK = 32768  # the size lxml's iterparse reads: the zip entry is read as far as there
 MAX_PREFIX = 1 << 20  # bytes before the first row beyond which the plain reader is used
 MAX_SLICE = 4 << 20  # a row slice longer than this stops reuse (bounded memory)
 FEED_BATCH = 1 << 16  # parsed slices are fed to lxml in batches of about this size
 STRING_DIGEST = 16  # bytes per shared string digest (equal digests: equal strings)
-_RECORD = struct.Struct("<16s16sIHH")  # slice digest, row digest, row, year, number length
+# raw digest, key, row digest, row, top, top of other values, year, No. Laporan's length
+_RECORD = struct.Struct("<16s16s16sIIIHH")
+_MAGIC = b"rowcache-2\n"  # the stored entries' format (an earlier one loads as empty)
+_TOPS = struct.Struct("<II")
+_SAME = struct.Struct("<QQ")  # a handle: last time's record, from .. to, kept as it is
+ANY = 0xFFFFFFFF  # a top: the slice may name any shared string
+NOTHING_CHANGED = 1 << 40  # above every top: no shared string differs from last time
 WORKSHEET_TAG = f"{{{SHEET_MAIN_NS}}}worksheet"
 PARSER_OPTIONS: dict[str, Any] = {
     "resolve_entities": False, "no_network": True, "load_dtd": False,
@@ -91,7 +106,7 @@ class Reused:
 
     row: int
     entry: Entry
-    slice: bytes  # the slice's digest
+    slice: bytes  # the slice's handle (what `RowCache.keep` records of it)
 
 
 SheetItem = tuple[int, Cells, bytes | None] | tuple[int, Cells] | Reused | BeyondLastRow
@@ -107,37 +122,46 @@ class RowCache:
     strings: bytes = b""
     entries: dict[bytes, int] = field(default_factory=dict)  # slice key → offset in blob
     blob: bytes = b""  # the stored entries (decoded one by one: memory stays small)
+    raw: dict[bytes, int] = field(default_factory=dict)  # slice bytes' digest → offset
     prefix: bytes | None = None  # this sheet's namespaces and declaration; None: not plain
     new_strings: bytes = b""
     new_context: bytes = b""
     changed: set[int] = field(default_factory=set)  # shared string indices not as before
+    first_changed: int = NOTHING_CHANGED  # the lowest of them
     ready: bool = False  # the header is known (reuse may start, if `enabled`)
     enabled: bool = False
     reused: int = 0  # rows not parsed in this reading
-    kept: bytearray = field(default_factory=bytearray)
+    kept: bytearray = field(default_factory=lambda: bytearray(_MAGIC))
 
     @classmethod
     def load(cls, rules: str, context: bytes, strings: bytes, blob: bytes | memoryview,
              known_good: set[bytes] | frozenset[bytes]) -> RowCache:
         """A cache from its stored form, keeping only the rows known to be good."""
         entries: dict[bytes, int] = {}
-        at, size = 0, _RECORD.size
+        raw: dict[bytes, int] = {}
+        at, size = len(_MAGIC), _RECORD.size
+        if bytes(blob[:at]) != _MAGIC:
+            return cls(rules)  # another release's format
         while at + size <= len(blob):
-            piece, digest, _row, _year, length = _RECORD.unpack_from(blob, at)
+            plain, key, digest, *_numbers, length = _RECORD.unpack_from(blob, at)
             if digest in known_good:
-                entries[piece] = at
+                entries[key] = at
+                if plain != key:  # a slice with shared-string cells
+                    raw[plain] = at
             at += size + length
-        return cls(rules, context, strings, entries, bytes(blob))
+        return cls(rules, context, strings, entries, bytes(blob), raw)
 
     def entry(self, key: bytes) -> Entry | None:
         """The stored entry of a slice key, or None."""
         at = self.entries.get(key)
-        if at is None:
-            return None
-        _piece, digest, row, year, length = _RECORD.unpack_from(self.blob, at)
+        return None if at is None else self._entry(at)[0]
+
+    def _entry(self, at: int) -> tuple[Entry, bytes, bytes, int, int, int]:
+        """The entry stored at `at`, its digest, key, top, top of its other values, end."""
+        raw, key, digest, row, top, other, year, length = _RECORD.unpack_from(self.blob, at)
         start = at + _RECORD.size
-        return Entry(row, digest, year,
-                     self.blob[start:start + length].decode("utf-8", "surrogatepass"))
+        return Entry(row, digest, year, self.blob[start:start + length].decode(
+            "utf-8", "surrogatepass")), raw, key, top, other, start + length
 
     def dump(self) -> tuple[bytes, bytes, bytes | memoryview]:
         """(context, shared string digests, entries) to store; an empty context when this
@@ -166,6 +190,7 @@ class RowCache:
         self.enabled = bool(self.entries) and self.new_context == self.context
         if self.enabled:
             self.changed = _changed_indices(self.strings, self.new_strings)
+            self.first_changed = min(self.changed, default=NOTHING_CHANGED)
 
     def key(self, piece: bytes) -> tuple[bytes, bytes] | None:
         """A plain slice's key and its bytes as keyed (None: not to be cached).
@@ -174,41 +199,79 @@ class RowCache:
         shared-string cell written as `<c … t="s" …><v>N</v>` is replaced by the digest
         of string N: the bytes say `<v>#</v>` and the string digests follow, in order.
         """
+        found = self._key(piece)
+        return None if found is None else found[:2]
+
+    def _key(self, piece: bytes, raw: bytes | None = None
+             ) -> tuple[bytes, bytes, int] | None:
+        """`key`, and the top of the shared-string cells' indices (1 + the largest, 0:
+        none); `raw`: the digest of the slice's bytes, when known."""
         if b"#" in piece and b"<v>#" in piece:
             return None  # could be mistaken for a replaced index
         if b't="s"' not in piece:
-            return hashlib.blake2b(piece, digest_size=16).digest(), piece
+            return raw or hashlib.blake2b(piece, digest_size=16).digest(), piece, 0
         parts = _SHARED_CELL.split(piece)  # text, cell start tag, index, text, …
         if len(parts) == 1:
-            return hashlib.blake2b(piece, digest_size=16).digest(), piece
+            return raw or hashlib.blake2b(piece, digest_size=16).digest(), piece, 0
         strings, size = self.new_strings, STRING_DIGEST
         indices = [int(index) for index in parts[2::3]]
-        if max(indices) * size >= len(strings):
+        top = max(indices) + 1
+        if top * size > len(strings):
             return None  # a string the table lacks: the parser says what is wrong
         parts[2::3] = [b"<v>#</v>"] * len(indices)
         keyed = b"".join(parts)
         names = b"".join([strings[i * size:(i + 1) * size] for i in indices])
-        return hashlib.blake2b(keyed + names, digest_size=16).digest(), keyed
+        return hashlib.blake2b(keyed + names, digest_size=16).digest(), keyed, top
 
-    def reusable(self, digest: bytes, row: int, keyed: bytes) -> Entry | None:
-        """The entry of a slice that need not be parsed, or None. `keyed`: the slice as
-        keyed, whose other <v> values must not name a changed shared string."""
-        entry = self.entry(digest)
-        if entry is None or entry.row != row or not 1 <= row <= EXCEL_MAX_ROW:
-            return None
-        if self.changed and _may_name(keyed, self.changed):
-            return None
-        self.reused += 1
-        return entry
+    def match(self, piece: bytes, row: int) -> tuple[Entry | None, bytes | None]:
+        """A plain slice's entry when it need not be parsed (else None), and its handle:
+        what `keep` records of it (None: not to be cached).
 
-    def keep(self, piece: bytes, digest: bytes, row: int, year: int, number: str) -> None:
-        """Record a good row's slice for next time."""
+        First by the digest of its bytes: the same bytes as a good row of last time name
+        the same shared strings if none of the indices they may name (below its top)
+        changed. Else by its key, which names shared strings by content; its other <v>
+        values must not name a changed string (`_may_name`, unless their top says so).
+        """
+        raw = hashlib.blake2b(piece, digest_size=16).digest()
+        if self.raw and self.enabled and (at := self.raw.get(raw)) is not None:
+            # the same bytes: the same row number (r="N" is in them) and cells
+            entry, _raw, key, top, other, end = self._entry(at)
+            if top <= self.first_changed:
+                self.reused += 1
+                return entry, _SAME.pack(at, end)
+        if b't="s"' not in piece and b"#" not in piece:  # no shared string: key = digest
+            key, keyed, top = raw, piece, 0
+        else:
+            found = self._key(piece, raw)
+            if found is None:
+                return None, None
+            key, keyed, top = found
+        if self.enabled and (at := self.entries.get(key)) is not None:
+            entry, last_raw, _key, last_top, other, end = self._entry(at)
+            if entry.row == row and 1 <= row <= EXCEL_MAX_ROW and (
+                    other <= self.first_changed or not _may_name(keyed, self.changed)):
+                self.reused += 1
+                top = max(top, other)
+                if raw == last_raw and top == last_top:
+                    return entry, _SAME.pack(at, end)
+                return entry, raw + key + _TOPS.pack(top, other)
+        other = _top_of_values(keyed) if self.new_strings else ANY
+        return None, raw + key + _TOPS.pack(max(top, other), other)
+
+    def keep(self, handle: bytes, digest: bytes, row: int, year: int, number: str) -> None:
+        """Record a good row's slice (its handle from `match`) for next time."""
         if not self.new_context or not 0 <= year <= 0xFFFF or row > 0xFFFFFFFF:
+            return
+        if len(handle) == _SAME.size:  # a reused row: its record of last time, as it is
+            start, end = _SAME.unpack(handle)
+            self.kept += self.blob[start:end]
             return
         text = number.encode("utf-8", "surrogatepass")
         if len(text) > 0xFFFF:
             return
-        self.kept += _RECORD.pack(piece, digest, row, year, len(text))
+        top, other = _TOPS.unpack_from(handle, 32)
+        self.kept += _RECORD.pack(handle[:16], handle[16:32], digest, row, top, other, year,
+                                  len(text))
         self.kept += text
 
 
@@ -246,10 +309,10 @@ def _may_name(piece: bytes, changed: set[int]) -> bool:
             if int(text) in changed:
                 return True
             continue
-        if b"#" in text or b"." in text or b"e" in text or b"E" in text:
-            continue  # a replaced index, or a number int() refuses (1.5, 1E3)
         if b"&" in text:
-            return True
+            return True  # a character reference (`4&#57;` is 49): before the '#' test
+        if b"#" in text or b"." in text or b"e" in text or b"E" in text:
+            continue  # an error value (#N/A), or a number int() refuses (1.5, 1E3)
         try:
             index = int(text.decode("utf-8"))
         except (ValueError, UnicodeDecodeError):
@@ -257,6 +320,33 @@ def _may_name(piece: bytes, changed: set[int]) -> bool:
         if index < 0 or index in changed:
             return True
     return False
+
+
+def _top_of_values(keyed: bytes) -> int:
+    """1 + the largest index a keyed slice's other <v> values may name (0: none; ANY:
+    any), by `_may_name`'s reading: when it is at most the lowest changed index, none of
+    them names a changed string."""
+    piece = keyed.replace(b"<v>#</v>", b"")
+    found = _VALUE.findall(piece)
+    if len(found) != piece.count(b"<v"):
+        return ANY
+    top = 0
+    for text in found:
+        if text.isdigit():
+            top = max(top, int(text) + 1)
+            continue
+        if b"&" in text:
+            return ANY
+        if b"#" in text or b"." in text or b"e" in text or b"E" in text:
+            continue
+        try:
+            index = int(text.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if index < 0:
+            return ANY
+        top = max(top, index + 1)
+    return min(top, ANY)
 
 
 def prefix_context(prefix: bytes) -> bytes | None:
@@ -307,16 +397,16 @@ class _Feeder:
         self.number = 0  # the last row's number (a row without r is the next one)
         self.pieces: list[bytes] = []
         self.size = 0
-        self.slices: list[bytes | None] = []  # each plain slice fed: its digest
+        self.slices: list[bytes | None] = []  # each plain slice fed: its handle
         self.exact = True  # every row event so far came from a plain slice
         self.done = False
 
-    def add(self, data: bytes, digest: bytes | None = None, plain: bool = False) -> None:
+    def add(self, data: bytes, handle: bytes | None = None, plain: bool = False) -> None:
         """Bytes to feed: one plain slice (with its glue) or anything else."""
         self.pieces.append(data)
         self.size += len(data)
         if plain:
-            self.slices.append(digest)
+            self.slices.append(handle)
 
     def stop_matching(self) -> None:
         """From now on rows are not matched to slices (nothing more is cached)."""
@@ -471,22 +561,21 @@ def _split(source: Any, buf: bytes, pos: int, eof: bool, feeder: _Feeder,
             feeder.stop_matching()
             yield from _feed_rest(source, buf[pos:], eof, feeder)
             return
-        if not token.row:  # </sheetData>: nothing after it is read
-            feeder.add(buf[pos:token.end])
+        if not token.row:  # </sheetData>: the rest of the chunk read, as the parser of
+            feeder.add(buf[pos:])  # `stored_rows` parses it (no more is read)
             yield from feeder.close()
             return
         piece = buf[token.start:token.end]
-        keyed = None if token.empty else cache.key(piece)
-        # A known key means last time's bytes (up to shared-string indices), which passed
-        # every test below when they were recorded: only the context is checked again.
-        entry = cache.reusable(keyed[0], token.row, keyed[1]) if (
-            keyed is not None and cache.enabled) else None
-        if entry is not None and keyed is not None:
+        # A known digest or key means last time's bytes (up to shared-string indices),
+        # which passed every test below when they were recorded: only the context and
+        # the shared strings are checked again.
+        entry, handle = (None, None) if token.empty else cache.match(piece, token.row)
+        if entry is not None and handle is not None:
             yield from feeder.flush()
             if feeder.done:
                 return
             feeder.number = token.row
-            yield Reused(token.row, entry, keyed[0])
+            yield Reused(token.row, entry, handle)
             pos = token.end
             continue
         if not token.empty and _odd(buf, token):
@@ -494,8 +583,8 @@ def _split(source: Any, buf: bytes, pos: int, eof: bool, feeder: _Feeder,
             feeder.stop_matching()
             yield from _feed_rest(source, buf[pos:], eof, feeder)
             return
-        digest = keyed[0] if keyed is not None and b"<f" not in piece else None
-        feeder.add(buf[pos:token.end], digest, plain=True)
+        handle = handle if b"<f" not in piece else None
+        feeder.add(buf[pos:token.end], handle, plain=True)
         pos = token.end
         if feeder.size >= FEED_BATCH or not cache.ready:  # the header search: row by row
             yield from feeder.flush()

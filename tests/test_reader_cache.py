@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import struct
 import subprocess
 import zipfile
 from collections.abc import Callable
@@ -580,3 +581,68 @@ def test_shared_strings_read_as_openpyxl_reads_them(items: list[tuple[list[str],
     except (TypeError, ValueError) as exc:
         got = type(exc)
     assert got == expected
+
+
+# --- rows found by their bytes' digest (the same bytes, no changed string named) ------------
+# Shared-string cells the key's byte test does not recognise, naming string N all the same
+# (the reader takes any <v> of a t="s" cell that int() reads): their indices stay in the
+# row's bytes, and only `_top_of_values` knows which strings they may name.
+ODD_FORMS = {
+    "space": lambda n, size: b'<c r="K17" t="s"><v> %d</v></c>' % n,
+    "plus": lambda n, size: b'<c r="K17" t="s"><v>+%d</v></c>' % n,
+    "character reference": lambda n, size: b'<c r="K17" t="s"><v>%d&#%d;</v></c>' % (
+        n // 10, 48 + n % 10),
+    "attribute with an entity": lambda n, size: b'<c r="K17" t="s" x="&amp;"><v>%d</v></c>'
+    % n,
+    "value with an attribute": lambda n, size: b'<c r="K17" t="s"><v xml:space="preserve">'
+    b"%d</v></c>" % n,
+    "negative": lambda n, size: b'<c r="K17" t="s"><v>-%d</v></c>' % (size - n),
+}
+
+
+def _odd_cell(data: bytes, form: str) -> tuple[bytes, int]:
+    """The workbook with row 17's Uraian cell written in an odd form; its string index."""
+    cell = re.search(rb'<c r="K17" t="s"><v>([0-9]+)</v></c>', fuzzing.part(SHEET, data))
+    assert cell is not None
+    index = int(cell.group(1))
+    size = fuzzing.part("xl/sharedStrings.xml", data).count(b"<si>")
+    return edit_part(data, SHEET, cell.group(), ODD_FORMS[form](index, size)), index
+
+
+@pytest.mark.parametrize("form", sorted(ODD_FORMS))
+def test_unchanged_row_whose_odd_cell_names_a_changed_string_is_read_again(
+        cfg: Config, form: str) -> None:
+    """Only the string an odd cell names changed (the sheet's bytes are the same): that
+    row is parsed again, every other row is reused by its bytes."""
+    v1, index = _odd_cell(book(reports(), shared=True), form)
+    table = fuzzing.part("xl/sharedStrings.xml", v1)
+    items = table.split(b"<si>")
+    assert items[1 + index] == b"<t>Pembuangan sampah di saluran nomor 15.</t></si>"
+    items[1 + index] = b"<t>Pembuangan sampah di saluran nomor 15 (diubah).</t></si>"
+    v2 = fuzzing.rezip(v1, {"xl/sharedStrings.xml": b"<si>".join(items)})
+    assert differential(v1, v2, cfg).reused == BELOW_HEAD - 1
+
+
+@pytest.mark.parametrize("form", sorted(ODD_FORMS))
+def test_renumbered_row_whose_odd_cell_kept_its_index_is_read_again(
+        cfg: Config, form: str) -> None:
+    """A string added first (every index one up, as LibreOffice renumbers), but the odd
+    cell kept its old index: it names another string now, so its row is parsed again;
+    the other rows are found by their keys (strings by content)."""
+    v1, _index = _odd_cell(book(reports(), shared=True), form)
+    sheet = re.sub(rb'( t="s"><v>)([0-9]+)(</v>)',
+                   lambda m: m.group(1) + b"%d" % (int(m.group(2)) + 1) + m.group(3),
+                   fuzzing.part(SHEET, v1))
+    table = fuzzing.part("xl/sharedStrings.xml", v1)
+    start = table.index(b"<si>")
+    v2 = fuzzing.rezip(v1, {SHEET: sheet, "xl/sharedStrings.xml": table[:start] +
+                            b"<si><t>Baru</t></si>" + table[start:]})
+    assert differential(v1, v2, cfg).reused == BELOW_HEAD - 1
+
+
+def test_cache_of_an_earlier_release_loads_empty() -> None:
+    """Entries stored in the format of an earlier release are not read as this one's."""
+    digest = b"d" * 16
+    number = b"LP-" + digest  # read as this format's, its bytes would give `digest`
+    old = struct.pack("<16s16sIHH", b"k" * 16, digest, 17, 2024, len(number)) + number
+    assert RowCache.load(RULES, b"c" * 16, b"", old * 3, {digest}).entries == {}

@@ -456,9 +456,7 @@ class Office:
         return f"clerk's file at {relative}"
 
     def lose_state(self) -> str:
-        ways = ["delete", "empty", "damage", "old backup"]
-        if not self.archive.exists():  # see test_archive_regressions: a known limit
-            ways.append("folder")
+        ways = ["delete", "empty", "damage", "old backup", "folder"]
         how = self.rng.choice(ways)
         database = self.cfg.state_dir / "perda.sqlite3"
         backups = sorted((self.cfg.state_dir / "backup").glob("perda-*.sqlite3"))

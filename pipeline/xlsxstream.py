@@ -176,8 +176,9 @@ def _fresh(info: zipfile.ZipInfo, level: int | None = None) -> zipfile.ZipInfo:
     entry = zipfile.ZipInfo(info.filename, info.date_time)
     entry.compress_type = zipfile.ZIP_DEFLATED
     if level is not None:  # ZipFile.open takes the level from the entry only
-        entry._compresslevel = level  # type: ignore[attr-defined]  # Python 3.11, 3.12
-        entry.compress_level = level  # type: ignore[attr-defined]  # its name from 3.13
+        # A slot: `compress_level` from Python 3.13, `_compresslevel` before.
+        name = "compress_level" if hasattr(entry, "compress_level") else "_compresslevel"
+        setattr(entry, name, level)
     return entry
 
 

@@ -74,10 +74,8 @@ def _write_bytes_atomic(path: Path, data: bytes, overwrite: bool) -> None:
     only when the write finds it missing (bytes can be written again; the hot path)."""
     try:
         _write_beside(path, _write_synced(data), overwrite)
-    except FileNotFoundError:
-        if path.parent.is_dir():
-            raise  # not the folder: nothing to mend here
-        path.parent.mkdir(parents=True, exist_ok=True)
+    except FileNotFoundError:  # the folder is missing, or was made meanwhile by another
+        path.parent.mkdir(parents=True, exist_ok=True)  # thread: either way, once more
         _write_beside(path, _write_synced(data), overwrite)
 
 

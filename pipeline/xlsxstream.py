@@ -176,8 +176,10 @@ def _fresh(info: zipfile.ZipInfo, level: int | None = None) -> zipfile.ZipInfo:
     entry = zipfile.ZipInfo(info.filename, info.date_time)
     entry.compress_type = zipfile.ZIP_DEFLATED
     if level is not None:  # ZipFile.open takes the level from the entry only
-        entry._compresslevel = level  # type: ignore[attr-defined]  # Python 3.11, 3.12
-        entry.compress_level = level  # type: ignore[attr-defined]  # its name from 3.13
+        try:  # its name from 3.13 (a ZipInfo of 3.11/3.12 has no such slot)
+            entry.compress_level = level  # type: ignore[attr-defined]
+        except AttributeError:
+            entry._compresslevel = level  # type: ignore[attr-defined]  # Python 3.11, 3.12
     return entry
 
 

@@ -75,8 +75,10 @@ def _write_bytes_atomic(path: Path, data: bytes, overwrite: bool) -> None:
     try:
         _write_beside(path, _write_synced(data), overwrite)
     except FileNotFoundError:
-        if path.parent.is_dir():
-            raise  # not the folder: nothing to mend here
+        # The folder was missing when the temporary file was opened. Another thread
+        # filing a letter into the same new folder may have made it since: checking
+        # is_dir() here and re-raising lost that race. Make it (or find it made) and try
+        # once more; a FileNotFoundError that is not the folder's comes back from it.
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_beside(path, _write_synced(data), overwrite)
 

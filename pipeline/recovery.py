@@ -455,7 +455,9 @@ def adopt(letters: list[Letter], cases: dict[str, Case]) -> tuple[list[Letter], 
 
 
 def _scan(cfg: Config, result: Rebuilt) -> list[Letter]:
-    """Every letter filed, plus the Buku Agenda rows whose file is gone, one per identity."""
+    """Every letter filed, plus the Buku Agenda rows whose file is gone, one per identity
+    (filing.IDENTITY: with its number — a letter moved into the other year and back has
+    a version 1 of its old number and one of its new number in the same year)."""
     agenda = {row.path: row for row in agenda_rows(cfg)}
     chosen: dict[tuple[object, ...], FoundLetter] = {}
     for path in filed_letters(cfg.outbox):
@@ -464,7 +466,8 @@ def _scan(cfg: Config, result: Rebuilt) -> list[Letter]:
         if letter is None:
             result.unknown.append(relative)
             continue
-        key = (*letter.letter.key, letter.letter.tahun, letter.letter.version)
+        key = (*letter.letter.key, letter.letter.tahun, letter.letter.version,
+               letter.letter.urut)
         if key not in chosen or letter.stamped_here:
             chosen[key] = letter
     filed = {found.letter.path for found in chosen.values()}
@@ -474,14 +477,14 @@ def _scan(cfg: Config, result: Rebuilt) -> list[Letter]:
     # record first (whole: its case, data hash, withdrawn or replaced), else its Buku
     # Agenda row (whose case is guessed from the letter's year, see _with_case).
     for saved in backup_letters(cfg):
-        key = (*saved.key, saved.tahun, saved.version)
+        key = (*saved.key, saved.tahun, saved.version, saved.urut)
         number = (saved.tahun, saved.urut, saved.version)
         if key not in chosen and not (saved.numbered and number in taken):
             chosen[key] = FoundLetter(replace(saved, id=0))
             taken.add(number)
             result.from_backup += 1
     for row in agenda.values():
-        key = (*row.letter.key, row.letter.tahun, row.letter.version)
+        key = (*row.letter.key, row.letter.tahun, row.letter.version, row.letter.urut)
         number = (row.letter.tahun, row.letter.urut, row.letter.version)
         if row.path not in filed and key not in chosen and number not in taken:
             chosen[key] = row

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 from datetime import datetime
 
 import pytest
@@ -299,6 +300,8 @@ def test_a_letter_moved_into_the_other_year_and_back_keeps_its_new_number_after_
     for lost in cfg.state_dir.glob("perda.sqlite3*"):
         lost.unlink()
     assert perda(office, "pulihkan") == 0
+    with sqlite3.connect(cfg.state_dir / "perda.sqlite3") as db:  # every version filed
+        assert db.execute("SELECT COUNT(*) FROM letters").fetchone()[0] == len(before)
     assert perda(office, "run") == 0
     assert hashes(cfg.outbox) == before  # nothing made again
     row.update(uraian="Uraian yang diperbaiki.")

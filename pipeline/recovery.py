@@ -371,12 +371,20 @@ def _newest_letters(letters: Sequence[Letter]) -> dict[str, list[Letter]]:
     newest: dict[tuple[object, ...], Letter] = {}
     for letter in letters:
         key = (*letter.key, letter.tahun)
-        if letter.data_hash and (key not in newest or letter.version > newest[key].version):
+        if letter.data_hash and (key not in newest or _newer(letter, newest[key])):
             newest[key] = letter
     by_case: dict[str, list[Letter]] = {}
     for letter in newest.values():
         by_case.setdefault(letter.case_id, []).append(letter)
     return by_case
+
+
+def _newer(letter: Letter, than: Letter) -> bool:
+    """Whether `letter` is a later version than `than` (same letter, same year): the
+    higher number first — a letter moved into the other year and back took a new number
+    of its first year, newer than every version of its old number — then the higher
+    version."""
+    return (letter.urut, letter.version) > (than.urut, than.version)
 
 
 def _says(case: Case, letters: Sequence[Letter]) -> bool | None:
@@ -391,13 +399,15 @@ def _says(case: Case, letters: Sequence[Letter]) -> bool | None:
     return all(compared) if compared else None
 
 
-def _current(letter: Letter, cases: dict[str, Case]) -> tuple[bool, int]:
+def _current(letter: Letter, cases: dict[str, Case]) -> tuple[bool, int, int]:
     """Record order: the plan takes the letter recorded last as the newest of its case,
     document and agency. A letter moved into the other year left one in each year; the
-    one of the year its report dates it now (then the highest version) goes last."""
+    one of the year its report dates it now goes last, then the highest number (moved
+    into the other year and back, it took a new number of its first year: the versions
+    of its old number are older, whatever their version), then the highest version."""
     case = cases.get(letter.case_id)
     when = case.step_time(DOCUMENT_BY_KIND[Doc(letter.doc)].step) if case else None
-    return (when is not None and when.year == letter.tahun, letter.version)
+    return (when is not None and when.year == letter.tahun, letter.urut, letter.version)
 
 
 def _with_case(letters: list[Letter], cases: dict[str, Case]) -> list[Letter]:
@@ -427,7 +437,7 @@ def adopt(letters: list[Letter], cases: dict[str, Case]) -> tuple[list[Letter], 
     newest: dict[tuple[object, ...], Letter] = {}
     for letter in letters:
         key = (*letter.key, letter.tahun)
-        if key not in newest or letter.version > newest[key].version:
+        if key not in newest or _newer(letter, newest[key]):
             newest[key] = letter
     adopted: list[Letter] = []
     count = 0
@@ -445,7 +455,9 @@ def adopt(letters: list[Letter], cases: dict[str, Case]) -> tuple[list[Letter], 
 
 
 def _scan(cfg: Config, result: Rebuilt) -> list[Letter]:
-    """Every letter filed, plus the Buku Agenda rows whose file is gone, one per identity."""
+    """Every letter filed, plus the Buku Agenda rows whose file is gone, one per identity
+    (filing.IDENTITY: with its number — a letter moved into the other year and back has
+    a version 1 of its old number and one of its new number in the same year)."""
     agenda = {row.path: row for row in agenda_rows(cfg)}
     chosen: dict[tuple[object, ...], FoundLetter] = {}
     for path in filed_letters(cfg.outbox):
@@ -454,7 +466,8 @@ def _scan(cfg: Config, result: Rebuilt) -> list[Letter]:
         if letter is None:
             result.unknown.append(relative)
             continue
-        key = (*letter.letter.key, letter.letter.tahun, letter.letter.version)
+        key = (*letter.letter.key, letter.letter.tahun, letter.letter.version,
+               letter.letter.urut)
         if key not in chosen or letter.stamped_here:
             chosen[key] = letter
     filed = {found.letter.path for found in chosen.values()}
@@ -464,14 +477,14 @@ def _scan(cfg: Config, result: Rebuilt) -> list[Letter]:
     # record first (whole: its case, data hash, withdrawn or replaced), else its Buku
     # Agenda row (whose case is guessed from the letter's year, see _with_case).
     for saved in backup_letters(cfg):
-        key = (*saved.key, saved.tahun, saved.version)
+        key = (*saved.key, saved.tahun, saved.version, saved.urut)
         number = (saved.tahun, saved.urut, saved.version)
         if key not in chosen and not (saved.numbered and number in taken):
             chosen[key] = FoundLetter(replace(saved, id=0))
             taken.add(number)
             result.from_backup += 1
     for row in agenda.values():
-        key = (*row.letter.key, row.letter.tahun, row.letter.version)
+        key = (*row.letter.key, row.letter.tahun, row.letter.version, row.letter.urut)
         number = (row.letter.tahun, row.letter.urut, row.letter.version)
         if row.path not in filed and key not in chosen and number not in taken:
             chosen[key] = row

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 from datetime import datetime
 
 import pytest
@@ -264,3 +265,50 @@ def test_a_clerks_note_where_a_drafts_sms_text_goes_is_left_alone(placeholder_of
     assert note.read_bytes() == b"catatan petugas\n"
     [draft] = folder.glob("*.docx")
     assert "LP-001" in draft.with_suffix(".txt").read_text("utf-8")
+
+
+def test_a_letter_moved_into_the_other_year_and_back_keeps_its_new_number_after_pulihkan(
+        make_intake, office, cfg):
+    # Found by the walk (seed 12, 30 steps): LP-006's letters made in 2025, then a
+    # version 2 of them (a field corrected); its times moved into 2026 (new 2026 letters)
+    # and back into 2025 — new 2025 letters with new numbers (DESIGN: a letter moved into
+    # the other year and back is a new letter of its first year), each a version 1. The
+    # 2026 folder archived and the state lost, `perda pulihkan` took the newest version of
+    # a letter of a year by its version only: the old number's version 2, not the new
+    # number's version 1. It picked the report's snapshot that agrees with that (here the
+    # 2026 one) and recorded that version last, so the plan took it as the newest: the
+    # next version was "(versi 3)" with the number the letter had before it moved,
+    # 300.1/003/Kec.Krj/2025 in place of its current 300.1/005/Kec.Krj/2025. Here (no
+    # archiving needed) the run after pulihkan made the Nota Dinas a third time in 2025
+    # (300.1/004), or, with that fixed alone, version 3 of 300.1/002.
+    row = early_steps(waktu_lapor=datetime(2025, 12, 31, 23, 50),
+                      waktu_diteruskan=datetime(2025, 12, 31, 23, 55))
+    make_intake([row])
+    assert perda(office, "run") == 0  # receipt 001/2025, Nota Dinas 002/2025
+    make_intake([{**row, "nama_pelapor": "Dwi Astuti"}])
+    assert perda(office, "run") == 0  # both as version 2, same numbers
+    row.update(nama_pelapor="Dwi Astuti", waktu_diteruskan=datetime(2026, 1, 1, 0, 5))
+    make_intake([row])
+    assert perda(office, "run") == 0  # Nota Dinas 001/2026
+    row.update(waktu_diteruskan=datetime(2025, 12, 31, 23, 58))
+    make_intake([row])
+    assert perda(office, "run") == 0  # back in 2025: a new Nota Dinas, 003/2025
+    moved_back = [k for k in hashes(cfg.outbox / "2025") if k.startswith("02-")
+                  and numbers_in(cfg.outbox / "2025" / k) == {"300.1/003/Kec.Krj/2025"}]
+    assert len(moved_back) == 1
+    before = hashes(cfg.outbox)
+    for lost in cfg.state_dir.glob("perda.sqlite3*"):
+        lost.unlink()
+    assert perda(office, "pulihkan") == 0
+    with sqlite3.connect(cfg.state_dir / "perda.sqlite3") as db:  # every version filed
+        assert db.execute("SELECT COUNT(*) FROM letters").fetchone()[0] == len(before)
+    assert perda(office, "run") == 0
+    assert hashes(cfg.outbox) == before  # nothing made again
+    row.update(uraian="Uraian yang diperbaiki.")
+    make_intake([row])
+    assert perda(office, "run") == 0
+    made = [k for k in hashes(cfg.outbox) if k not in before]
+    nota = [k for k in made if k.startswith("2025/02-")]
+    assert len(nota) == 1, made
+    assert numbers_in(cfg.outbox / nota[0]) == {"300.1/003/Kec.Krj/2025"}  # its number
+    assert read_stamp(cfg.outbox / nota[0])["version"] == 2  # after its version 1

@@ -11,6 +11,7 @@ those characters, and an error cell of theirs must be the same text in ours.
 
 from __future__ import annotations
 
+import gc
 import random
 import re
 import zipfile
@@ -229,12 +230,15 @@ def test_rows_are_openpyxls_byte_for_byte(cfg: Config, tmp_path: Path) -> None:
     assert sheet_xml(ours, 2) == sheet_xml(theirs, 2)
 
 
+# The old writer's half-written sheet is collected with its generator still open.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_forbidden_characters_are_dropped_where_openpyxl_lost_the_register(
         cfg: Config, tmp_path: Path) -> None:
     letter = random_letters(random.Random(1), 1)[0]
     letter = replace(letter, tahun=2024, hal="Surat\x01 dari\x1f desa\ud800", tujuan="=1+1")
     with pytest.raises(IllegalCharacterError):
         legacy.write_agenda(tmp_path / "lama.xlsx", [letter], cfg, 2024)
+    gc.collect()  # here, not in a later test
     path = cfg.outbox / "2024" / "Buku Agenda 2024.xlsx"
     write_agenda(path, [letter], cfg, 2024)
     ws = load_workbook(path).active

@@ -56,8 +56,9 @@ def cmd_pulihkan(args: argparse.Namespace) -> ExitCode:
     print(f"Dipulihkan dari outbox: {result.letters} surat"
           + (f", {result.from_agenda} lagi dari Buku Agenda saja (berkasnya tidak ada)"
              if result.from_agenda else "")
-          + (f", {result.from_backup} lagi dari salinan cadangan di state/backup/ (berkasnya "
-             "tidak ada di outbox, misalnya sudah diarsipkan)" if result.from_backup else "")
+          + (f", {result.from_backup} lagi dari salinan cadangan di state/backup/ atau "
+             "outbox/_cadangan/ (berkasnya tidak ada di outbox, misalnya sudah diarsipkan)"
+             if result.from_backup else "")
           + (f"; {result.cases} laporan dari salinan buku kerja di state/snapshots/"
              if result.cases else "") + ".")
     if result.adopted:

@@ -31,7 +31,7 @@ from pipeline.form import PageForm, page_form
 from pipeline.layout import agenda_path, letter_path, sms_path
 from pipeline.layout import draft_path as layout_draft_path
 from pipeline.model import Case, Letter, LetterStatus, case_from_json, case_to_json
-from pipeline.places import Places
+from pipeline.places import BESIDE, Places
 from pipeline.plan import Action, Item, Plan, make_plan
 from pipeline.pool import Job, Renderer
 from pipeline.schema import DOCUMENT_BY_KIND, Doc, Document
@@ -364,7 +364,7 @@ def _draft_place(cfg: Config, letter: Letter, made: Made) -> str:
     owner = made.draft_owners.setdefault(path, letter.case_id)
     target = cfg.outbox / path  # a clerk's file where its SMS text or PDF goes: elsewhere
     if owner == letter.case_id and (target.exists() or not any(
-            target.with_suffix(beside).exists() for beside in (".txt", ".pdf"))):
+            target.with_suffix(beside).exists() for beside in BESIDE)):
         return path
     return layout_draft_path(letter_path(cfg, document(letter), letter.no_laporan,
                                          letter.tahun, letter.instansi, letter.version,

@@ -171,7 +171,7 @@ def backup_paths(cfg: Config) -> list[Path]:
 
 
 def backup_letters(cfg: Config) -> list[Letter]:
-    """The letters, as the newest readable backup under state/backup/ records them ([]
+    """The letters, as the newest readable backup (backup_paths) records them ([]
     when there is none): what a lost database knew of letters no longer in outbox/ (a
     year folder moved out to archive it), pending ones included (their numbers were
     given)."""

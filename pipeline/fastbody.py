@@ -8,7 +8,8 @@ module does those by string operations, the bytes staying docxtpl's:
 - the body's start tag loses the namespace declarations its document already makes,
   inside the document's own start tag and XML declaration (`head`, `tail`: taken from a
   real round trip when the template is compiled);
-- table grids are mended and drawing ids renumbered in the template's source, once;
+- table grids are mended and drawing ids renumbered in the template's source, once
+  (a grid that depends on which rows a letter has: per letter, see below);
 - an element left empty (`<w:t></w:t>`) is written self-closed (`<w:t/>`);
 - the character references of printed values (`&#34;`, `&#39;`, `&#123;`, `&#125;`)
   become the characters lxml writes.
@@ -23,8 +24,18 @@ round trip can change, whatever the values:
 - every `{% if %}` branch and `{% for %}` body leaves the open elements as it found them
   (so any choice or repetition of them is well-formed);
 - no tag, column span or grid of a table lies inside a branch that starts in that
-  table, except whole rows that never change the table's measure (most cells, widest
-  row: what docxtpl's `fix_tables` mends by); no drawing id lies inside any branch.
+  table, except whole rows (holding whole tables or not); no drawing id lies inside any
+  branch;
+- a table's measure (most cells, widest row, counting its inner tables' rows as
+  docxtpl's `fix_tables` does) is that of its rows in every letter, M. A row inside a
+  branch started in the table may exceed M only if it is the table's own row and the
+  table lies in no branch (its grid is in each letter once), or if it is an inner
+  table's row lying in such an own row that is at least as large (whenever it is
+  there, so is that row). Such a table's grid is then replaced by a mark and its rows
+  exceeding M marked (`<?g0?>`, `<?r0.1?>`: no static text or escaped value holds
+  `<?`, so autoescaping is required); per letter the grid is mended for the marked rows
+  present and the marks dropped (`_Grid.choose`). Every other grid, in or outside
+  branches, is mended once in the source: each repetition is the same text.
 
 Per letter, `FastBody.render` returns None (the caller then takes the round trip) when a
 value is markup it did not escape itself, or when the text holds what docxtpl's
@@ -61,6 +72,7 @@ _START_THEN_END = re.compile(r"<(?!/)([^<>]*+)></")  # a start tag, then some en
 _NOT_TEXT = re.compile("[<>&{}\r\n\t\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _REFS = (("&#34;", '"'), ("&#39;", "'"), ("&#123;", "{"), ("&#125;", "}"))
 CHECKS = 3  # a template's first letters in each process are also made the slow way, compared
+_ROW_START = re.compile(r"<w:tr[ />]")
 _TABLE_TAGS = ("w:tbl", "w:tr", "w:tc", "w:tcPr", "w:gridSpan", "w:tblGrid", "w:gridCol")
 
 
@@ -76,19 +88,25 @@ class _Plain(Exception):
 class _Row:
     """A table row as docxtpl's `fix_tables` counts it."""
 
+    at: tuple[int, int]  # (static piece, which `<w:tr` of it) of its start tag
     cells: int = 0
     width: int = 0
-    sure: bool = True  # present in every letter
+    mark: str = ""  # set where its presence decides its table's grid
 
 
 @dataclass
 class _Table:
-    """What the walk learned of one table: its grid's place in the source and its rows."""
+    """What the walk learned of one table: its grid's place in the source and its rows
+    (its own and its inner tables', as docxtpl counts them)."""
 
     depth: int  # branch depth where the table starts
     grid: str = ""  # its <w:tblGrid>…</w:tblGrid> as in the source
     grid_at: tuple[int, int] | None = None  # (static piece, offset) of the grid's start
-    rows: list[_Row] = field(default_factory=list)
+    sure: list[_Row] = field(default_factory=list)  # rows as often as the table itself
+    own: list[_Row] = field(default_factory=list)  # its own rows inside a branch
+    # inner tables' rows inside a branch, each with the row of this table it lies in
+    inner: list[tuple[_Row, _Row]] = field(default_factory=list)
+    mark: str = ""  # set where its grid is chosen per letter
 
 
 @dataclass
@@ -114,6 +132,8 @@ class _Walk:
         self.wp = wp_prefixes
         self.piece = -1  # which static text is being walked
         self.text = ""
+        self.datas: list[jnodes.TemplateData] = []  # the static texts, in walk order
+        self.rows_here = 0  # `<w:tr` start tags seen in this static text
 
     def nodes(self, body: list[jnodes.Node]) -> None:
         """Walk a list of statements."""
@@ -121,6 +141,7 @@ class _Walk:
             if isinstance(node, jnodes.Output):
                 for child in node.nodes:
                     if isinstance(child, jnodes.TemplateData):
+                        self.datas.append(child)
                         self.data(child.data)
                     else:
                         self.value()
@@ -151,6 +172,7 @@ class _Walk:
         text = _post(text)
         self.piece += 1
         self.text = text
+        self.rows_here = 0
         pos = 0
         for match in _TAG.finditer(text):
             if not _TEXT_OK.fullmatch(text, pos, match.start()):
@@ -207,11 +229,18 @@ class _Walk:
             element.table = _Table(self.depth)
             self.tables.append(element.table)
         elif name == "w:tr":
-            element.row = _Row()
-            for open_ in self.stack:  # docxtpl counts the rows of inner tables too
-                if open_.table is not None:
-                    open_.table.rows.append(element.row)
-                    element.row.sure &= self.depth == open_.table.depth
+            row = element.row = _Row((self.piece, self.rows_here))
+            self.rows_here += 1
+            for i, open_ in enumerate(self.stack):  # docxtpl counts inner tables' rows too
+                if open_.table is None:
+                    continue
+                within = next((e.row for e in self.stack[i + 1:] if e.name == "w:tr"), None)
+                if self.depth == open_.table.depth:
+                    open_.table.sure.append(row)
+                elif within is None:
+                    open_.table.own.append(row)
+                else:
+                    open_.table.inner.append((row, within))
         elif parent is None or self.depth != parent.depth:
             if name != "w:tblGrid":  # a grid is checked to lie in one static text
                 raise NotProven("table structure in a branch")
@@ -257,12 +286,40 @@ def _post(text: str) -> str:
 
 
 @dataclass
+class _Grid:
+    """A table's grid that depends on which of some rows in branches a letter has (the
+    table itself is in none: its grid is in each letter once)."""
+
+    mark: str  # where the grid is in the rendered text
+    grid: str  # its text in the source
+    measure: tuple[int, int]  # (most cells, widest) of the rows in every letter
+    rows: tuple[tuple[str, int, int], ...]  # (mark, cells, width) of the others
+    mended: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def choose(self, xml: str) -> str | None:
+        """`xml` with this grid mended for the rows it has, the marks gone (None: a mark
+        is not where the template put it)."""
+        if xml.count(self.mark) != 1:
+            return None
+        most, widest = self.measure
+        for mark, cells, width in self.rows:
+            if mark in xml:
+                most, widest = max(most, cells), max(widest, width)
+                xml = xml.replace(mark, "")
+        text = self.mended.get((most, widest))
+        if text is None:
+            text = self.mended[most, widest] = _mended(self.grid, most, widest)
+        return xml.replace(self.mark, text)
+
+
+@dataclass
 class FastBody:
     """A body template whose rendered text needs no XML round trip (see the module)."""
 
     template: jinja2.Template
     head: bytes  # XML declaration, document and body start tags
     tail: bytes  # body and document end tags
+    grids: tuple[_Grid, ...] = ()  # grids chosen per letter
     checks: int = CHECKS  # letters still to compare with the round trip in this process
     off: bool = False  # a comparison differed: the round trip from now on
 
@@ -292,6 +349,11 @@ class FastBody:
             xml = self.template.render(context)
         except _Plain:
             return None
+        for grid in self.grids:
+            chosen = grid.choose(xml)
+            if chosen is None:
+                return None
+            xml = chosen
         xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
         xml = (xml.replace("{_{", "{{").replace("}_}", "}}")
                .replace("{_%", "{%").replace("%_}", "%}"))
@@ -356,14 +418,16 @@ def _prepare(source: str, jinja_env: jinja2.Environment,
     inner = source[start.end():-len(end)]
     walk = _Walk(wp)
     walk.stack.append(_Element("w:body", 0))
-    walk.nodes(jinja_env.parse(inner).body)
+    tree = jinja_env.parse(inner)
+    walk.nodes(tree.body)
     if [e.name for e in walk.stack] != ["w:body"]:
         raise NotProven("body not closed")
-    fixed = _fixed_source(inner, walk)
+    grids = _fixed(walk, jinja_env.autoescape is True)
     probe = document(start.group(0) + "<w:p/>" + end).decode("utf-8")
     head, tail = probe.split("<w:p/>")
     fast_env = jinja_env.overlay(finalize=_strict(jinja_env.finalize))
-    return FastBody(fast_env.from_string(fixed), head.encode("utf-8"), tail.encode("utf-8"))
+    return FastBody(fast_env.from_string(tree), head.encode("utf-8"), tail.encode("utf-8"),
+                    tuple(grids))
 
 
 def _strict(finalize: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
@@ -375,30 +439,61 @@ def _strict(finalize: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
     return strict
 
 
-def _fixed_source(inner: str, walk: _Walk) -> str:
-    """The template source with its tables' grids mended and drawing ids renumbered, as
-    docxtpl does to every letter (the same for all letters here: proven static)."""
-    out: list[str] = []
-    pos = 0
-    for table in walk.tables:  # grids in source order, each found after the one before
-        if not table.grid:
+def _fixed(walk: _Walk, autoescape: bool) -> list[_Grid]:
+    """The walked static texts with their tables' grids mended and drawing ids renumbered,
+    as docxtpl does to every letter, where that is the same for all letters; a grid that
+    depends on which rows a letter has is replaced by a mark (returned: chosen per letter)
+    and those rows are marked."""
+    sites: dict[int, list[tuple[int, int, str]]] = {}  # piece: (start, end, new text)
+    searched: dict[int, int] = {}  # piece: where its next grid is looked for
+    grids: list[_Grid] = []
+    for table in walk.tables:  # grids in source order
+        if not table.grid or table.grid_at is None:
             raise NotProven("table without a grid")
-        sure = [r for r in table.rows if r.sure]
-        if _measure(sure) != _measure(table.rows):
-            raise NotProven("a row in a branch changes the table's measure")
-        found = inner.find(table.grid, pos)
+        most, widest = _measure(table.sure)
+        if any(r.cells > max(most, o.cells) or r.width > max(widest, o.width)
+               for r, o in table.inner):
+            raise NotProven("a row of an inner table in a branch changes the table's measure")
+        deciding = [r for r in table.own if r.cells > most or r.width > widest]
+        if deciding and (table.depth or not autoescape):
+            raise NotProven("a row in a branch changes the measure of a table in a branch")
+        piece = table.grid_at[0]
+        data = walk.datas[piece].data
+        found = data.find(table.grid, searched.get(piece, 0))
         if found < 0:
             raise NotProven("grid not found in the source")
-        out += [inner[pos:found], _mended(table.grid, *_measure(table.rows))]
-        pos = found + len(table.grid)
-    source = "".join(out) + inner[pos:]
+        searched[piece] = found + len(table.grid)
+        if deciding:
+            table.mark = f"<?g{len(grids)}?>"
+            for row in deciding:
+                row.mark = f"<?r{len(grids)}.{table.own.index(row)}?>"
+            grids.append(_Grid(table.mark, table.grid, (most, widest),
+                               tuple((r.mark, r.cells, r.width) for r in deciding)))
+        text = table.mark or _mended(table.grid, most, widest)
+        sites.setdefault(piece, []).append((found, found + len(table.grid), text))
+    for table in walk.tables:
+        for row in table.own:
+            if row.mark:
+                piece, nth = row.at
+                tag = list(_ROW_START.finditer(walk.datas[piece].data))[nth]
+                sites.setdefault(piece, []).append((tag.start(), tag.start(), row.mark))
+    for piece, edits in sites.items():
+        node = walk.datas[piece]
+        out, pos = [], 0
+        for begin, stop, text in sorted(edits):
+            out += [node.data[pos:begin], text]
+            pos = stop
+        node.data = "".join(out) + node.data[pos:]
     ids = iter(range(1001, 1001 + walk.docpr))
     prefixes = "|".join(re.escape(p) for p in sorted(walk.wp)) or "(?!)"
     docpr = re.compile(rf'(<(?:{prefixes}):docPr id=")[^"]*"')
-    renumbered, count = docpr.subn(lambda m: f'{m.group(1)}{next(ids)}"', source)
+    count = 0
+    for node in walk.datas:
+        node.data, n = docpr.subn(lambda m: f'{m.group(1)}{next(ids)}"', node.data)
+        count += n
     if count != walk.docpr:
         raise NotProven("drawing ids not where the walk saw them")
-    return renumbered
+    return grids
 
 
 def _measure(rows: list[_Row]) -> tuple[int, int]:

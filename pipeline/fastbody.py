@@ -106,7 +106,7 @@ class _Table:
     own: list[_Row] = field(default_factory=list)  # its own rows inside a branch
     # inner tables' rows inside a branch, each with the row of this table it lies in
     inner: list[tuple[_Row, _Row]] = field(default_factory=list)
-    mark: str = ""  # set where its grid is chosen per letter
+    mark: str = ""  # set where its grid is chosen per letter (see `_Grid`)
 
 
 @dataclass
@@ -463,20 +463,19 @@ def _fixed(walk: _Walk, autoescape: bool) -> list[_Grid]:
         if found < 0:
             raise NotProven("grid not found in the source")
         searched[piece] = found + len(table.grid)
+        for n, row in enumerate(deciding):  # marked where its start tag is
+            row.mark = f"<?r{len(grids)}.{n}?>"
+            tags = list(_ROW_START.finditer(walk.datas[row.at[0]].data))
+            if len(tags) <= row.at[1]:
+                raise NotProven("row not where the walk saw it")
+            at = tags[row.at[1]].start()
+            sites.setdefault(row.at[0], []).append((at, at, row.mark))
         if deciding:
             table.mark = f"<?g{len(grids)}?>"
-            for row in deciding:
-                row.mark = f"<?r{len(grids)}.{table.own.index(row)}?>"
             grids.append(_Grid(table.mark, table.grid, (most, widest),
                                tuple((r.mark, r.cells, r.width) for r in deciding)))
         text = table.mark or _mended(table.grid, most, widest)
         sites.setdefault(piece, []).append((found, found + len(table.grid), text))
-    for table in walk.tables:
-        for row in table.own:
-            if row.mark:
-                piece, nth = row.at
-                tag = list(_ROW_START.finditer(walk.datas[piece].data))[nth]
-                sites.setdefault(piece, []).append((tag.start(), tag.start(), row.mark))
     for piece, edits in sites.items():
         node = walk.datas[piece]
         out, pos = [], 0

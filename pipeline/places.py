@@ -18,6 +18,7 @@ only its ' (versi N)' changed, so a letter keeps its mark for all its versions.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,6 +50,11 @@ class Places:
         self.state = state
         self.outbox = cfg.outbox  # resolved once (a property that resolves the path)
         self.claimed: dict[str, Identity] = {}  # places given in this chunk
+        # Each folder's names, read once per chunk and case-folded (Windows matches names
+        # without regard to case): a name not there is free of files without a look at
+        # the disk; a name there is looked at as before. A file made after the listing
+        # is met by filing's guard, which refuses to replace it (filing.NameTaken).
+        self._names: dict[Path, frozenset[str]] = {}
 
     def place(self, item: Item) -> str:
         """Where the letter of a new or resumed item is filed (and claim it)."""
@@ -87,14 +93,33 @@ class Places:
             return False
         if any(owner != mine for owner in self.state.letters_at(path)):
             return False
-        record = {key: getattr(letter, key) for key in IDENTITY}
         target = self.outbox / path
+        names = self._listing(target.parent)
+        stem = target.stem.casefold()
+        if names is not None and not any(stem + suffix in names
+                                         for suffix in (target.suffix.casefold(), *BESIDE)):
+            return True  # nothing there, nor beside it: the common case, no look at the disk
+        record = {key: getattr(letter, key) for key in IDENTITY}
         try:
             if not target.exists() and self._beside_taken(target, item):
                 return False  # a clerk's file where the letter's SMS text or PDF would go
             return may_replace(target, record, letter.sha256)
         except OSError:  # unreadable now: the guard looks again when the letter is written
             return True
+
+    def _listing(self, folder: Path) -> frozenset[str] | None:
+        """The case-folded names in `folder` (empty if it is missing), read once per chunk;
+        None when it cannot be read (each place is then looked at on its own)."""
+        names = self._names.get(folder)
+        if names is None:
+            try:
+                names = frozenset(name.casefold() for name in os.listdir(folder))
+            except FileNotFoundError:
+                names = frozenset()
+            except OSError:
+                return None
+            self._names[folder] = names
+        return names
 
     def _beside_taken(self, target: Path, item: Item) -> bool:
         """Whether a file is where this letter's SMS text or PDF would go, other than the

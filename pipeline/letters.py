@@ -120,18 +120,45 @@ def _blocks(cases: Iterator[Case], size: int) -> Iterator[list[Case]]:
 def execute(plan: Plan, cases: list[Case], cfg: Config, state: State, renderer: Renderer,
             made: Made, progress: Callable[[int], None] | None = None, *,
             konsep: bool = False) -> Made:
-    """Carry out a plan for `cases` in chunks; the cases' data is stored along the way."""
+    """Carry out a plan for `cases` in chunks; the cases' data is stored along the way.
+
+    In a pool, the next chunk is reserved while the workers render the last letters of
+    this one (`Renderer.run`'s `ahead`): they never wait for the reservation. Reserving
+    before the chunk before is marked made is what a kill between the two does anyway:
+    the reserved letters are pending, resumed with their numbers.
+    """
     last_item = {item.letter.case_id: i for i, item in enumerate(plan.items)}
     # Cases with nothing to do are only stored (drafts store nothing).
     quiet = [] if konsep else [c for c in cases if c.case_id not in last_item]
-    for start, chunk in _chunks(plan.items):
+
+    def stored(start: int, chunk: list[Item]) -> list[tuple[Case, bool]]:
+        """The cases whose data this chunk stores (called once per chunk, in order)."""
+        nonlocal quiet
         involved = {item.letter.case_id: item.case for item in chunk if item.case is not None}
-        stored = [(case, last_item[cid] < start + len(chunk)) for cid, case in involved.items()
-                  if case is not None]
-        if quiet:
-            stored += [(case, True) for case in quiet]
-            quiet = []
-        _run_chunk(chunk, stored, cfg, state, renderer, made)
+        kept = [(case, last_item[cid] < start + len(chunk)) for cid, case in involved.items()
+                if case is not None]
+        kept, quiet = kept + [(case, True) for case in quiet], []
+        return kept
+
+    chunks = list(_chunks(plan.items))
+    booked: list[Item] | None = None  # the letters of the next chunk, reserved ahead
+    for n, (start, chunk) in enumerate(chunks):
+        if any(item.action is Action.draft for item in chunk):
+            _write_drafts(chunk, cfg, renderer, made)
+        else:
+            items = booked if booked is not None else _reserve_chunk(
+                chunk, stored(start, chunk), cfg, state, made)
+            booked = None
+            following = chunks[n + 1] if n + 1 < len(chunks) else None
+
+            def ahead(following: tuple[int, list[Item]] | None = following) -> None:
+                nonlocal booked
+                if following is not None and not any(
+                        item.action is Action.draft for item in following[1]):
+                    booked = _reserve_chunk(following[1], stored(*following), cfg, state,
+                                            made)
+
+            made.add(write_items(items, cfg, state, renderer, ahead=ahead))
         if progress:
             progress(made.count + len(made.drafts))
     if quiet:
@@ -151,17 +178,19 @@ def _chunks(items: list[Item]) -> Iterator[tuple[int, list[Item]]]:
         yield start, items[start:]
 
 
-def _run_chunk(chunk: list[Item], cases: list[tuple[Case, bool]], cfg: Config, state: State,
-               renderer: Renderer, made: Made) -> None:
-    """Reserve one chunk, write its letters, mark them made."""
+def _write_drafts(chunk: list[Item], cfg: Config, renderer: Renderer, made: Made) -> None:
+    """Write a chunk's drafts (not recorded: no reservation)."""
     drafts = [item for item in chunk if item.action is Action.draft]
-    if drafts:
-        written: list[tuple[Item, str]] = []
-        paths = [_draft_place(cfg, item.letter, made) for item in drafts]
-        _write(drafts, paths, cfg, renderer, written, konsep=True)
-        place = dict(zip((id(item) for item in drafts), paths, strict=True))
-        made.drafts += [cfg.outbox / place[id(item)] for item, _ in written]
-        return
+    written: list[tuple[Item, str]] = []
+    paths = [_draft_place(cfg, item.letter, made) for item in drafts]
+    _write(drafts, paths, cfg, renderer, written, konsep=True)
+    place = dict(zip((id(item) for item in drafts), paths, strict=True))
+    made.drafts += [cfg.outbox / place[id(item)] for item, _ in written]
+
+
+def _reserve_chunk(chunk: list[Item], cases: list[tuple[Case, bool]], cfg: Config,
+                   state: State, made: Made) -> list[Item]:
+    """Place and reserve one chunk's letters; the items to write, with their records."""
     booking = Booking(cases=cases)
     to_write: list[Item] = []
     resumed: list[Item] = []
@@ -183,19 +212,23 @@ def _run_chunk(chunk: list[Item], cases: list[tuple[Case, bool]], cfg: Config, s
     reserved = state.reserve(booking)
     made.marked_years |= {x.tahun for x in booking.withdrawn if x.numbered}
     made.marked_years |= {x.tahun for x, _ in booking.replaced if x.numbered}
-    items = [replace(item, letter=letter) for item, letter in zip(to_write, reserved,
-                                                                  strict=True)]
-    made.add(write_items(items, cfg, state, renderer))
+    return [replace(item, letter=letter) for item, letter in zip(to_write, reserved,
+                                                                 strict=True)]
 
 
 def write_items(items: list[Item], cfg: Config, state: State,
-                renderer: Renderer | None = None) -> list[Letter]:
+                renderer: Renderer | None = None,
+                ahead: Callable[[], None] | None = None) -> list[Letter]:
     """Render and file reserved letters, then mark them made in one transaction — also
-    those filed before a write failed (disk full), so only the rest stay pending."""
+    those filed before a write failed (disk full), so only the rest stay pending.
+
+    `ahead`: called once, if at all, while a pool's workers render the last letters
+    (the next chunk's reservation); not called when no pool renders them.
+    """
     written: list[tuple[Item, str]] = []
     try:
         _write(items, [item.letter.path for item in items], cfg, renderer or Renderer(),
-               written)
+               written, ahead=ahead)
     finally:
         done = [(item.letter, digest) for item, digest in written]
         if done:
@@ -204,7 +237,8 @@ def write_items(items: list[Item], cfg: Config, state: State,
 
 
 def _write(items: list[Item], paths: list[str], cfg: Config, renderer: Renderer,
-           written: list[tuple[Item, str]], *, konsep: bool = False) -> None:
+           written: list[tuple[Item, str]], *, konsep: bool = False,
+           ahead: Callable[[], None] | None = None) -> None:
     """Render and file letters (and their SMS texts), adding each filed one, with its
     sha256, to `written`, in order.
 
@@ -220,12 +254,15 @@ def _write(items: list[Item], paths: list[str], cfg: Config, renderer: Renderer,
     templates = cfg.templates  # resolved paths: computed once, not per letter
     outbox = str(cfg.outbox)
     with renderer as active:
-        for batch in _rounds(list(zip(items, paths, strict=True))):
+        rounds = _rounds(list(zip(items, paths, strict=True)))
+        for n, batch in enumerate(rounds):
             jobs = (_job(item, path, cfg, form, templates, outbox, konsep)
                     for item, path in batch)  # made while the workers render the first
             failure: BaseException | None = None
+            last = n == len(rounds) - 1
             for (item, _path), (kind, value) in zip(
-                    batch, active.run(file_letters, jobs, len(batch)), strict=True):
+                    batch, active.run(file_letters, jobs, len(batch),
+                                      ahead=ahead if last else None), strict=True):
                 if isinstance(value, BaseException):
                     failure = value
                     break  # a full disk: the rest of the batch stays pending
@@ -247,7 +284,7 @@ def _job(item: Item, path: str, cfg: Config, form: PageForm, templates: Path, ou
             letter_record(item.letter), shown_properties(item.letter), (outbox, path, sms))
 
 
-def _rounds(pairs: list[tuple[Item, str]]) -> Iterator[list[tuple[Item, str]]]:
+def _rounds(pairs: list[tuple[Item, str]]) -> list[list[tuple[Item, str]]]:
     """The letters in rounds where no two share a place (the n-th letter for a place in
     the n-th round); almost always one round."""
     rounds: list[list[tuple[Item, str]]] = []
@@ -257,7 +294,7 @@ def _rounds(pairs: list[tuple[Item, str]]) -> Iterator[list[tuple[Item, str]]]:
         if n == len(rounds):
             rounds.append([])
         rounds[n].append((item, path))
-    return iter(rounds)
+    return rounds
 
 
 Filed = tuple[str, "str | BaseException"]  # ("ok", sha256), ("taken", why), ("error", exc)

@@ -29,7 +29,7 @@ from pipeline import render
 log = logging.getLogger("pipeline.pool")
 POOL_MIN = 200  # letters in one batch before a pool pays for starting its workers
 CHUNKSIZE = 32  # letters sent to a worker at a time: its wait for the last write is shared
-IN_FLIGHT = 3  # lists of letters given out ahead, per worker
+IN_FLIGHT = 6  # lists of letters given out ahead, per worker (covers the next chunk's reservation)
 
 # (template path, context[, page form[, record, shown properties]]): with a record, the
 # letter comes back stamped (written with its zip, as stamp.stamp): the parent only writes.
@@ -75,23 +75,25 @@ class Renderer:
         """(bytes, sha256) of each job, in order, as they are done."""
         return self.run(render_jobs, jobs, len(jobs))
 
-    def run(self, work: Callable[[list[Job]], list[R]], jobs: Iterable[Job], count: int
-            ) -> Iterator[R]:
+    def run(self, work: Callable[[list[Job]], list[R]], jobs: Iterable[Job], count: int,
+            ahead: Callable[[], None] | None = None) -> Iterator[R]:
         """`work` (a top-level function) over `count` jobs in lists of CHUNKSIZE; each
         job's result, in order, as they are done.
 
         `jobs` may be a generator: in a pool, the next jobs are made here while the
-        workers are busy with the first ones (at most IN_FLIGHT lists ahead).
+        workers are busy with the first ones (at most IN_FLIGHT lists ahead). `ahead`:
+        in a pool, called here once every list is given out, while the workers render
+        the last ones (not called without a pool).
         """
         chunks = _chunked(jobs)
         # A pool already started (an earlier chunk of this batch) does a small rest too:
         # its workers have the templates compiled, this process has not.
         if self._pool is None and (count < self.pool_min or self.workers < 2):
             return (result for chunk in chunks for result in work(chunk))
-        return self._pooled(work, chunks, count)
+        return self._pooled(work, chunks, count, ahead)
 
     def _pooled(self, work: Callable[[list[Job]], list[R]], chunks: Iterator[list[Job]],
-                count: int) -> Iterator[R]:
+                count: int, ahead: Callable[[], None] | None = None) -> Iterator[R]:
         """Results from the pool; if a worker dies, the rest are done here."""
         if self._pool is None:
             log.info("Membuat %d surat dengan %d proses.", count, self.workers)
@@ -105,6 +107,8 @@ class Renderer:
                 while len(window) > IN_FLIGHT * self.workers:
                     yield from window[0][1].result()
                     window.popleft()
+            if ahead is not None:
+                ahead()
             while window:
                 yield from window[0][1].result()
                 window.popleft()

@@ -70,6 +70,44 @@ def test_pool_renders_what_this_process_renders(tmp_path):
     assert [document_xml(d) for d, _ in pooled] == [document_xml(d) for d, _ in here]
 
 
+def test_next_chunk_is_reserved_while_the_workers_render_this_one(make_intake, cfg,
+                                                                   monkeypatch):
+    """In a pool the workers never wait for the next chunk's reservation: it is made
+    while they render the last letters of this chunk, before this one is marked made;
+    every letter is still made once, numbered in order, none left pending."""
+    from pipeline import letters
+    from pipeline.state import State
+
+    monkeypatch.setattr(pool, "POOL_MIN", 4)
+    monkeypatch.setattr(letters, "CHUNK_LETTERS", 8)
+    events: list[str] = []
+    reserve, complete = State.reserve, State.complete_all
+
+    def reserving(self, booking):
+        events.append("reserve")
+        return reserve(self, booking)
+
+    def completing(self, done):
+        events.append("complete")
+        return complete(self, done)
+
+    monkeypatch.setattr(State, "reserve", reserving)
+    monkeypatch.setattr(State, "complete_all", completing)
+    outcome = run(make_intake([full_row(n) for n in range(1, 5)]), cfg)
+    assert outcome.letters_made == 32
+    assert events[:3] == ["reserve", "reserve", "complete"]  # the second chunk went ahead
+    assert events.count("complete") >= 4
+    state = open_state(cfg)
+    try:
+        assert state.pending_letters() == []
+        rows = state.letters_of_year(2024)
+    finally:
+        state.close()
+    assert sorted(r.urut for r in rows) == list(range(1, 29))
+    for row in rows:
+        assert hashlib.sha256((cfg.outbox / row.path).read_bytes()).hexdigest() == row.sha256
+
+
 def test_template_error_in_a_worker_reaches_the_caller(tmp_path):
     from pipeline.errors import TemplateError
 

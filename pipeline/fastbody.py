@@ -10,7 +10,9 @@ module does those by string operations, the bytes staying docxtpl's:
   real round trip when the template is compiled);
 - table grids are mended and drawing ids renumbered in the template's source, once
   (a grid that depends on which rows a letter has: per letter, see below);
-- an element left empty (`<w:t></w:t>`) is written self-closed (`<w:t/>`);
+- an element left empty (`<w:t></w:t>`) is written self-closed (`<w:t/>`): in the
+  static text once, and per letter only where a value or branch follows a start tag
+  (a mark put there when the template is compiled), not by a search of the whole text;
 - the character references of printed values (`&#34;`, `&#39;`, `&#123;`, `&#125;`)
   become the characters lxml writes.
 
@@ -68,6 +70,8 @@ _TEXT_OK = re.compile(r"(?:[^<>&\r]|&amp;|&lt;|&gt;)*")
 _ATTRS_OK = re.compile(r'(?: [\w.:-]+="(?:[^<>&"\r\n\t]|&amp;|&lt;|&gt;|&quot;'
                        r'|&#10;|&#9;|&#13;)*")*')
 _START_THEN_END = re.compile(r"<(?!/)([^<>]*+)></")  # a start tag, then some end tag
+_ENDS_WITH_START = re.compile(r"<(?![/?])[^<>]*(?<!/)>\Z")  # a text ending with a start tag
+_MARK = "\x01"  # after a start tag that ends a static text (XML text never holds it)
 # What markup a template passes through unescaped may not hold to be written as it is.
 _NOT_TEXT = re.compile("[<>&{}\r\n\t\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _REFS = (("&#34;", '"'), ("&#39;", "'"), ("&#123;", "{"), ("&#125;", "}"))
@@ -364,7 +368,37 @@ class FastBody:
                 xml = xml.replace(ref, char)
             if "&#" in xml:
                 return None
-        return self.head + _collapsed(xml).encode("utf-8") + self.tail
+        return self.head + _joined(xml).encode("utf-8") + self.tail
+
+
+def _joined(xml: str) -> str:
+    """The rendered text without its marks (`_MARK`); an element left empty at a mark
+    written self-closed, as lxml writes it (`<w:t/>`). Only there can an element be left
+    empty: the static text has none (`_marked`)."""
+    parts = xml.split(_MARK)
+    out = [parts[0]]
+    for part in parts[1:]:
+        if part.startswith("</"):
+            before = out[-1]  # ends with the start tag the mark was put after
+            name = before[before.rindex("<") + 1:-1].split(" ", 1)[0]
+            if part.startswith(name + ">", 2):
+                out[-1] = before[:-1] + "/>"
+                part = part[len(name) + 3:]
+        out.append(part)
+    return "".join(out)
+
+
+def _marked(walk: _Walk) -> None:
+    """The static texts with their empty elements self-closed, and a mark after each that
+    ends with a start tag: what follows it (values, branches) may leave that element
+    empty in a letter, and `_joined` then closes it there, without a search of the whole
+    text."""
+    for node in walk.datas:
+        if _MARK in node.data:
+            raise NotProven("a control character in the static text")
+        node.data = _collapsed(node.data)
+        if _ENDS_WITH_START.search(node.data):
+            node.data += _MARK
 
 
 def _collapsed(xml: str) -> str:
@@ -423,6 +457,7 @@ def _prepare(source: str, jinja_env: jinja2.Environment,
     if [e.name for e in walk.stack] != ["w:body"]:
         raise NotProven("body not closed")
     grids = _fixed(walk, jinja_env.autoescape is True)
+    _marked(walk)
     probe = document(start.group(0) + "<w:p/>" + end).decode("utf-8")
     head, tail = probe.split("<w:p/>")
     fast_env = jinja_env.overlay(finalize=_strict(jinja_env.finalize))

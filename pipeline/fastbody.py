@@ -358,9 +358,11 @@ class FastBody:
             if chosen is None:
                 return None
             xml = chosen
-        xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
-        xml = (xml.replace("{_{", "{{").replace("}_}", "}}")
-               .replace("{_%", "{%").replace("%_}", "%}"))
+        # docxtpl's '\n<w:p' line breaks are gone from the static text (`_marked`): a
+        # value cannot print '<', so any newline left is a value's (resolve_listing's)
+        if "{_" in xml or "_}" in xml:
+            xml = (xml.replace("{_{", "{{").replace("}_}", "}}")
+                   .replace("{_%", "{%").replace("%_}", "%}"))
         if any(ch in xml for ch in _LISTING_CHARS):
             return None
         if "&#" in xml:
@@ -389,14 +391,15 @@ def _joined(xml: str) -> str:
 
 
 def _marked(walk: _Walk) -> None:
-    """The static texts with their empty elements self-closed, and a mark after each that
-    ends with a start tag: what follows it (values, branches) may leave that element
+    """The static texts without docxtpl's '\n<w:p' line breaks (removed from every letter
+    anyway), with their empty elements self-closed, and a mark after each that ends with
+    a start tag: what follows it (values, branches) may leave that element
     empty in a letter, and `_joined` then closes it there, without a search of the whole
     text."""
     for node in walk.datas:
         if _MARK in node.data:
             raise NotProven("a control character in the static text")
-        node.data = _collapsed(node.data)
+        node.data = _collapsed(node.data.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>"))
         if _ENDS_WITH_START.search(node.data):
             node.data += _MARK
 

@@ -33,6 +33,7 @@ from pipeline.state import State
 
 BESIDE = (".txt", ".pdf")  # what is filed beside a letter: its SMS text, its PDF
 ALTERNATIVES = 9  # other names tried before the guard is left to refuse (never in practice)
+LISTED = 5_000  # most names of a folder read into memory for a chunk's places
 
 Identity = tuple[object, ...]
 
@@ -53,8 +54,10 @@ class Places:
         # Each folder's names, read once per chunk and case-folded (Windows matches names
         # without regard to case): a name not there is free of files without a look at
         # the disk; a name there is looked at as before. A file made after the listing
-        # is met by filing's guard, which refuses to replace it (filing.NameTaken).
-        self._names: dict[Path, frozenset[str]] = {}
+        # is met by filing's guard, which refuses to replace it (filing.NameTaken). A
+        # folder of more than LISTED names is not listed (memory: a year's backlog puts
+        # 200,000 letters in one folder): its places are looked at one by one.
+        self._names: dict[Path, frozenset[str] | None] = {}
 
     def place(self, item: Item) -> str:
         """Where the letter of a new or resumed item is filed (and claim it)."""
@@ -101,25 +104,19 @@ class Places:
             return True  # nothing there, nor beside it: the common case, no look at the disk
         record = {key: getattr(letter, key) for key in IDENTITY}
         try:
-            if not target.exists() and self._beside_taken(target, item):
-                return False  # a clerk's file where the letter's SMS text or PDF would go
+            if not target.exists():  # then only a clerk's file beside it holds the place
+                return not self._beside_taken(target, item)
             return may_replace(target, record, letter.sha256)
         except OSError:  # unreadable now: the guard looks again when the letter is written
             return True
 
     def _listing(self, folder: Path) -> frozenset[str] | None:
         """The case-folded names in `folder` (empty if it is missing), read once per chunk;
-        None when it cannot be read (each place is then looked at on its own)."""
-        names = self._names.get(folder)
-        if names is None:
-            try:
-                names = frozenset(name.casefold() for name in os.listdir(folder))
-            except FileNotFoundError:
-                names = frozenset()
-            except OSError:
-                return None
-            self._names[folder] = names
-        return names
+        None when it cannot be read or holds more than LISTED names (each place is then
+        looked at on its own)."""
+        if folder not in self._names:
+            self._names[folder] = _names(folder)
+        return self._names[folder]
 
     def _beside_taken(self, target: Path, item: Item) -> bool:
         """Whether a file is where this letter's SMS text or PDF would go, other than the
@@ -135,3 +132,20 @@ class Places:
                     continue
             return True
         return False
+
+
+def _names(folder: Path) -> frozenset[str] | None:
+    """The case-folded names in `folder`: empty if it is missing, None if it cannot be read
+    or holds more than LISTED names."""
+    names: set[str] = set()
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                names.add(entry.name.casefold())
+                if len(names) > LISTED:
+                    return None
+    except FileNotFoundError:
+        return frozenset()
+    except OSError:
+        return None
+    return frozenset(names)

@@ -376,9 +376,9 @@ class State:
         with self.transaction() as db:
             db.executemany("UPDATE letters SET status='done', sha256=?, made_at=? WHERE id=?",
                            [(sha256, now, letter.id) for letter, sha256 in made])
-            db.executemany("INSERT INTO audit (at, event, detail) VALUES (?,?,?)",
-                           [(now, "letter", f"{letter.nomor} v{letter.version} {letter.path}")
-                            for letter, _ in made])
+            db.executemany(_AUDIT, [(now, "letter",
+                                     f"{letter.nomor} v{letter.version} {letter.path}")
+                                    for letter, _ in made])
 
     def record_letters(self, letters: Sequence[Letter]) -> None:
         """Record letters found already filed (perda pulihkan), raising the counters to
@@ -477,8 +477,10 @@ class State:
         return found
 
     def _audit(self, db: sqlite3.Connection, event: str, detail: str) -> None:
-        db.execute("INSERT INTO audit (at, event, detail) VALUES (?,?,?)",
-                   (_now(), event, detail))
+        db.execute(_AUDIT, (_now(), event, detail))
+
+
+_AUDIT = "INSERT INTO audit (at, event, detail) VALUES (?,?,?)"
 
 
 def _values(letter: Letter) -> tuple[object, ...]:

@@ -137,6 +137,36 @@ def test_workers_file_every_letter_and_never_replace_a_foreign_file(make_intake,
         assert hashlib.sha256((cfg.outbox / row.path).read_bytes()).hexdigest() == row.sha256
 
 
+@pytest.mark.parametrize("listed", [2, 5_000], ids=["folder-too-big-to-list", "listed"])
+def test_a_clerks_file_holds_its_place_in_a_listed_folder_or_not(make_intake, cfg,
+                                                                 monkeypatch, listed):
+    """Places are checked against one listing of the folder, or one by one in a folder
+    too big to list: either way a clerk's file at a letter's place, or where its SMS text
+    goes, is left alone and the letter goes beside it."""
+    from pipeline import places
+
+    monkeypatch.setattr(places, "LISTED", listed)
+    folder = cfg.outbox / "2024" / "01-penerimaan-laporan"
+    folder.mkdir(parents=True)
+    for n in range(4):  # more names than LISTED=2
+        (folder / f"catatan {n}.txt").write_bytes(b"catatan staf")
+    taken = folder / "LP-003 - Tanda Terima Laporan.docx"
+    taken.write_bytes(b"surat lain milik kantor")
+    beside = folder / "LP-002 - Tanda Terima Laporan.TXT"  # Windows matches any case
+    beside.write_bytes(b"teks staf")
+    run(make_intake([full_row(n) for n in range(1, 5)]), cfg)
+    assert taken.read_bytes() == b"surat lain milik kantor"
+    assert beside.read_bytes() == b"teks staf"
+    state = open_state(cfg)
+    try:
+        made = {row.path for row in state.letters_of_year(2024)}
+    finally:
+        state.close()
+    assert str(taken.relative_to(cfg.outbox)) not in made
+    assert "2024/01-penerimaan-laporan/LP-001 - Tanda Terima Laporan.docx" in made
+    assert len([p for p in made if "LP-003" in p and "01-penerimaan" in p]) == 1
+
+
 def _dies_in_a_worker(jobs: list) -> list:
     """Work that kills the worker process it runs in (a crash), and works here."""
     import multiprocessing

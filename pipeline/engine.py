@@ -178,11 +178,7 @@ def _render_xml(part: _Part, context: dict[str, Any]) -> str:
     except jinja2.TemplateError as exc:
         _add_docx_context(exc, part.source)
         raise
-    # docxtpl: re.sub(r"\n<w:p([ >])", r"<w:p\1", xml); the same, without a regex
-    # template expanded for each of a letter's some sixty paragraphs
-    xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
-    xml = (xml.replace("{_{", "{{").replace("}_}", "}}")
-           .replace("{_%", "{%").replace("%_}", "%}"))
+    xml = fastbody.unescaped(fastbody.unbroken(xml))
     if any(ch in xml for ch in _LISTING_CHARS):  # else resolve_listing changes nothing
         xml = _PARAGRAPH.sub(_resolve_paragraph, xml)
     return xml

@@ -282,11 +282,21 @@ class _Walk:
             table.grid = self.text[start:match.end()]
 
 
-def _post(text: str) -> str:
-    """docxtpl's text rewrites after rendering (engine._render_xml), on static text."""
-    text = text.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
+def unbroken(text: str) -> str:
+    """docxtpl's first rewrite of a rendered part, `re.sub(r"\\n<w:p([ >])", r"<w:p\\1")`,
+    without a regex template expanded for each of a letter's some sixty paragraphs."""
+    return text.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
+
+
+def unescaped(text: str) -> str:
+    """docxtpl's `{_{`, `}_}`, `{_%`, `%_}` unescaping of a rendered part."""
     return (text.replace("{_{", "{{").replace("}_}", "}}")
             .replace("{_%", "{%").replace("%_}", "%}"))
+
+
+def _post(text: str) -> str:
+    """docxtpl's text rewrites after rendering (engine._render_xml), on static text."""
+    return unescaped(unbroken(text))
 
 
 @dataclass
@@ -361,8 +371,7 @@ class FastBody:
         # docxtpl's '\n<w:p' line breaks are gone from the static text (`_marked`): a
         # value cannot print '<', so any newline left is a value's (resolve_listing's)
         if "{_" in xml or "_}" in xml:
-            xml = (xml.replace("{_{", "{{").replace("}_}", "}}")
-                   .replace("{_%", "{%").replace("%_}", "%}"))
+            xml = unescaped(xml)
         if any(ch in xml for ch in _LISTING_CHARS):
             return None
         if "&#" in xml:
@@ -399,7 +408,7 @@ def _marked(walk: _Walk) -> None:
     for node in walk.datas:
         if _MARK in node.data:
             raise NotProven("a control character in the static text")
-        node.data = _collapsed(node.data.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>"))
+        node.data = _collapsed(unbroken(node.data))
         if _ENDS_WITH_START.search(node.data):
             node.data += _MARK
 

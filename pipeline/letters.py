@@ -143,7 +143,7 @@ def execute(plan: Plan, cases: list[Case], cfg: Config, state: State, renderer: 
     chunks = list(_chunks(plan.items))
     booked: list[Item] | None = None  # the letters of the next chunk, reserved ahead
     for n, (start, chunk) in enumerate(chunks):
-        if any(item.action is Action.draft for item in chunk):
+        if _drafts(chunk):
             _write_drafts(chunk, cfg, renderer, made)
         else:
             items = booked if booked is not None else _reserve_chunk(
@@ -153,8 +153,7 @@ def execute(plan: Plan, cases: list[Case], cfg: Config, state: State, renderer: 
 
             def ahead(following: tuple[int, list[Item]] | None = following) -> None:
                 nonlocal booked
-                if following is not None and not any(
-                        item.action is Action.draft for item in following[1]):
+                if following is not None and not _drafts(following[1]):
                     booked = _reserve_chunk(following[1], stored(*following), cfg, state,
                                             made)
 
@@ -178,9 +177,14 @@ def _chunks(items: list[Item]) -> Iterator[tuple[int, list[Item]]]:
         yield start, items[start:]
 
 
+def _drafts(chunk: list[Item]) -> list[Item]:
+    """A chunk's drafts (a run makes drafts only, or none)."""
+    return [item for item in chunk if item.action is Action.draft]
+
+
 def _write_drafts(chunk: list[Item], cfg: Config, renderer: Renderer, made: Made) -> None:
     """Write a chunk's drafts (not recorded: no reservation)."""
-    drafts = [item for item in chunk if item.action is Action.draft]
+    drafts = _drafts(chunk)
     written: list[tuple[Item, str]] = []
     paths = [_draft_place(cfg, item.letter, made) for item in drafts]
     _write(drafts, paths, cfg, renderer, written, konsep=True)

@@ -29,6 +29,15 @@ def run(path, cfg):
         state.close()
 
 
+def filed_2024(cfg):
+    """(letters still pending, letters recorded for 2024) in a fresh state connection."""
+    state = open_state(cfg)
+    try:
+        return state.pending_letters(), state.letters_of_year(2024)
+    finally:
+        state.close()
+
+
 def test_backlog_in_a_pool_makes_every_letter_once(make_intake, cfg, monkeypatch):
     monkeypatch.setattr(pool, "POOL_MIN", 10)
     started = []
@@ -97,12 +106,8 @@ def test_next_chunk_is_reserved_while_the_workers_render_this_one(make_intake, c
     assert outcome.letters_made == 32
     assert events[:3] == ["reserve", "reserve", "complete"]  # the second chunk went ahead
     assert events.count("complete") >= 4
-    state = open_state(cfg)
-    try:
-        assert state.pending_letters() == []
-        rows = state.letters_of_year(2024)
-    finally:
-        state.close()
+    pending, rows = filed_2024(cfg)
+    assert pending == []
     assert sorted(r.urut for r in rows) == list(range(1, 29))
     for row in rows:
         assert hashlib.sha256((cfg.outbox / row.path).read_bytes()).hexdigest() == row.sha256
@@ -125,12 +130,8 @@ def test_workers_file_every_letter_and_never_replace_a_foreign_file(make_intake,
     place.write_bytes(b"surat lain milik kantor")
     outcome = run(make_intake([full_row(n) for n in range(1, 5)]), cfg)
     assert place.read_bytes() == b"surat lain milik kantor"
-    state = open_state(cfg)
-    try:
-        assert state.pending_letters() == []
-        made = state.letters_of_year(2024)
-    finally:
-        state.close()
+    pending, made = filed_2024(cfg)
+    assert pending == []
     assert len(outcome.letters) == 32 and len(made) == 28  # 32 letters, 28 of them numbered
     assert str(place.relative_to(cfg.outbox)) not in {row.path for row in made}
     for row in made:  # each recorded sha256 is the file's, as the worker wrote it
@@ -157,11 +158,7 @@ def test_a_clerks_file_holds_its_place_in_a_listed_folder_or_not(make_intake, cf
     run(make_intake([full_row(n) for n in range(1, 5)]), cfg)
     assert taken.read_bytes() == b"surat lain milik kantor"
     assert beside.read_bytes() == b"teks staf"
-    state = open_state(cfg)
-    try:
-        made = {row.path for row in state.letters_of_year(2024)}
-    finally:
-        state.close()
+    made = {row.path for row in filed_2024(cfg)[1]}
     assert str(taken.relative_to(cfg.outbox)) not in made
     assert "2024/01-penerimaan-laporan/LP-001 - Tanda Terima Laporan.docx" in made
     assert len([p for p in made if "LP-003" in p and "01-penerimaan" in p]) == 1

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import resource
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -43,6 +45,10 @@ def main(kind: str, path: Path) -> None:
             result = {"status": outcome.status, "letters": outcome.letters_made}
     elif kind == "stages":
         result = stages(path)
+    elif kind == "sampled":
+        with Sampler() as sampler:
+            result = stages(path)
+        result["highs"] = sampler.highs
     result["peak_mb"] = round(peak_mb(), 1)
     print(json.dumps(result))
 
@@ -71,6 +77,48 @@ def stages(path: Path) -> dict[str, object]:
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     result["workers_mb"] = round(workers / 1024, 1)
     return result
+
+
+class Sampler:
+    """Samples this process's resident memory every 20 ms (Linux) and keeps the main
+    thread's innermost frames each time it reaches a new high by 1 MB or more: where
+    the peak is made, for `python -m bench.probe sampled <workbook>`."""
+
+    def __init__(self) -> None:
+        self.highs: list[dict[str, object]] = []
+        self._stop = threading.Event()
+        self._main = threading.main_thread().ident
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        statm = Path("/proc/self/statm")
+        page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+        started, high = time.perf_counter(), 0.0
+        while not self._stop.wait(0.02):
+            try:
+                mb = int(statm.read_text().split()[1]) * page / 1048576
+            except OSError:
+                return
+            if mb < high + 1:
+                continue
+            high = mb
+            frame = sys._current_frames().get(self._main or 0)
+            stack = []
+            while frame is not None and len(stack) < 12:
+                code = frame.f_code
+                stack.append(f"{Path(code.co_filename).name}:{frame.f_lineno} {code.co_name}")
+                frame = frame.f_back
+            self.highs.append({"s": round(time.perf_counter() - started, 2),
+                               "mb": round(mb, 1), "stack": stack,
+                               "blocks": sys.getallocatedblocks()})
 
 
 def _stage(result: dict[str, object], name: str, work: Callable[[], T]) -> T:

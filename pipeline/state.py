@@ -41,7 +41,15 @@ from pipeline.register_rows import (
     recap_case,
 )
 from pipeline.rowcache import RowCache
-from pipeline.state_schema import CONTENTS_TABLE, LETTER_COLUMNS, SCHEMA, Contents, migrate
+from pipeline.state_schema import (
+    CONTENTS_TABLE,
+    LETTER_COLUMNS,
+    SCHEMA,
+    Contents,
+    insert_large,
+    migrate,
+    read_large,
+)
 
 __all__ = ["Booking", "Contents", "State", "case_json"]
 
@@ -182,25 +190,26 @@ class State:
 
     def good_rows(self, name: str, rules: str) -> set[bytes]:
         """Digests of the rows of `name` that were valid last time under the same rules."""
-        row = self.db.execute("SELECT digests FROM good_rows WHERE name=? AND rules=?",
+        row = self.db.execute("SELECT rowid FROM good_rows WHERE name=? AND rules=?",
                               (name, rules)).fetchone()
         if row is None:
             return set()
-        blob = bytes(row["digests"])
+        blob = read_large(self.db, "good_rows", "digests", row[0])
         return {blob[i:i + 16] for i in range(0, len(blob), 16)}
 
     def row_cache(self, name: str, rules: str, known_good: set[bytes]) -> RowCache:
         """The row cache of `name` from its last processing under the same rules (only
         its rows among `known_good`), or an empty one; it records this version's."""
         try:
-            row = self.db.execute("SELECT context, strings, entries FROM row_cache "
+            row = self.db.execute("SELECT rowid, context FROM row_cache "
                                   "WHERE name=? AND rules=?", (name, rules)).fetchone()
         except sqlite3.OperationalError:  # a read-only database of an earlier release
             row = None
         if row is None or not known_good:
             return RowCache(rules)
-        return RowCache.load(rules, bytes(row["context"]), bytes(row["strings"]),
-                             bytes(row["entries"]), known_good)
+        strings, entries = (read_large(self.db, "row_cache", column, row[0])
+                            for column in ("strings", "entries"))
+        return RowCache.load(rules, bytes(row["context"]), strings, entries, known_good)
 
     def record_intake(self, name: str, sha256: str, size: int, result: str, rows_read: int,
                       rows_with_problems: int, letters_made: int, snapshot: str,
@@ -215,15 +224,15 @@ class State:
         (`held_by`: see `held_files`), and its row cache, which replaces the file's last
         one (None: the file has none now)."""
         with self.transaction() as db:
-            if good_rows is not None:
-                db.execute("INSERT OR REPLACE INTO good_rows VALUES (?,?,?)",
-                           (name, good_rows[0], good_rows[1] if isinstance(
-                               good_rows[1], bytearray) else b"".join(good_rows[1])))
+            if good_rows is not None:  # large blobs are written piece by piece
+                insert_large(db, "good_rows", {"name": name, "rules": good_rows[0]},
+                             {"digests": good_rows[1] if isinstance(good_rows[1], bytearray)
+                              else b"".join(good_rows[1])})
             context, strings, entries = row_cache.dump() if row_cache else (b"", b"", b"")
             if context:
-                db.execute("INSERT OR REPLACE INTO row_cache VALUES (?,?,?,?,?)",
-                           (name, row_cache.rules if row_cache else "", context, strings,
-                            entries))
+                insert_large(db, "row_cache", {"name": name, "rules": row_cache.rules
+                                               if row_cache else "", "context": context},
+                             {"strings": strings, "entries": entries})
             else:
                 db.execute("DELETE FROM row_cache WHERE name=?", (name,))
             db.execute("INSERT INTO intake_versions (name, sha256, size, seen_at, result, "

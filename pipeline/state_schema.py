@@ -4,7 +4,7 @@ release up to date."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -176,3 +176,35 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
 def _fold_case_id(case_id: str) -> str:
     tahun, _, number = case_id.partition("/")
     return f"{tahun}/{fold_no_laporan(number)}"
+
+
+BLOB_PIECE = 1 << 20  # bytes moved at a time in and out of a large blob
+
+
+def insert_large(db: sqlite3.Connection, table: str, row: Mapping[str, object],
+                 large: Mapping[str, bytes | bytearray | memoryview]) -> None:
+    """INSERT OR REPLACE a row whose `large` blob columns are written piece by piece
+    (SQLite's incremental blob I/O) into blobs of zeros the size of each.
+
+    Bound as parameters, a blob is copied whole by SQLite and again into the record it
+    builds: for the row cache of a 200,000-row workbook (15 MB) that was a 30 MB peak at
+    the very end of a run. Here SQLite only ever holds a piece of it.
+    """
+    columns = [*row, *large]
+    marks = ["?"] * len(row) + ["zeroblob(?)"] * len(large)
+    values = [*row.values(), *(len(data) for data in large.values())]
+    rowid = db.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) "
+                       f"VALUES ({', '.join(marks)})", values).lastrowid
+    for column, data in large.items():
+        if not len(data):
+            continue
+        view = memoryview(data).cast("B")
+        with db.blobopen(table, column, rowid or 0) as blob:
+            for at in range(0, len(view), BLOB_PIECE):
+                blob.write(view[at:at + BLOB_PIECE])
+
+
+def read_large(db: sqlite3.Connection, table: str, column: str, rowid: int) -> bytes:
+    """A large blob read straight into one bytes object (not first into SQLite's memory)."""
+    with db.blobopen(table, column, rowid, readonly=True) as blob:
+        return blob.read()

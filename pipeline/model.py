@@ -37,6 +37,8 @@ class _CaseMethods:
     `schema.COLUMNS` needs no line here; type checkers then see it as Any.
     """
 
+    __slots__ = ()  # a case's fields are slots (make_case_class): no __dict__ per case
+
     no_laporan: str
     waktu_lapor: datetime
     cara_lapor: str
@@ -138,7 +140,8 @@ def make_case_class(columns: tuple[Column, ...]) -> type:
         ("source_file", str, field(default="", compare=False)),
         ("source_row", int, field(default=0, compare=False)),
     ]
-    cls = make_dataclass("Case", specs, bases=(_CaseMethods,), frozen=True, kw_only=True)
+    cls = make_dataclass("Case", specs, bases=(_CaseMethods,), frozen=True, kw_only=True,
+                         slots=True)  # a fifth of a case's memory, in a block of 5,000
     cls.__module__ = __name__  # pickle finds it as pipeline.model.Case
     return cls
 

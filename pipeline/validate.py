@@ -58,7 +58,7 @@ class CaseSpool:
     def __init__(self) -> None:
         self._memory: list[Case] = []
         self._file: IO[bytes] | None = None
-        self._spilled = 0
+        self._spilled = 0  # batches in the file, of IN_MEMORY_CASES cases each
 
     def append(self, case: Case) -> None:
         """Add a case."""
@@ -66,20 +66,21 @@ class CaseSpool:
         if len(self._memory) >= IN_MEMORY_CASES:
             if self._file is None:
                 self._file = tempfile.TemporaryFile(prefix="perda-kasus-")
-            for item in self._memory:
-                pickle.dump(item, self._file, protocol=pickle.HIGHEST_PROTOCOL)
-            self._spilled += len(self._memory)
+            # One pickle per batch: a text shared by its cases (a drop-down choice, a
+            # shared string) is stored and loaded once, not once per case.
+            pickle.dump(self._memory, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self._spilled += 1
             self._memory = []
 
     def __iter__(self) -> Iterator[Case]:
         if self._file is not None:
             self._file.seek(0)
             for _ in range(self._spilled):
-                yield pickle.load(self._file)  # our own temporary file, written above
+                yield from pickle.load(self._file)  # our own temporary file, written above
         yield from self._memory
 
     def __len__(self) -> int:
-        return self._spilled + len(self._memory)
+        return self._spilled * IN_MEMORY_CASES + len(self._memory)
 
 
 @dataclass

@@ -39,7 +39,7 @@ def test_a_column_added_to_the_declaration_becomes_a_case_field():
                     catatan_staf="Pelapor minta dihubungi sore hari.")
     assert case.catatan_staf == "Pelapor minta dihubungi sore hari."
     assert case.steps_done == 1
-    assert extended(**{**vars(case), "catatan_staf": ""}).catatan_staf == ""
+    assert replace(case, catatan_staf="").catatan_staf == ""
 
 
 def test_a_column_added_to_the_declaration_reaches_workbook_and_validation(

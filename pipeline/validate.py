@@ -58,7 +58,8 @@ class CaseSpool:
     def __init__(self) -> None:
         self._memory: list[Case] = []
         self._file: IO[bytes] | None = None
-        self._spilled = 0  # batches in the file, of IN_MEMORY_CASES cases each
+        self._batches = 0  # lists of cases pickled in the file
+        self._spilled = 0  # cases in them
 
     def append(self, case: Case) -> None:
         """Add a case."""
@@ -69,18 +70,19 @@ class CaseSpool:
             # One pickle per batch: a text shared by its cases (a drop-down choice, a
             # shared string) is stored and loaded once, not once per case.
             pickle.dump(self._memory, self._file, protocol=pickle.HIGHEST_PROTOCOL)
-            self._spilled += 1
+            self._batches += 1
+            self._spilled += len(self._memory)
             self._memory = []
 
     def __iter__(self) -> Iterator[Case]:
         if self._file is not None:
             self._file.seek(0)
-            for _ in range(self._spilled):
+            for _ in range(self._batches):
                 yield from pickle.load(self._file)  # our own temporary file, written above
         yield from self._memory
 
     def __len__(self) -> int:
-        return self._spilled * IN_MEMORY_CASES + len(self._memory)
+        return self._spilled + len(self._memory)
 
 
 @dataclass

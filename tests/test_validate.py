@@ -211,7 +211,7 @@ def test_many_rows_stream_through_a_temporary_file(make_intake, cfg, monkeypatch
     monkeypatch.setattr("pipeline.validate.IN_MEMORY_CASES", 3)
     rows = [full_row(n) for n in range(1, 11)] + [full_row(3, nama_pelapor="Lain")]
     result = check(make_intake(rows), cfg)
-    assert result.spool._file is not None  # spilled
+    assert result.spool._file is not None and len(result.spool) == 11  # spilled
     assert [c.no_laporan for c in result.iter_cases()] == \
         [f"LP-{n:03d}" for n in range(1, 11) if n != 3]
     assert result.flatten() == [(5, "No. Laporan", "no-laporan-ganda"),

@@ -206,19 +206,16 @@ _MISSING = """SELECT COUNT(*) FROM b.letters x WHERE NOT EXISTS (SELECT 1 FROM m
 
 
 def _behind_backup(cfg: Config) -> str:
-    """What the state lacks of its newest backup ('' when nothing): a number, or a letter
-    (a version) the backup records and the state does not — the database was put back
-    from an older copy. A letter whose number the state gives another letter (the outbox
-    said so at a `perda pulihkan`) is not missing."""
+    """What the state lacks of its newest readable backup ('' when nothing): a number, or
+    a letter (a version) the backup records and the state does not — the database was put
+    back from an older copy. A letter whose number the state gives another letter (the
+    outbox said so at a `perda pulihkan`) is not missing. The backup is opened once, and
+    both are read from that one."""
     backups = backup_paths(cfg)
-    saved = backup_counters(cfg)
-    if not backups or not saved:
+    if not backups:
         return ""
     state = State(state_file(cfg), readonly=True)
     try:
-        now = state.counters()
-        lower = [f"tahun {tahun}: nomor terakhir {now.get(tahun, 0)}, di cadangan {last}"
-                 for tahun, last in sorted(saved.items()) if now.get(tahun, 0) < last]
         for backup in backups:
             try:
                 state.db.execute("ATTACH DATABASE ? AS b",
@@ -226,17 +223,22 @@ def _behind_backup(cfg: Config) -> str:
             except sqlite3.Error:
                 continue
             try:
-                missing = state.db.execute(_MISSING).fetchone()[0]
+                saved = {int(r[0]): int(r[1])
+                         for r in state.db.execute("SELECT tahun, last FROM b.counters")}
+                missing = state.db.execute(_MISSING).fetchone()[0] if saved else 0
             except sqlite3.Error:
                 continue
             finally:
                 state.db.execute("DETACH DATABASE b")
+            now = state.counters()
+            lower = [f"tahun {tahun}: nomor terakhir {now.get(tahun, 0)}, di cadangan {last}"
+                     for tahun, last in sorted(saved.items()) if now.get(tahun, 0) < last]
             if missing:
                 lower.append(f"{missing} surat tercatat di cadangan saja")
-            break
+            return ", ".join(lower)
+        return ""
     finally:
         state.close()
-    return ", ".join(lower)
 
 
 def safe_backup(cfg: Config, state: State) -> None:

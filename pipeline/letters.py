@@ -88,7 +88,9 @@ def make_letters(cases: Iterable[Case], cfg: Config, state: State,
 
     with Renderer() as renderer:
         changed = (c for c in counted() if konsep or letter_changed(c, state, pending))
-        for block in _blocks(changed, PLAN_CASES):
+        for n, block in enumerate(_blocks(changed, PLAN_CASES)):
+            if n == 0:  # a backlog: the workers start while its first block is planned
+                renderer.start(len(block), file_letters)
             if konsep:
                 plan = make_plan(block, {}, {}, cfg, konsep=True)
             else:

@@ -59,6 +59,7 @@ class Renderer:
         self.workers = workers or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
         self._depth = 0
+        self._told = False  # the pool's first letters were logged
 
     def __enter__(self) -> Renderer:
         self._depth += 1
@@ -69,7 +70,21 @@ class Renderer:
         self._depth -= 1
         if self._depth == 0 and self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+            self._pool, self._told = None, False
+
+    def start(self, letters: int, ready: Callable[[list[Job]], list[Any]]) -> None:
+        """Start the pool now, inside a `with` block, when about `letters` letters are
+        coming (at least `pool_min`): each worker is handed `ready([])`, so it spends its
+        start (a new interpreter, the imports) while this process still plans and
+        reserves the first letters, instead of after. Nothing when a pool runs already,
+        or when so few letters would not start one."""
+        if (self._pool is not None or self._depth == 0 or letters < self.pool_min
+                or self.workers < 2):
+            return
+        self._pool = ProcessPoolExecutor(self.workers,
+                                         mp_context=multiprocessing.get_context("spawn"))
+        for _ in range(self.workers):  # one task each: a worker is started per task
+            self._pool.submit(ready, [])
 
     def render(self, jobs: list[Job]) -> Iterator[tuple[bytes, str]]:
         """(bytes, sha256) of each job, in order, as they are done."""
@@ -95,8 +110,10 @@ class Renderer:
     def _pooled(self, work: Callable[[list[Job]], list[R]], chunks: Iterator[list[Job]],
                 count: int, ahead: Callable[[], None] | None = None) -> Iterator[R]:
         """Results from the pool; if a worker dies, the rest are done here."""
-        if self._pool is None:
+        if not self._told:
             log.info("Membuat %d surat dengan %d proses.", count, self.workers)
+            self._told = True
+        if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers,
                                              mp_context=multiprocessing.get_context("spawn"))
         pool = self._pool

@@ -113,6 +113,31 @@ def test_next_chunk_is_reserved_while_the_workers_render_this_one(make_intake, c
         assert hashlib.sha256((cfg.outbox / row.path).read_bytes()).hexdigest() == row.sha256
 
 
+def test_workers_start_while_a_backlog_is_planned_and_not_for_a_few_changes(
+        make_intake, cfg, monkeypatch):
+    """A backlog's workers start when its first cases are known to need letters, so their
+    start overlaps the planning and the first reservation; a re-save that changes a case
+    or two starts none, however many rows the workbook has."""
+    from pipeline import letters
+
+    monkeypatch.setattr(pool, "POOL_MIN", 10)
+    events: list[str] = []
+    real_pool, real_plan = pool.ProcessPoolExecutor, letters.make_plan
+    monkeypatch.setattr(pool, "ProcessPoolExecutor",
+                        lambda *a, **k: events.append("pool") or real_pool(*a, **k))
+    monkeypatch.setattr(letters, "make_plan",
+                        lambda *a, **k: events.append("plan") or real_plan(*a, **k))
+    rows = [full_row(n) for n in range(1, 13)]
+    assert run(make_intake(rows), cfg).letters_made == 96
+    assert events == ["pool", "plan"]  # started before the first plan, once
+    pending, made = filed_2024(cfg)
+    assert pending == [] and sorted(r.urut for r in made) == list(range(1, 85))
+    events.clear()
+    rows[2] = full_row(3, uraian="Pembuangan sampah ke sungai pada malam hari.")
+    outcome = run(make_intake(rows), cfg)
+    assert events == ["plan"] and outcome.letters_made > 0  # one case changed: no pool
+
+
 def test_template_error_in_a_worker_reaches_the_caller(tmp_path):
     from pipeline.errors import TemplateError
 

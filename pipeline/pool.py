@@ -49,7 +49,8 @@ def render_jobs(jobs: list[Job]) -> list[tuple[bytes, str]]:
 
 
 class Renderer:
-    """Renders jobs in order; starts a process pool lazily, only for a large batch.
+    """Renders jobs in order; starts a process pool only for a large batch: when its
+    first letters are given out, or earlier through `start` when a backlog is known.
 
     Re-entrant: nested `with` blocks share one pool, shut down when the outer one ends.
     """

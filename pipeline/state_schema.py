@@ -195,11 +195,12 @@ def insert_large(db: sqlite3.Connection, table: str, row: Mapping[str, object],
     values = [*row.values(), *(len(data) for data in large.values())]
     rowid = db.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) "
                        f"VALUES ({', '.join(marks)})", values).lastrowid
+    assert rowid is not None  # the row just inserted
     for column, data in large.items():
         if not len(data):
             continue
         view = memoryview(data).cast("B")
-        with db.blobopen(table, column, rowid or 0) as blob:
+        with db.blobopen(table, column, rowid) as blob:
             for at in range(0, len(view), BLOB_PIECE):
                 blob.write(view[at:at + BLOB_PIECE])
 
